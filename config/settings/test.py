@@ -1,0 +1,12 @@
+"""Test suite: `make test` sets DATABASE_URL and REDIS_URL to servers it started."""
+
+import os
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-not-a-secret"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = False
+REDIS_URL = os.environ.get("REDIS_URL", "")

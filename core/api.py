@@ -1,0 +1,89 @@
+"""What every API module shares: pagination, the error body, permissions."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ServiceError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _first_error(data, prefix=""):
+    """(field path, message, code) of the first error in a DRF error tree."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found = _first_error(value, f"{prefix}.{key}" if prefix else str(key))
+            if found:
+                return found
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            if isinstance(value, (dict, list)):
+                found = _first_error(value, f"{prefix}[{index}]")
+            else:
+                found = (prefix, str(value), getattr(value, "code", "invalid"))
+            if found:
+                return found
+    elif data:
+        return (prefix, str(data), getattr(data, "code", "invalid"))
+    return None
+
+
+def exception_handler(exc, context):
+    """Every refusal answers {"code": …, "detail": …}, plus "errors" per field
+    for a bad payload, so clients can act on the code and show the detail."""
+    if isinstance(exc, ServiceError):
+        body = {"code": exc.code, "detail": exc.message}
+        if exc.field:
+            body["errors"] = {exc.field: [exc.message]}
+        return Response(body, status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        field, message, code = _first_error(exc.detail) or ("", _("Invalid input."), "invalid")
+        label = "" if field in ("", "non_field_errors") else f"{field}: "
+        response.data = {"code": code, "detail": f"{label}{message}", "errors": exc.detail}
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = {"code": codes if isinstance(codes, str) else "error", "detail": str(exc.detail)}
+    return response
+
+
+class IsAdminOrReadOnly(permissions.BasePermission):
+    """Master data: everyone signed in reads (within scope), admins write."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and getattr(request.user, "is_admin", False))
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id that only resolves within the requesting user's
+    scope: an id outside it is reported exactly like an unknown one."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all() if model is not None else None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.model.objects.visible_to(request.user if request else None)
+
+
+def service_kwargs(data: dict, *names: str) -> dict:
+    """The validated fields a service takes, leaving out the ones not sent."""
+    return {name: data[name] for name in names if name in data}
+
+
+NO_DELETE = ["get", "post", "put", "patch", "head", "options"]

@@ -1,0 +1,65 @@
+"""Working days (工作日): Monday to Friday, except the holidays and plus the
+make-up working days that admins enter as CalendarDay rows."""
+
+import datetime
+
+from core.models import CalendarDay
+
+_DAY = datetime.timedelta(days=1)
+
+
+def _overrides(start: datetime.date, end: datetime.date) -> dict[datetime.date, str]:
+    return dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "kind"))
+
+
+def _is_working(day: datetime.date, overrides: dict[datetime.date, str]) -> bool:
+    kind = overrides.get(day)
+    if kind == CalendarDay.Kind.HOLIDAY:
+        return False
+    if kind == CalendarDay.Kind.WORKDAY:
+        return True
+    return day.weekday() < 5
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return _is_working(day, _overrides(day, day))
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The `days`-th working day after `start` (start itself does not count).
+    One query for the calendar window, whatever `days` is."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    if days == 0:
+        return start
+    # Generous window: even the Spring Festival week cannot push n working
+    # days past 2n + 30 calendar days; widen and retry if it ever does.
+    span = 2 * days + 30
+    while True:
+        end = start + datetime.timedelta(days=span)
+        overrides = _overrides(start, end)
+        day, counted = start, 0
+        while day < end:
+            day += _DAY
+            if _is_working(day, overrides):
+                counted += 1
+                if counted == days:
+                    return day
+        span *= 2
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days in (start, end]; negative when end is before start.
+    "3 working days left" / "overdue by 2 working days"."""
+    if end == start:
+        return 0
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    overrides = _overrides(start, end)
+    count, day = 0, start
+    while day < end:
+        day += _DAY
+        if _is_working(day, overrides):
+            count += 1
+    return sign * count

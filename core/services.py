@@ -1,0 +1,45 @@
+"""Helpers every app's services share."""
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, InvalidInput, NotPermitted
+
+
+def require_admin(actor) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise NotPermitted("admin_only", _("Only administrators may change master data."))
+
+
+def require_text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{field}_required", _("%(field)s is required.") % {"field": field}, field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            "too_long",
+            _("%(field)s is %(n)d characters long; at most %(max)d are allowed.")
+            % {"field": field, "n": len(text), "max": max_length},
+            field=field,
+        )
+    return text
+
+
+def save_or_conflict(instance, *, code: str, message: str):
+    """Save; a unique or check constraint that a concurrent writer tripped
+    becomes a clear refusal instead of a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise Conflict(code, message) from exc
+    return instance
+
+
+def check_deferred_constraints(*names: str) -> None:
+    """Run deferred constraint triggers now, inside the service, so a broken
+    rule is refused here with the service's message and not at COMMIT."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {', '.join(names)} DEFERRED")

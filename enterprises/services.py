@@ -1,0 +1,267 @@
+"""Writes to master data: regions, units, officials, enterprises, campaigns
+and 三帮一 assignments. Admins only; every rule is checked here so the API,
+the admin, imports and commands refuse the same things the same way."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput
+from core.services import check_deferred_constraints, require_admin, save_or_conflict
+from core.validators import credit_code_error
+
+from .choices import Rank, Role
+from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+
+
+def _assign_fields(instance, fields: dict, allowed: set[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput("unknown_field", _("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+# Regions -------------------------------------------------------------------
+
+REGION_FIELDS = {"name", "code", "level", "parent"}
+
+
+@transaction.atomic
+def region_save(*, actor, region: Region | None = None, **fields) -> Region:
+    require_admin(actor)
+    region = region or Region()
+    _assign_fields(region, fields, REGION_FIELDS)
+    if region.pk and region.parent_id and region.parent.path.startswith(region.path):
+        raise InvalidInput("region_cycle", _("A region cannot be placed below itself."), field="parent")
+    clash = Region.objects.filter(parent=region.parent, name=region.name).exclude(pk=region.pk)
+    if clash.exists():
+        raise InvalidInput(
+            "duplicate", _("This parent already has a region named “%(n)s”.") % {"n": region.name}, field="name"
+        )
+    return save_or_conflict(region, code="duplicate", message=_("A region with this name already exists here."))
+
+
+# Help units ----------------------------------------------------------------
+
+UNIT_FIELDS = {
+    "name",
+    "kind",
+    "region",
+    "head_name",
+    "contact_name",
+    "contact_phone",
+    "webhook_url",
+    "webhook_secret",
+    "is_active",
+}
+
+
+@transaction.atomic
+def unit_save(*, actor, unit: HelpUnit | None = None, **fields) -> HelpUnit:
+    require_admin(actor)
+    unit = unit or HelpUnit()
+    _assign_fields(unit, fields, UNIT_FIELDS)
+    if HelpUnit.objects.filter(region=unit.region, name=unit.name).exclude(pk=unit.pk).exists():
+        raise InvalidInput(
+            "duplicate", _("The region already has a unit named “%(n)s”.") % {"n": unit.name}, field="name"
+        )
+    return save_or_conflict(unit, code="duplicate", message=_("A unit with this name already exists in this region."))
+
+
+# Officials -----------------------------------------------------------------
+
+OFFICIAL_FIELDS = {"username", "name", "unit", "role", "rank", "phone", "email", "is_active", "email_notifications"}
+
+
+@transaction.atomic
+def official_save(*, actor, official: Official | None = None, password: str | None = None, **fields) -> Official:
+    require_admin(actor)
+    official = official or Official()
+    _assign_fields(official, fields, OFFICIAL_FIELDS)
+    if official.role != Role.ADMIN and official.unit_id is None and not official.is_superuser:
+        raise InvalidInput("unit_required", _("Officials and supervisors must belong to a unit."), field="unit")
+    if Official.objects.filter(username=official.username).exclude(pk=official.pk).exists():
+        raise InvalidInput(
+            "duplicate", _("The user name “%(u)s” is taken.") % {"u": official.username}, field="username"
+        )
+    if password is not None:
+        try:
+            validate_password(password, official)
+        except ValidationError as exc:
+            raise InvalidInput("weak_password", " ".join(exc.messages), field="password") from exc
+        official.set_password(password)
+    elif official.pk is None:
+        official.set_unusable_password()
+    return save_or_conflict(official, code="duplicate", message=_("This user name is taken."))
+
+
+# Enterprises ---------------------------------------------------------------
+
+ENTERPRISE_FIELDS = {
+    "name",
+    "credit_code",
+    "region",
+    "address",
+    "industry",
+    "size",
+    "is_above_scale",
+    "is_key",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "tags",
+    "is_active",
+}
+
+
+@transaction.atomic
+def enterprise_save(*, actor, enterprise: Enterprise | None = None, **fields) -> Enterprise:
+    require_admin(actor)
+    enterprise = enterprise or Enterprise()
+    if "credit_code" in fields:
+        fields["credit_code"] = (fields["credit_code"] or "").strip().upper()
+    _assign_fields(enterprise, fields, ENTERPRISE_FIELDS)
+    error = credit_code_error(enterprise.credit_code)
+    if error:
+        raise InvalidInput("invalid_credit_code", error, field="credit_code")
+    if Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk).exists():
+        raise InvalidInput(
+            "duplicate_credit_code",
+            _("An enterprise with the credit code %(c)s already exists.") % {"c": enterprise.credit_code},
+            field="credit_code",
+        )
+    return save_or_conflict(
+        enterprise, code="duplicate_credit_code", message=_("An enterprise with this credit code exists.")
+    )
+
+
+# Campaigns -----------------------------------------------------------------
+
+CAMPAIGN_FIELDS = {
+    "name",
+    "start_date",
+    "end_date",
+    "units_per_enterprise",
+    "visit_every_days",
+    "plan_due_date",
+    "is_current",
+}
+
+
+@transaction.atomic
+def campaign_save(*, actor, campaign: Campaign | None = None, **fields) -> Campaign:
+    require_admin(actor)
+    campaign = campaign or Campaign()
+    _assign_fields(campaign, fields, CAMPAIGN_FIELDS)
+    if campaign.end_date < campaign.start_date:
+        raise InvalidInput("dates_reversed", _("The end date is before the start date."), field="end_date")
+    if not 1 <= campaign.units_per_enterprise <= 3:
+        raise InvalidInput("invalid_mode", _("Units per enterprise must be 1, 2 or 3."), field="units_per_enterprise")
+    if campaign.pk:
+        largest = _largest_assignment(campaign)
+        if largest > campaign.units_per_enterprise:
+            raise InvalidInput(
+                "mode_below_assignments",
+                _("An enterprise in this campaign already has %(n)d units.") % {"n": largest},
+                field="units_per_enterprise",
+            )
+    if Campaign.objects.filter(name=campaign.name).exclude(pk=campaign.pk).exists():
+        raise InvalidInput("duplicate", _("A campaign named “%(n)s” exists.") % {"n": campaign.name}, field="name")
+    if campaign.is_current:
+        # One current campaign: making this one current retires the other.
+        Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk).update(is_current=False)
+    return save_or_conflict(campaign, code="duplicate", message=_("A campaign with this name exists."))
+
+
+def _largest_assignment(campaign: Campaign) -> int:
+    from django.db.models import Count, Max
+
+    result = campaign.assignments.annotate(n=Count("units")).aggregate(largest=Max("n"))["largest"]
+    return result or 0
+
+
+# Assignments (三帮一) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitSlot:
+    unit: HelpUnit
+    is_lead: bool = False
+    responsible: Official | None = None
+    contact: Official | None = None
+
+
+def _check_slots(campaign: Campaign, leader: Official | None, slots: list[UnitSlot]) -> None:
+    if leader is not None and leader.rank != Rank.COUNTY_LEADER:
+        raise InvalidInput(
+            "leader_not_county_leader",
+            _("%(n)s is not a county-level leader.") % {"n": leader.display_name},
+            field="leader",
+        )
+    if len(slots) > campaign.units_per_enterprise:
+        raise InvalidInput(
+            "too_many_units",
+            _("This campaign pairs at most %(max)d units with an enterprise; %(n)d were given.")
+            % {"max": campaign.units_per_enterprise, "n": len(slots)},
+            field="units",
+        )
+    seen = set()
+    for slot in slots:
+        if slot.unit.pk in seen:
+            raise InvalidInput("duplicate_unit", _("%(u)s is listed twice.") % {"u": slot.unit.name}, field="units")
+        seen.add(slot.unit.pk)
+        for role, person in (("responsible", slot.responsible), ("contact", slot.contact)):
+            if person is not None and person.unit_id != slot.unit.pk:
+                raise InvalidInput(
+                    f"{role}_not_in_unit",
+                    _("%(p)s does not belong to %(u)s.") % {"p": person.display_name, "u": slot.unit.name},
+                    field="units",
+                )
+    leads = sum(1 for slot in slots if slot.is_lead)
+    if slots and leads == 0:
+        raise InvalidInput("lead_required", _("One of the units must be the lead unit."), field="units")
+    if leads > 1:
+        raise InvalidInput(
+            "second_lead", _("Only one unit can be the lead unit; %(n)d were marked.") % {"n": leads}, field="units"
+        )
+
+
+@transaction.atomic
+def assignment_save(
+    *,
+    actor,
+    assignment: Assignment | None = None,
+    campaign: Campaign | None = None,
+    enterprise: Enterprise | None = None,
+    leader: Official | None = None,
+    units: list[UnitSlot] | None = None,
+) -> Assignment:
+    """Create an assignment or replace its leader and units as a whole."""
+    require_admin(actor)
+    if assignment is None:
+        assignment = Assignment(campaign=campaign, enterprise=enterprise)
+        if Assignment.objects.filter(campaign=campaign, enterprise=enterprise).exists():
+            raise InvalidInput(
+                "already_assigned",
+                _("%(e)s already has an assignment in this campaign.") % {"e": enterprise.name},
+                field="enterprise",
+            )
+    assignment.leader = leader
+    slots = list(units or [])
+    _check_slots(assignment.campaign, leader, slots)
+    save_or_conflict(
+        assignment, code="already_assigned", message=_("This enterprise already has an assignment in this campaign.")
+    )
+    assignment.units.all().delete()
+    AssignmentUnit.objects.bulk_create(
+        AssignmentUnit(
+            assignment=assignment, unit=s.unit, is_lead=s.is_lead, responsible=s.responsible, contact=s.contact
+        )
+        for s in slots
+    )
+    check_deferred_constraints("assignmentunit_rules")
+    return assignment

@@ -1,0 +1,240 @@
+"""The issue API: scoped reads, registration, and one POST per lifecycle action."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import ScopedPrimaryKeyRelatedField
+from enterprises.models import Campaign, Enterprise, HelpUnit, Region
+from visits.models import Visit
+
+from . import selectors, services
+from .choices import Category, Outcome, Priority, Satisfaction, Source
+from .filters import IssueFilter
+from .models import Issue, IssueEvent
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    enterprise = ScopedPrimaryKeyRelatedField(Enterprise)
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    visit = ScopedPrimaryKeyRelatedField(Visit, allow_null=True, required=False)
+    category = serializers.ChoiceField(choices=Category.choices)
+    source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True, default=None)
+    co_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    registered_by = serializers.CharField(source="registered_by.display_name", read_only=True)
+    extension_pending = serializers.BooleanField(read_only=True, default=False)
+    escalated = serializers.BooleanField(source="is_escalated", read_only=True)
+
+    class Meta:
+        model = Issue
+        fields = [
+            "id",
+            "number",
+            "enterprise",
+            "enterprise_name",
+            "visit",
+            "campaign",
+            "source",
+            "category",
+            "title",
+            "description",
+            "request",
+            "priority",
+            "status",
+            "version",
+            "responsible_unit",
+            "responsible_unit_name",
+            "co_units",
+            "registered_by",
+            "accept_due_date",
+            "due_date",
+            "verify_due_date",
+            "registered_at",
+            "assigned_at",
+            "accepted_at",
+            "returned_at",
+            "resolved_at",
+            "reopened_at",
+            "closed_at",
+            "cancelled_at",
+            "escalated_at",
+            "escalated",
+            "extension_pending",
+            "outcome",
+            "satisfaction",
+        ]
+        read_only_fields = [
+            f
+            for f in fields
+            if f not in {"enterprise", "visit", "source", "category", "title", "description", "request", "priority"}
+        ]
+
+    def create(self, validated_data):
+        return services.issue_register(actor=self.context["request"].user, **validated_data)
+
+
+class IssueEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
+    actor_unit_name = serializers.CharField(source="actor_unit.name", read_only=True, default=None)
+
+    class Meta:
+        model = IssueEvent
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "actor_name",
+            "actor_unit",
+            "actor_unit_name",
+            "created_at",
+            "from_status",
+            "to_status",
+            "note",
+            "data",
+        ]
+
+
+# Action payloads: shapes only; the rules live in issues.services.
+
+
+class ActionPayload(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The version you saw; 409 if it moved.")
+
+
+class AssignPayload(ActionPayload):
+    unit = ScopedPrimaryKeyRelatedField(HelpUnit)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    co_units = ScopedPrimaryKeyRelatedField(HelpUnit, many=True, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX)
+
+
+class NotePayload(ActionPayload):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX)
+
+
+class RequiredNotePayload(ActionPayload):
+    note = serializers.CharField(max_length=services.NOTE_MAX)
+
+
+class ReasonPayload(ActionPayload):
+    reason = serializers.CharField(max_length=services.NOTE_MAX)
+
+
+class ExtensionPayload(ReasonPayload):
+    new_due_date = serializers.DateField()
+
+
+class ResolvePayload(NotePayload):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+
+
+class ClosePayload(RequiredNotePayload):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+
+
+# url path → (service, payload); the payload's fields are the service's keywords.
+ACTIONS = {
+    "assign": (services.issue_assign, AssignPayload),
+    "accept": (services.issue_accept, NotePayload),
+    "return": (services.issue_return, ReasonPayload),
+    "feedback": (services.issue_feedback, RequiredNotePayload),
+    "request-extension": (services.issue_request_extension, ExtensionPayload),
+    "approve-extension": (services.issue_approve_extension, NotePayload),
+    "reject-extension": (services.issue_reject_extension, ReasonPayload),
+    "resolve": (services.issue_resolve, ResolvePayload),
+    "close": (services.issue_close, ClosePayload),
+    "reopen": (services.issue_reopen, ReasonPayload),
+    "cancel": (services.issue_cancel, ReasonPayload),
+    "escalate": (services.issue_escalate, RequiredNotePayload),
+}
+
+
+class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = IssueSerializer
+    filterset_class = IssueFilter
+    ordering_fields = ("due_date", "number", "registered_at")
+
+    def get_queryset(self):
+        return selectors.issue_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        issue = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=issue.pk)
+
+    @extend_schema(responses=IssueEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        issue = self.get_object()
+        return Response(IssueEventSerializer(selectors.issue_events(issue=issue), many=True).data)
+
+    def _act(self, request, name):
+        issue = self.get_object()  # 404 outside the user's scope
+        service, payload_class = ACTIONS[name]
+        payload = payload_class(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        kwargs = {key: value for key, value in payload.validated_data.items() if value is not None}
+        version = kwargs.pop("version", None)
+        service(actor=request.user, issue_id=issue.pk, expected_version=version, **kwargs)
+        return Response(self.get_serializer(self.get_queryset().get(pk=issue.pk)).data)
+
+
+def _make_action(name, payload_class):
+    @extend_schema(request=payload_class, responses=IssueSerializer, summary=f"Issue action: {name}")
+    def handler(self, request, pk=None):
+        return self._act(request, name)
+
+    handler.__name__ = name.replace("-", "_") + "_action"
+    return action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
+
+
+for _name, (_service, _payload) in ACTIONS.items():
+    setattr(IssueViewSet, _name.replace("-", "_") + "_action", _make_action(_name, _payload))
+
+
+class StatsQuery(serializers.Serializer):
+    group_by = serializers.ChoiceField(choices=["unit", "region", "category"])
+    campaign = ScopedPrimaryKeyRelatedField(Campaign, required=False)
+    region = ScopedPrimaryKeyRelatedField(Region, required=False)
+    unit = ScopedPrimaryKeyRelatedField(HelpUnit, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        data = {k: v for k, v in data.items()}
+        for outer, inner in (("from", "date_from"), ("to", "date_to")):
+            if outer in data:
+                data[inner] = data.pop(outer)
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"to": [_("“to” is before “from”.")]})
+        return attrs
+
+
+class StatsView(APIView):
+    """Figures per unit, region or category, within the user's scope."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("group_by", str, enum=["unit", "region", "category"], required=True),
+            OpenApiParameter("campaign", int),
+            OpenApiParameter("region", int),
+            OpenApiParameter("unit", int),
+            OpenApiParameter("from", str, description="YYYY-MM-DD, registered on or after"),
+            OpenApiParameter("to", str, description="YYYY-MM-DD, registered on or before"),
+        ]
+    )
+    def get(self, request):
+        query = StatsQuery(data=request.query_params.dict(), context={"request": request})
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        group_by = filters.pop("group_by")
+        return Response(
+            {"group_by": group_by, "results": selectors.issue_stats(user=request.user, group_by=group_by, **filters)}
+        )

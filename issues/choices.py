@@ -1,0 +1,76 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED)
+# "Overdue" is an assigned or in-progress issue past its due date.
+WORKING_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+class Category(models.TextChoices):
+    LAND = "land", _("Land")
+    FINANCE = "finance", _("Finance")
+    PEOPLE = "people", _("Labour and talent")
+    APPROVALS = "approvals", _("Approvals")
+    POLICY = "policy", _("Policy delivery")
+    INFRASTRUCTURE = "infrastructure", _("Water, power, roads, gas")
+    MARKET = "market", _("Market")
+    TECHNOLOGY = "technology", _("Technology")
+    OTHER = "other", _("Other")
+
+
+class Source(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    SELF_REPORT = "self_report", _("Enterprise self-report")
+    MEETING = "meeting", _("Meeting")
+    OTHER = "other", _("Other")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Outcome(models.TextChoices):
+    SOLVED = "solved", _("Solved")
+    PARTLY_SOLVED = "partly_solved", _("Partly solved")
+    UNSOLVABLE = "unsolvable", _("Cannot be solved")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Action(models.TextChoices):
+    REGISTER = "register", _("Register")
+    ASSIGN = "assign", _("Assign")
+    ACCEPT = "accept", _("Sign for")
+    RETURN = "return", _("Return")
+    FEEDBACK = "feedback", _("Feedback")
+    REQUEST_EXTENSION = "request_extension", _("Request extension")
+    APPROVE_EXTENSION = "approve_extension", _("Approve extension")
+    REJECT_EXTENSION = "reject_extension", _("Reject extension")
+    RESOLVE = "resolve", _("Resolve")
+    CLOSE = "close", _("Close")
+    REOPEN = "reopen", _("Send back for rework")
+    CANCEL = "cancel", _("Cancel")
+    ESCALATE = "escalate", _("Escalate to coordination meeting")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -1,0 +1,276 @@
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.scoping import scope_of
+from enterprises.models import AssignmentUnit, Campaign, Enterprise, HelpUnit, Official
+from visits.models import Visit
+
+from .choices import (
+    WORKING_STATUSES,
+    Action,
+    Category,
+    ExtensionStatus,
+    Outcome,
+    Priority,
+    Satisfaction,
+    Source,
+    Status,
+)
+
+
+class DeadlinePolicy(models.Model):
+    """Default limits per category, in working days (DOMAIN.md, Deadlines)."""
+
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, unique=True)
+    accept_days = models.PositiveSmallIntegerField(_("sign for within (working days)"), default=1)
+    resolve_days = models.PositiveSmallIntegerField(_("resolve within (working days)"), default=15)
+    verify_days = models.PositiveSmallIntegerField(_("verify within (working days)"), default=5)
+    rework_days = models.PositiveSmallIntegerField(_("rework within (working days)"), default=5)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["category"]
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="deadlinepolicy_category_valid"),
+            models.CheckConstraint(
+                condition=Q(accept_days__gte=1, resolve_days__gte=1, verify_days__gte=1, rework_days__gte=1),
+                name="deadlinepolicy_days_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_category_display()
+
+
+class RegisterCounter(models.Model):
+    """The last register number handed out per year (2026-000123)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("register counter")
+        verbose_name_plural = _("register counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_number}"
+
+
+class IssueQuerySet(models.QuerySet):
+    def handled_by_unit(self, unit_id):
+        """Issues a unit is responsible for or co-handles."""
+        co = Issue.co_units.through.objects.filter(issue=OuterRef("pk"), helpunit_id=unit_id)
+        return self.filter(Q(responsible_unit_id=unit_id) | Q(Exists(co)))
+
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.is_supervisor:
+            return self.filter(enterprise__region__path__startswith=scope.region_path)
+        if scope.unit_id:
+            co = Issue.co_units.through.objects.filter(issue=OuterRef("pk"), helpunit_id=scope.unit_id)
+            helped = AssignmentUnit.objects.filter(unit_id=scope.unit_id, assignment__enterprise=OuterRef("enterprise"))
+            return self.filter(
+                Q(responsible_unit_id=scope.unit_id) | Q(Exists(co)) | Q(registered_by=user) | Q(Exists(helped))
+            )
+        return self.none()
+
+    def overdue(self, today):
+        return self.filter(status__in=WORKING_STATUSES, due_date__lt=today)
+
+    def with_extension_pending(self):
+        pending = ExtensionRequest.objects.filter(issue=OuterRef("pk"), status=ExtensionStatus.PENDING)
+        return self.annotate(extension_pending=Exists(pending))
+
+
+class Issue(models.Model):
+    """问题 / 诉求 in the ledger. Its state changes only through
+    issues.services, which writes one IssueEvent per change."""
+
+    number = models.CharField(_("register number"), max_length=16, unique=True)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="issues"
+    )
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="issues"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.VISIT)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    request = models.TextField(_("enterprise's request"), max_length=2000, blank=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    responsible_unit = models.ForeignKey(
+        HelpUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_issues",
+    )
+    co_units = models.ManyToManyField(
+        HelpUnit, verbose_name=_("co-handling units"), blank=True, related_name="co_issues"
+    )
+    registered_by = models.ForeignKey(
+        Official, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="registered_issues"
+    )
+
+    # Deadlines in force, recomputed on every transition (working days).
+    accept_due_date = models.DateField(_("sign for by"), null=True, blank=True)
+    due_date = models.DateField(_("resolve by"), null=True, blank=True)
+    verify_due_date = models.DateField(_("verify by"), null=True, blank=True)
+
+    # Stamps of every transition: rates are computed from these, never from
+    # a "last modified" time.
+    registered_at = models.DateTimeField(_("registered at"))
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("sent back at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="issue_status_valid"),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="issue_category_valid"),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="issue_source_valid"),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="issue_priority_valid"),
+            models.CheckConstraint(condition=Q(number__regex=r"^[0-9]{4}-[0-9]{6,}$"), name="issue_number_form"),
+            # Past "registered", an issue always has a responsible unit and a due date.
+            models.CheckConstraint(
+                condition=Q(status__in=[Status.REGISTERED, Status.CANCELLED])
+                | Q(responsible_unit__isnull=False, due_date__isnull=False, assigned_at__isnull=False),
+                name="issue_assigned_has_unit_and_due",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CLOSED) | Q(closed_at__isnull=False, satisfaction__gt=""),
+                name="issue_closed_is_stamped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.RESOLVED, Status.CLOSED])
+                | Q(resolved_at__isnull=False, outcome__gt=""),
+                name="issue_resolved_is_stamped",
+            ),
+        ]
+        indexes = [
+            # The "what needs attention" polls: open work by deadline.
+            models.Index(
+                fields=["due_date"], name="issue_working_due", condition=Q(status__in=["assigned", "in_progress"])
+            ),
+            models.Index(fields=["accept_due_date"], name="issue_accept_due", condition=Q(status="assigned")),
+            models.Index(fields=["verify_due_date"], name="issue_verify_due", condition=Q(status="resolved")),
+            models.Index(fields=["responsible_unit", "status"], name="issue_unit_status"),
+            models.Index(fields=["enterprise", "status"], name="issue_enterprise_status"),
+            models.Index(fields=["status", "registered_at"], name="issue_status_registered"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.CLOSED, Status.CANCELLED)
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+
+class IssueEvent(models.Model):
+    """办理记录: one row per transition or feedback. Append-only: the database
+    refuses UPDATE and DELETE on this table (migration 0002)."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(
+        Official, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        HelpUnit, verbose_name=_("actor's unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"))
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("issue event")
+        verbose_name_plural = _("issue events")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=Action.values), name="issueevent_action_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["issue", "created_at"], name="issueevent_issue_time"),
+            models.Index(fields=["action", "created_at"], name="issueevent_action_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(issue__in=Issue.objects.visible_to(user).values("pk"))
+
+
+class ExtensionRequest(models.Model):
+    """延期申请. At most one pending per issue (partial unique index)."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="extensions")
+    unit = models.ForeignKey(HelpUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        Official, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    old_due_date = models.DateField(_("due date before"))
+    new_due_date = models.DateField(_("requested due date"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(
+        _("decision"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        Official, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), max_length=2000, blank=True)
+
+    objects = ExtensionRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=Q(status=ExtensionStatus.PENDING), name="extension_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_due_date__gt=models.F("old_due_date")), name="extension_moves_later"
+            ),
+            models.CheckConstraint(condition=Q(status__in=ExtensionStatus.values), name="extension_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue} → {self.new_due_date}"

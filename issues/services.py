@@ -1,0 +1,528 @@
+"""The issue lifecycle (挂号 → 交办 → 办理 → 办结 → 销号) as one service.
+
+Every action follows one shape (after Saleor's order actions): lock the row,
+check the expected version, check the guard (a side-effect-free predicate
+that names its refusal), change the state and the deadlines in force, stamp
+the time and write exactly one IssueEvent. A refusal raises a ServiceError
+and, the transaction being atomic, changes nothing. Two actors on one issue
+serialise on the row lock; the loser finds the state moved and gets a 409.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core import calendar, clock
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, ServiceError
+from core.services import require_text
+from enterprises.models import Campaign, Enterprise, HelpUnit, Official
+from visits.models import Visit
+
+from .choices import (
+    OPEN_STATUSES,
+    Action,
+    Category,
+    ExtensionStatus,
+    Outcome,
+    Priority,
+    Satisfaction,
+    Source,
+    Status,
+)
+from .models import DeadlinePolicy, ExtensionRequest, Issue, IssueEvent, RegisterCounter
+
+NOTE_MAX = 2000
+
+# action → (states it is legal in, state it leads to; None = unchanged)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    Action.ASSIGN: ((Status.REGISTERED,), Status.ASSIGNED),
+    Action.ACCEPT: ((Status.ASSIGNED,), Status.IN_PROGRESS),
+    Action.RETURN: ((Status.ASSIGNED,), Status.REGISTERED),
+    Action.FEEDBACK: ((Status.IN_PROGRESS,), None),
+    Action.REQUEST_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
+    Action.APPROVE_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
+    Action.REJECT_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
+    Action.RESOLVE: ((Status.IN_PROGRESS,), Status.RESOLVED),
+    Action.CLOSE: ((Status.RESOLVED,), Status.CLOSED),
+    Action.REOPEN: ((Status.RESOLVED,), Status.IN_PROGRESS),
+    Action.CANCEL: ((Status.REGISTERED,), Status.CANCELLED),
+    Action.ESCALATE: (tuple(OPEN_STATUSES), None),
+}
+
+SUPERVISOR_ACTIONS = {
+    Action.ASSIGN,
+    Action.APPROVE_EXTENSION,
+    Action.REJECT_EXTENSION,
+    Action.CLOSE,
+    Action.REOPEN,
+    Action.CANCEL,
+    Action.ESCALATE,
+}
+RESPONSIBLE_UNIT_ACTIONS = {Action.ACCEPT, Action.RETURN, Action.REQUEST_EXTENSION, Action.RESOLVE}
+
+
+# Guards ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+    status: int = 409
+
+    def error(self) -> ServiceError:
+        kind = {403: NotPermitted, 409: Conflict}.get(self.status, InvalidInput)
+        return kind(self.code, self.message)
+
+
+def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int]) -> Refusal | None:
+    if not actor.is_active:
+        return Refusal("inactive", _("This account is deactivated."), 403)
+    if action in SUPERVISOR_ACTIONS:
+        if actor.is_admin or actor.is_supervisor:
+            return None
+        return Refusal("supervisor_only", _("Only a supervisor may do this."), 403)
+    if action in RESPONSIBLE_UNIT_ACTIONS:
+        if issue.responsible_unit_id is not None and actor.unit_id == issue.responsible_unit_id:
+            return None
+        return Refusal("not_responsible_unit", _("Only the responsible unit may do this."), 403)
+    if action == Action.FEEDBACK:
+        if actor.unit_id is not None and (actor.unit_id == issue.responsible_unit_id or actor.unit_id in co_unit_ids):
+            return None
+        return Refusal("not_handling_unit", _("Only the responsible or a co-handling unit may give feedback."), 403)
+    return None
+
+
+def _state_refusal(issue: Issue, action: str, extension_pending: bool) -> Refusal | None:
+    allowed, _target = TRANSITIONS[action]
+    if issue.status not in allowed:
+        return Refusal(
+            "invalid_transition",
+            _("“%(action)s” is not possible while the issue is %(status)s.")
+            % {"action": Action(action).label, "status": Status(issue.status).label},
+        )
+    if action == Action.REQUEST_EXTENSION and extension_pending:
+        return Refusal("extension_pending", _("An extension request is already waiting for a decision."))
+    if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION) and not extension_pending:
+        return Refusal("no_pending_extension", _("There is no extension request waiting for a decision."))
+    if action == Action.ESCALATE and issue.escalated_at is not None:
+        return Refusal("already_escalated", _("The issue is already flagged for a coordination meeting."))
+    return None
+
+
+def _co_unit_ids(issue: Issue) -> set[int]:
+    return set(issue.co_units.values_list("pk", flat=True))
+
+
+def _has_pending_extension(issue: Issue) -> bool:
+    return issue.extensions.filter(status=ExtensionStatus.PENDING).exists()
+
+
+def allowed_actions(issue: Issue, actor) -> list[str]:
+    co_units, pending = _co_unit_ids(issue), _has_pending_extension(issue)
+    return [
+        action
+        for action in TRANSITIONS
+        if _permission_refusal(issue, actor, action, co_units) is None
+        and _state_refusal(issue, action, pending) is None
+    ]
+
+
+# Deadlines -------------------------------------------------------------------
+
+
+def policy_for(category: str) -> DeadlinePolicy:
+    return DeadlinePolicy.objects.filter(category=category).first() or DeadlinePolicy(category=category)
+
+
+# Register numbers ------------------------------------------------------------
+
+
+def next_register_number(year: int) -> str:
+    """2026-000123: a counter row per year, incremented under its row lock."""
+    RegisterCounter.objects.get_or_create(year=year)
+    RegisterCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = RegisterCounter.objects.values_list("last_number", flat=True).get(year=year)
+    return f"{year}-{number:06d}"
+
+
+# Actions -------------------------------------------------------------------
+
+
+def _require_issue_actor(actor) -> None:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise NotPermitted("inactive", _("This account is deactivated."))
+
+
+@transaction.atomic
+def issue_register(
+    *,
+    actor: Official,
+    enterprise: Enterprise,
+    category: str,
+    title: str,
+    description: str = "",
+    request: str = "",
+    source: str = Source.VISIT,
+    priority: str = Priority.NORMAL,
+    visit: Visit | None = None,
+) -> Issue:
+    """挂号: an official or supervisor registers an issue an enterprise raised."""
+    _require_issue_actor(actor)
+    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+        raise NotPermitted("out_of_scope", _("This enterprise is outside your scope."))
+    if category not in Category.values:
+        raise InvalidInput("invalid_category", _("Unknown category “%(c)s”.") % {"c": category}, field="category")
+    if source not in Source.values:
+        raise InvalidInput("invalid_source", _("Unknown source “%(s)s”.") % {"s": source}, field="source")
+    if priority not in Priority.values:
+        raise InvalidInput("invalid_priority", _("Unknown priority “%(p)s”.") % {"p": priority}, field="priority")
+    if visit is not None and visit.enterprise_id != enterprise.pk:
+        raise InvalidInput("visit_enterprise_mismatch", _("The visit was to another enterprise."), field="visit")
+    title = require_text(title, field="title", max_length=200)
+    now = clock.now()
+    issue = Issue.objects.create(
+        number=next_register_number(clock.today().year),
+        enterprise=enterprise,
+        visit=visit,
+        campaign=visit.campaign if visit and visit.campaign_id else Campaign.objects.current(),
+        source=source,
+        category=category,
+        title=title,
+        description=require_text(description, field="description", max_length=5000, required=False),
+        request=require_text(request, field="request", max_length=2000, required=False),
+        priority=priority,
+        registered_by=actor,
+        registered_at=now,
+    )
+    IssueEvent.objects.create(
+        issue=issue,
+        action=Action.REGISTER,
+        actor=actor,
+        actor_unit_id=actor.unit_id,
+        created_at=now,
+        from_status="",
+        to_status=Status.REGISTERED,
+        data={"number": issue.number},
+    )
+    return issue
+
+
+def _act(issue_id: int, *, actor, action: str, expected_version: int | None, note: str = "", change) -> Issue:
+    """The shape every transition shares. `change(issue, today, now)` applies
+    the action's own edits and returns the event's details."""
+    _require_issue_actor(actor)
+    with transaction.atomic():
+        try:
+            issue = Issue.objects.select_for_update().get(pk=issue_id)
+        except Issue.DoesNotExist:
+            raise NotFound("not_found", _("No such issue.")) from None
+        if not Issue.objects.visible_to(actor).filter(pk=issue.pk).exists():
+            raise NotFound("not_found", _("No such issue."))
+        if expected_version is not None and expected_version != issue.version:
+            raise Conflict(
+                "stale_version",
+                _(
+                    "Someone else changed this issue in the meantime (version %(now)d, you had %(had)d). "
+                    "Reload and try again."
+                )
+                % {"now": issue.version, "had": expected_version},
+            )
+        co_units = _co_unit_ids(issue)
+        refusal = _permission_refusal(issue, actor, action, co_units) or _state_refusal(
+            issue, action, _has_pending_extension(issue)
+        )
+        if refusal:
+            raise refusal.error()
+        from_status = issue.status
+        now = clock.now()
+        data = change(issue, clock.today(), now) or {}
+        target = TRANSITIONS[action][1]
+        if target is not None:
+            issue.status = target
+        issue.version += 1
+        issue.save()
+        IssueEvent.objects.create(
+            issue=issue,
+            action=action,
+            actor=actor,
+            actor_unit_id=actor.unit_id,
+            created_at=now,
+            from_status=from_status,
+            to_status=issue.status,
+            note=note,
+            data=data,
+        )
+    return issue
+
+
+def _iso(day: datetime.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def issue_assign(
+    *,
+    actor,
+    issue_id: int,
+    unit: HelpUnit,
+    due_date: datetime.date | None = None,
+    co_units: list[HelpUnit] | tuple = (),
+    note: str = "",
+    expected_version: int | None = None,
+) -> Issue:
+    """交办: a supervisor gives the issue to a responsible unit with a due date."""
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
+    visible_units = HelpUnit.objects.visible_to(actor).filter(is_active=True)
+    if not visible_units.filter(pk=unit.pk).exists():
+        raise InvalidInput(
+            "unit_out_of_scope", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field="unit"
+        )
+    co_units = list(dict.fromkeys(co_units))
+    if any(co.pk == unit.pk for co in co_units):
+        raise InvalidInput("co_unit_is_responsible", _("The responsible unit cannot also co-handle."), field="co_units")
+    if co_units and visible_units.filter(pk__in=[c.pk for c in co_units]).count() != len(co_units):
+        raise InvalidInput(
+            "unit_out_of_scope", _("A co-handling unit is not an active unit in your scope."), field="co_units"
+        )
+    if due_date is not None and due_date < clock.today():
+        raise InvalidInput(
+            "due_date_in_past", _("The due date %(d)s is in the past.") % {"d": due_date}, field="due_date"
+        )
+
+    def change(issue, today, now):
+        policy = policy_for(issue.category)
+        issue.responsible_unit = unit
+        issue.assigned_at = now
+        issue.accept_due_date = calendar.add_working_days(today, policy.accept_days)
+        issue.due_date = due_date or calendar.add_working_days(today, policy.resolve_days)
+        issue.verify_due_date = None
+        issue.co_units.set(co_units)
+        return {
+            "unit": unit.pk,
+            "unit_name": unit.name,
+            "co_units": [c.pk for c in co_units],
+            "accept_due_date": _iso(issue.accept_due_date),
+            "due_date": _iso(issue.due_date),
+            "due_date_given": due_date is not None,
+        }
+
+    return _act(
+        issue_id, actor=actor, action=Action.ASSIGN, expected_version=expected_version, note=note, change=change
+    )
+
+
+def issue_accept(*, actor, issue_id: int, note: str = "", expected_version: int | None = None) -> Issue:
+    """签收: the responsible unit takes the issue on."""
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
+
+    def change(issue, today, now):
+        issue.accepted_at = now
+        on_time = issue.accept_due_date is None or today <= issue.accept_due_date
+        return {"on_time": on_time, "due_date": _iso(issue.due_date)}
+
+    return _act(
+        issue_id, actor=actor, action=Action.ACCEPT, expected_version=expected_version, note=note, change=change
+    )
+
+
+def issue_return(*, actor, issue_id: int, reason: str, expected_version: int | None = None) -> Issue:
+    """退回: the unit says the issue is not theirs; it goes back to dispatch."""
+    reason = require_text(reason, field="reason", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        data = {"unit": issue.responsible_unit_id, "unit_name": issue.responsible_unit.name}
+        issue.responsible_unit = None
+        issue.co_units.clear()
+        issue.returned_at = now
+        issue.accept_due_date = issue.due_date = issue.verify_due_date = None
+        issue.assigned_at = None
+        return data
+
+    return _act(
+        issue_id, actor=actor, action=Action.RETURN, expected_version=expected_version, note=reason, change=change
+    )
+
+
+def issue_feedback(*, actor, issue_id: int, note: str, expected_version: int | None = None) -> Issue:
+    """反馈: progress notes from the responsible or a co-handling unit."""
+    note = require_text(note, field="note", max_length=NOTE_MAX)
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.FEEDBACK,
+        expected_version=expected_version,
+        note=note,
+        change=lambda issue, today, now: {"unit": actor.unit_id},
+    )
+
+
+def issue_request_extension(
+    *, actor, issue_id: int, new_due_date: datetime.date, reason: str, expected_version: int | None = None
+) -> Issue:
+    """申请延期: the responsible unit asks for a later due date."""
+    reason = require_text(reason, field="reason", max_length=NOTE_MAX)
+    if new_due_date < clock.today():
+        raise InvalidInput(
+            "due_date_in_past",
+            _("The requested date %(d)s is in the past.") % {"d": new_due_date},
+            field="new_due_date",
+        )
+
+    def change(issue, today, now):
+        if new_due_date <= issue.due_date:
+            raise InvalidInput(
+                "extension_not_later",
+                _("The requested date must be after the current due date %(d)s.") % {"d": issue.due_date},
+                field="new_due_date",
+            )
+        request = ExtensionRequest.objects.create(
+            issue=issue,
+            unit_id=issue.responsible_unit_id,
+            requested_by=actor,
+            requested_at=now,
+            old_due_date=issue.due_date,
+            new_due_date=new_due_date,
+            reason=reason,
+        )
+        return {"extension": request.pk, "old_due_date": _iso(issue.due_date), "new_due_date": _iso(new_due_date)}
+
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.REQUEST_EXTENSION,
+        expected_version=expected_version,
+        note=reason,
+        change=change,
+    )
+
+
+def _decide_extension(issue: Issue, actor, now, status: str, note: str) -> ExtensionRequest:
+    request = issue.extensions.select_for_update().get(status=ExtensionStatus.PENDING)
+    request.status, request.decided_by, request.decided_at, request.decision_note = status, actor, now, note
+    request.save()
+    return request
+
+
+def issue_approve_extension(*, actor, issue_id: int, note: str = "", expected_version: int | None = None) -> Issue:
+    """Approve the pending extension: the due date in force moves."""
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
+
+    def change(issue, today, now):
+        request = _decide_extension(issue, actor, now, ExtensionStatus.APPROVED, note)
+        old = issue.due_date
+        issue.due_date = request.new_due_date
+        return {"extension": request.pk, "old_due_date": _iso(old), "new_due_date": _iso(issue.due_date)}
+
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.APPROVE_EXTENSION,
+        expected_version=expected_version,
+        note=note,
+        change=change,
+    )
+
+
+def issue_reject_extension(*, actor, issue_id: int, reason: str, expected_version: int | None = None) -> Issue:
+    reason = require_text(reason, field="reason", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        request = _decide_extension(issue, actor, now, ExtensionStatus.REJECTED, reason)
+        return {"extension": request.pk, "requested_due_date": _iso(request.new_due_date)}
+
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.REJECT_EXTENSION,
+        expected_version=expected_version,
+        note=reason,
+        change=change,
+    )
+
+
+def issue_resolve(*, actor, issue_id: int, outcome: str, note: str = "", expected_version: int | None = None) -> Issue:
+    """办结: the unit reports the outcome; a supervisor verifies next."""
+    if outcome not in Outcome.values:
+        raise InvalidInput("invalid_outcome", _("Unknown outcome “%(o)s”.") % {"o": outcome}, field="outcome")
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=outcome != Outcome.SOLVED)
+
+    def change(issue, today, now):
+        withdrawn = issue.extensions.filter(status=ExtensionStatus.PENDING).update(
+            status=ExtensionStatus.WITHDRAWN, decided_at=now
+        )
+        issue.outcome = outcome
+        issue.resolved_at = now
+        issue.verify_due_date = calendar.add_working_days(today, policy_for(issue.category).verify_days)
+        return {
+            "outcome": outcome,
+            "on_time": today <= issue.due_date,
+            "verify_due_date": _iso(issue.verify_due_date),
+            "extension_withdrawn": bool(withdrawn),
+        }
+
+    return _act(
+        issue_id, actor=actor, action=Action.RESOLVE, expected_version=expected_version, note=note, change=change
+    )
+
+
+def issue_close(*, actor, issue_id: int, satisfaction: str, note: str, expected_version: int | None = None) -> Issue:
+    """销号: a supervisor verifies the outcome with the enterprise and closes."""
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput(
+            "invalid_satisfaction", _("Unknown satisfaction “%(s)s”.") % {"s": satisfaction}, field="satisfaction"
+        )
+    note = require_text(note, field="note", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        issue.satisfaction = satisfaction
+        issue.closed_at = now
+        issue.verify_due_date = None
+        return {"satisfaction": satisfaction, "on_time": today <= issue.due_date, "due_date": _iso(issue.due_date)}
+
+    return _act(issue_id, actor=actor, action=Action.CLOSE, expected_version=expected_version, note=note, change=change)
+
+
+def issue_reopen(*, actor, issue_id: int, reason: str, expected_version: int | None = None) -> Issue:
+    """退回重办: the outcome did not hold up; the unit works on it again."""
+    reason = require_text(reason, field="reason", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        previous = issue.outcome
+        issue.outcome = ""
+        issue.reopened_at = now
+        issue.verify_due_date = None
+        issue.due_date = max(issue.due_date, calendar.add_working_days(today, policy_for(issue.category).rework_days))
+        return {"previous_outcome": previous, "due_date": _iso(issue.due_date)}
+
+    return _act(
+        issue_id, actor=actor, action=Action.REOPEN, expected_version=expected_version, note=reason, change=change
+    )
+
+
+def issue_cancel(*, actor, issue_id: int, reason: str, expected_version: int | None = None) -> Issue:
+    """撤销: e.g. a duplicate registration."""
+    reason = require_text(reason, field="reason", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        issue.cancelled_at = now
+        return {}
+
+    return _act(
+        issue_id, actor=actor, action=Action.CANCEL, expected_version=expected_version, note=reason, change=change
+    )
+
+
+def issue_escalate(*, actor, issue_id: int, note: str, expected_version: int | None = None) -> Issue:
+    """提请协调: flag the issue for a coordination meeting; its state stays."""
+    note = require_text(note, field="note", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        issue.escalated_at = now
+        return {}
+
+    return _act(
+        issue_id, actor=actor, action=Action.ESCALATE, expected_version=expected_version, note=note, change=change
+    )

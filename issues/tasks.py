@@ -1,0 +1,18 @@
+"""Periodic work driven by the database state (DOMAIN.md, Reminders)."""
+
+import logging
+
+from celery import shared_task
+
+from . import reminders
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def reminder_sweep() -> dict:
+    """Reads what needs telling from the database (not from the queue), so a
+    run missed while a worker or the broker was down is caught up by the next."""
+    counts = reminders.sweep_counts()
+    log.info("reminder sweep: %s", counts)
+    return counts

@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from core.filters import RegionSubtreeFilter, SearchFilterSet
+from enterprises.models import HelpUnit, Official
+
+from .choices import VisitForm, VisitPurpose
+from .models import Visit, VisitParticipant
+
+
+class VisitFilter(SearchFilterSet):
+    search_fields = ("summary", "enterprise__name", "enterprise__credit_code")
+    form = django_filters.ChoiceFilter(choices=VisitForm.choices)
+    purpose = django_filters.ChoiceFilter(choices=VisitPurpose.choices, method="filter_purpose")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    region = RegionSubtreeFilter(path_field="enterprise__region__path")
+    unit = django_filters.ModelChoiceFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
+    participant = django_filters.ModelChoiceFilter(queryset=Official.objects.all(), method="filter_participant")
+
+    class Meta:
+        model = Visit
+        fields = [
+            "q",
+            "enterprise",
+            "campaign",
+            "form",
+            "purpose",
+            "date_from",
+            "date_to",
+            "region",
+            "unit",
+            "participant",
+        ]
+
+    def filter_purpose(self, queryset, name, value):
+        # JSON list membership, written so it works on PostgreSQL and SQLite.
+        return queryset.filter(purposes__icontains=f'"{value}"')
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(Exists(VisitParticipant.objects.filter(visit=OuterRef("pk"), unit=value)))
+
+    def filter_participant(self, queryset, name, value):
+        return queryset.filter(Exists(VisitParticipant.objects.filter(visit=OuterRef("pk"), official=value)))

@@ -1,0 +1,81 @@
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from core.scoping import scope_of
+from enterprises.models import AssignmentUnit, Campaign, Enterprise, HelpUnit, Official
+
+from .choices import VisitForm
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.is_supervisor:
+            return self.filter(enterprise__region__path__startswith=scope.region_path)
+        if scope.unit_id:
+            ours = VisitParticipant.objects.filter(visit=OuterRef("pk"), unit_id=scope.unit_id)
+            helped = AssignmentUnit.objects.filter(unit_id=scope.unit_id, assignment__enterprise=OuterRef("enterprise"))
+            return self.filter(Q(Exists(ours)) | Q(Exists(helped)))
+        return self.none()
+
+
+class Visit(TimeStampedModel):
+    """走访. Visit person-times (走访人次) are its participants summed."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="visits"
+    )
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    date = models.DateField(_("date"))
+    form = models.CharField(_("form"), max_length=16, choices=VisitForm.choices, default=VisitForm.ONSITE)
+    purposes = models.JSONField(_("purposes"), default=list, blank=True)
+    summary = models.TextField(_("summary"), max_length=5000, blank=True)
+    # The enterprise's situation at the visit (optional snapshot).
+    output_value = models.DecimalField(_("output (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    revenue = models.DecimalField(_("revenue (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    headcount = models.PositiveIntegerField(_("headcount"), null=True, blank=True)
+    order_book = models.CharField(_("order book"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        Official, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="recorded_visits"
+    )
+    participants = models.ManyToManyField(
+        Official, verbose_name=_("participants"), through="VisitParticipant", related_name="visits"
+    )
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(form__in=VisitForm.values), name="visit_form_valid"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.enterprise}"
+
+
+class VisitParticipant(models.Model):
+    """An official on a visit, with the unit they visited for (kept as it was
+    that day, even if the official later moves)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="participant_rows")
+    official = models.ForeignKey(Official, verbose_name=_("official"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(HelpUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="visit_rows")
+
+    class Meta:
+        verbose_name = _("visit participant")
+        verbose_name_plural = _("visit participants")
+        constraints = [models.UniqueConstraint(fields=["visit", "official"], name="visitparticipant_once")]
+        indexes = [models.Index(fields=["unit", "visit"], name="visitparticipant_by_unit")]
+
+    def __str__(self):
+        return f"{self.official_id}@{self.visit_id}"

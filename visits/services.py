@@ -1,0 +1,103 @@
+"""Writes for visits: a visit and the issues raised at it, in one transaction."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core import clock
+from core.errors import InvalidInput, NotPermitted
+from core.services import require_text
+from enterprises.models import Campaign, Enterprise, Official
+
+from .choices import VisitForm, VisitPurpose
+from .models import Visit, VisitParticipant
+
+
+@dataclass(frozen=True)
+class RaisedIssue:
+    category: str
+    title: str
+    description: str = ""
+    request: str = ""
+    priority: str = "normal"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    output_value: object = None
+    revenue: object = None
+    headcount: int | None = None
+    order_book: str = ""
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor: Official,
+    enterprise: Enterprise,
+    date: datetime.date,
+    form: str,
+    purposes: list[str],
+    summary: str = "",
+    participants: list[Official] | None = None,
+    snapshot: Snapshot | None = None,
+    issues: list[RaisedIssue] = (),
+) -> Visit:
+    """走访登记: record a visit and register every issue raised at it."""
+    from issues.services import issue_register
+
+    if not actor.is_active or actor.unit_id is None and not actor.is_admin:
+        raise NotPermitted("no_unit", _("Only an official with a unit can record a visit."))
+    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+        raise NotPermitted("out_of_scope", _("This enterprise is outside your scope."))
+    if date > clock.today():
+        raise InvalidInput("date_in_future", _("The visit date %(d)s is in the future.") % {"d": date}, field="date")
+    if form not in VisitForm.values:
+        raise InvalidInput("invalid_form", _("Unknown visit form “%(f)s”.") % {"f": form}, field="form")
+    purposes = list(dict.fromkeys(purposes))
+    unknown = [p for p in purposes if p not in VisitPurpose.values]
+    if unknown:
+        raise InvalidInput("invalid_purpose", _("Unknown purpose “%(p)s”.") % {"p": unknown[0]}, field="purposes")
+    if not purposes:
+        raise InvalidInput("purposes_required", _("Choose at least one purpose."), field="purposes")
+    people = list(dict.fromkeys(participants or [actor]))
+    for person in people:
+        if not person.is_active or person.unit_id is None:
+            raise InvalidInput(
+                "invalid_participant",
+                _("%(p)s cannot be a participant (inactive or without a unit).") % {"p": person.display_name},
+                field="participants",
+            )
+    snapshot = snapshot or Snapshot()
+    if snapshot.headcount is not None and snapshot.headcount < 0:
+        raise InvalidInput("invalid_headcount", _("Headcount cannot be negative."), field="headcount")
+    visit = Visit.objects.create(
+        enterprise=enterprise,
+        campaign=Campaign.objects.current(),
+        date=date,
+        form=form,
+        purposes=purposes,
+        summary=require_text(summary, field="summary", max_length=5000, required=False),
+        output_value=snapshot.output_value,
+        revenue=snapshot.revenue,
+        headcount=snapshot.headcount,
+        order_book=require_text(snapshot.order_book, field="order_book", max_length=200, required=False),
+        created_by=actor,
+    )
+    VisitParticipant.objects.bulk_create(
+        VisitParticipant(visit=visit, official=person, unit_id=person.unit_id) for person in people
+    )
+    for raised in issues:
+        issue_register(
+            actor=actor,
+            enterprise=enterprise,
+            visit=visit,
+            category=raised.category,
+            title=raised.title,
+            description=raised.description,
+            request=raised.request,
+            priority=raised.priority,
+        )
+    return visit
