@@ -2,6 +2,7 @@
 enterprises.services and are for admins only."""
 
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 
 from core.api import NO_DELETE, IsAdminOrReadOnly, ScopedPrimaryKeyRelatedField, service_kwargs
 
@@ -138,7 +139,10 @@ class CampaignSerializer(ServiceSerializer):
             "plan_due_date",
             "is_current",
         ]
-        extra_kwargs = {"name": {"validators": []}}
+        # The service reports duplicates, and making a campaign current
+        # retires the previous one instead of refusing.
+        extra_kwargs = {"name": {"validators": []}, "is_current": {"validators": []}}
+        validators = []
 
     def update(self, instance, validated_data):
         # Partial updates still go through the service's whole-object checks.
@@ -203,7 +207,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class MasterDataViewSet(viewsets.ModelViewSet):
-    permission_classes = [IsAdminOrReadOnly]
+    permission_classes = [IsAuthenticated, IsAdminOrReadOnly]
     http_method_names = NO_DELETE
     selector = None
 

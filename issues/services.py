@@ -232,8 +232,9 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
                 % {"now": issue.version, "had": expected_version},
             )
         co_units = _co_unit_ids(issue)
-        refusal = _permission_refusal(issue, actor, action, co_units) or _state_refusal(
-            issue, action, _has_pending_extension(issue)
+        # State first: "not possible now" (409) is the answer whoever asks.
+        refusal = _state_refusal(issue, action, _has_pending_extension(issue)) or _permission_refusal(
+            issue, actor, action, co_units
         )
         if refusal:
             raise refusal.error()

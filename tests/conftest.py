@@ -1,0 +1,146 @@
+"""The shared world of the tests: two counties, each with a supervisor, help
+units, officials and an assigned enterprise, so every scope rule has a user
+inside it and a user outside it."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core import clock
+from enterprises.choices import Rank, Role
+from issues import services as issue_services
+
+from .factories import (
+    AssignmentFactory,
+    AssignmentUnitFactory,
+    CampaignFactory,
+    EnterpriseFactory,
+    HelpUnitFactory,
+    OfficialFactory,
+    RegionFactory,
+)
+
+# A Monday with no holiday near it, so working-day arithmetic in tests is plain.
+TODAY = datetime.date(2026, 6, 1)
+
+
+@pytest.fixture
+def frozen_today():
+    from django.utils import timezone
+
+    with clock.frozen_at(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 0)))):
+        yield TODAY
+
+
+@pytest.fixture
+def world(db, frozen_today):
+    city = RegionFactory(name="市", level="city")
+    county_a = RegionFactory(name="甲县", level="county", parent=city)
+    county_b = RegionFactory(name="乙县", level="county", parent=city)
+    town_a = RegionFactory(name="甲镇", parent=county_a)
+    town_b = RegionFactory(name="乙镇", parent=county_b)
+
+    office_a = HelpUnitFactory(name="甲县帮扶办", region=county_a, kind="other")
+    office_b = HelpUnitFactory(name="乙县帮扶办", region=county_b, kind="other")
+    unit_a = HelpUnitFactory(name="甲县经信局", region=county_a)
+    unit_a2 = HelpUnitFactory(name="甲县商务局", region=county_a)
+    unit_a3 = HelpUnitFactory(name="甲县水务局", region=county_a)
+    unit_a4 = HelpUnitFactory(name="甲县税务局", region=county_a)
+    unit_b = HelpUnitFactory(name="乙县经信局", region=county_b)
+
+    admin = OfficialFactory(username="admin1", unit=None, role=Role.ADMIN)
+    supervisor_a = OfficialFactory(username="sup_a", unit=office_a, role=Role.SUPERVISOR, rank=Rank.HEAD)
+    supervisor_b = OfficialFactory(username="sup_b", unit=office_b, role=Role.SUPERVISOR, rank=Rank.HEAD)
+    official_a = OfficialFactory(username="off_a", unit=unit_a)
+    official_a_colleague = OfficialFactory(username="off_a2", unit=unit_a)
+    official_a2 = OfficialFactory(username="off_a_partner", unit=unit_a2)
+    official_a4 = OfficialFactory(username="off_a4", unit=unit_a4)
+    official_b = OfficialFactory(username="off_b", unit=unit_b)
+    leader = OfficialFactory(username="leader", unit=office_a, rank=Rank.COUNTY_LEADER)
+
+    campaign = CampaignFactory(name="2026年联手帮扶行动", is_current=True)
+    enterprise_a = EnterpriseFactory(name="甲企业", region=town_a)
+    enterprise_a_other = EnterpriseFactory(name="甲县未结对企业", region=town_a)
+    enterprise_b = EnterpriseFactory(name="乙企业", region=town_b)
+
+    assignment_a = AssignmentFactory(campaign=campaign, enterprise=enterprise_a, leader=leader)
+    AssignmentUnitFactory(assignment=assignment_a, unit=unit_a, is_lead=True)
+    AssignmentUnitFactory(assignment=assignment_a, unit=unit_a2)
+    assignment_b = AssignmentFactory(campaign=campaign, enterprise=enterprise_b)
+    AssignmentUnitFactory(assignment=assignment_b, unit=unit_b, is_lead=True)
+
+    return SimpleNamespace(**locals())
+
+
+def api_client(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return api_client
+
+
+def drive(issue, world, *steps):
+    """Walk an issue through lifecycle steps with the right actors."""
+    w = world
+    for step in steps:
+        if step == "assign":
+            issue_services.issue_assign(actor=w.supervisor_a, issue_id=issue.pk, unit=w.unit_a, co_units=[w.unit_a2])
+        elif step == "accept":
+            issue_services.issue_accept(actor=w.official_a, issue_id=issue.pk)
+        elif step == "request_extension":
+            issue.refresh_from_db()
+            issue_services.issue_request_extension(
+                actor=w.official_a,
+                issue_id=issue.pk,
+                new_due_date=issue.due_date + datetime.timedelta(days=10),
+                reason="需要更多时间",
+            )
+        elif step == "resolve":
+            issue_services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved")
+        elif step == "close":
+            issue_services.issue_close(actor=w.supervisor_a, issue_id=issue.pk, satisfaction="satisfied", note="已回访")
+        elif step == "cancel":
+            issue_services.issue_cancel(actor=w.supervisor_a, issue_id=issue.pk, reason="重复")
+        elif step == "escalate":
+            issue_services.issue_escalate(actor=w.supervisor_a, issue_id=issue.pk, note="需协调")
+        else:
+            raise ValueError(step)
+    issue.refresh_from_db()
+    return issue
+
+
+STATE_PATHS = {
+    "registered": (),
+    "assigned": ("assign",),
+    "in_progress": ("assign", "accept"),
+    "resolved": ("assign", "accept", "resolve"),
+    "closed": ("assign", "accept", "resolve", "close"),
+    "cancelled": ("cancel",),
+}
+
+
+@pytest.fixture
+def make_issue(world):
+    def make(state="registered", *, enterprise=None, category="finance", extra=()):
+        issue = issue_services.issue_register(
+            actor=world.official_a, enterprise=enterprise or world.enterprise_a, category=category, title="融资难"
+        )
+        return drive(issue, world, *STATE_PATHS[state], *extra)
+
+    return make
+
+
+@pytest.fixture
+def pg_only():
+    if connection.vendor != "postgresql":
+        pytest.fail("this test needs PostgreSQL: run it through `make test`")

@@ -1,0 +1,55 @@
+import datetime
+
+import pytest
+
+from core.calendar import add_working_days, is_working_day, working_days_between
+from core.models import CalendarDay
+
+D = datetime.date
+
+
+@pytest.fixture
+def national_day(db):
+    # 2026: 1–7 October off (the weekdays among them are holidays),
+    # Saturday 10 October a make-up working day (调休).
+    for day in range(1, 8):
+        date = D(2026, 10, day)
+        if date.weekday() < 5:
+            CalendarDay.objects.create(date=date, kind="holiday", name="国庆节")
+    CalendarDay.objects.create(date=D(2026, 10, 10), kind="workday", name="国庆节调休")
+
+
+def test_plain_week_skips_the_weekend(db):
+    # Friday 5 June + 1 working day = Monday 8 June.
+    assert add_working_days(D(2026, 6, 5), 1) == D(2026, 6, 8)
+    assert add_working_days(D(2026, 6, 1), 15) == D(2026, 6, 22)
+
+
+def test_holiday_is_skipped_and_make_up_day_counts(national_day):
+    # Wednesday 30 September + 1 → the holidays run to Wednesday 7 Oct;
+    # Thursday 8 October is the first working day.
+    assert add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    # 8 Oct (Thu), 9 Oct (Fri), 10 Oct (Sat, make-up) → the third is the Saturday.
+    assert add_working_days(D(2026, 9, 30), 3) == D(2026, 10, 10)
+    # Without the make-up day the fourth would be Tuesday 13; with it, Monday 12.
+    assert add_working_days(D(2026, 9, 30), 4) == D(2026, 10, 12)
+    assert not is_working_day(D(2026, 10, 5))
+    assert is_working_day(D(2026, 10, 10))
+    assert not is_working_day(D(2026, 10, 11))
+
+
+def test_working_days_between_counts_both_directions(national_day):
+    assert working_days_between(D(2026, 9, 30), D(2026, 10, 12)) == 4
+    assert working_days_between(D(2026, 10, 12), D(2026, 9, 30)) == -4
+    assert working_days_between(D(2026, 6, 1), D(2026, 6, 1)) == 0
+
+
+def test_long_spans_use_one_query(db, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert add_working_days(D(2026, 1, 5), 100) == D(2026, 5, 25)
+
+
+def test_zero_days_is_the_start_and_negative_is_refused(db):
+    assert add_working_days(D(2026, 6, 6), 0) == D(2026, 6, 6)
+    with pytest.raises(ValueError):
+        add_working_days(D(2026, 6, 6), -1)

@@ -1,0 +1,185 @@
+"""The issue API: actions over HTTP, their status codes and error bodies,
+the history, and scope."""
+
+import pytest
+
+from issues.models import Issue, IssueEvent
+
+from ..conftest import api_client
+
+
+def post(user, issue, action, payload=None, **extra):
+    return api_client(user).post(f"/api/v1/issues/{issue.pk}/{action}/", payload or {}, format="json", **extra)
+
+
+def test_token_login_then_token_auth(world):
+    world.official_a.set_password("s3cret-pass!")
+    world.official_a.save()
+    client = api_client()
+    response = client.post("/api/v1/auth/token/", {"username": "off_a", "password": "s3cret-pass!"}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/issues/").status_code == 200
+    bad = api_client().post("/api/v1/auth/token/", {"username": "off_a", "password": "wrong"}, format="json")
+    assert bad.status_code == 400
+    assert api_client().get("/api/v1/issues/").status_code == 401
+
+
+def test_register_then_walk_the_whole_lifecycle_over_http(world):
+    created = api_client(world.official_a).post(
+        "/api/v1/issues/",
+        {"enterprise": world.enterprise_a.pk, "category": "land", "title": "用地指标不足", "request": "协调用地"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["status"] == "registered" and body["number"].startswith("2026-")
+    issue = Issue.objects.get(pk=body["id"])
+    steps = [
+        (world.supervisor_a, "assign", {"unit": world.unit_a.pk, "co_units": [world.unit_a2.pk]}, "assigned"),
+        (world.official_a, "accept", {}, "in_progress"),
+        (world.official_a2, "feedback", {"note": "已对接自然资源局"}, "in_progress"),
+        (world.official_a, "request-extension", {"new_due_date": "2026-09-30", "reason": "需报批"}, "in_progress"),
+        (world.supervisor_a, "approve-extension", {}, "in_progress"),
+        (world.supervisor_a, "escalate", {"note": "用地共性问题"}, "in_progress"),
+        (world.official_a, "resolve", {"outcome": "partly_solved", "note": "已解决部分指标"}, "resolved"),
+        (world.supervisor_a, "reopen", {"reason": "企业反映仍有缺口"}, "in_progress"),
+        (world.official_a, "resolve", {"outcome": "solved"}, "resolved"),
+        (world.supervisor_a, "close", {"note": "回访满意", "satisfaction": "satisfied"}, "closed"),
+    ]
+    for user, action, payload, status in steps:
+        response = post(user, issue, action, payload)
+        assert response.status_code == 200, (action, response.json())
+        assert response.json()["status"] == status
+    history = api_client(world.supervisor_a).get(f"/api/v1/issues/{issue.pk}/events/").json()
+    assert [e["action"] for e in history] == [
+        "register",
+        "assign",
+        "accept",
+        "feedback",
+        "request_extension",
+        "approve_extension",
+        "escalate",
+        "resolve",
+        "reopen",
+        "resolve",
+        "close",
+    ]
+    assert history[-1]["from_status"] == "resolved" and history[-1]["to_status"] == "closed"
+    assert history[3]["actor_unit_name"] == "甲县商务局"
+    issue.refresh_from_db()
+    assert issue.due_date.isoformat() == "2026-09-30"
+
+
+def test_refusals_carry_status_code_and_message(world, make_issue):
+    issue = make_issue("registered")
+    events = IssueEvent.objects.count()
+    conflict = post(world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied"})
+    assert conflict.status_code == 409
+    assert conflict.json()["code"] == "invalid_transition" and conflict.json()["detail"]
+    forbidden = post(world.official_a, issue, "assign", {"unit": world.unit_a.pk})
+    assert forbidden.status_code == 403 and forbidden.json()["code"] == "supervisor_only"
+    bad = post(world.supervisor_a, issue, "assign", {"unit": 999999})
+    assert bad.status_code == 400 and bad.json()["code"] == "does_not_exist"
+    assert "unit" in bad.json()["errors"]
+    past = post(world.supervisor_a, issue, "assign", {"unit": world.unit_a.pk, "due_date": "2020-01-01"})
+    assert past.status_code == 400 and past.json()["code"] == "due_date_in_past"
+    malformed = api_client(world.supervisor_a).post(
+        f"/api/v1/issues/{issue.pk}/assign/", "{not json", content_type="application/json"
+    )
+    assert malformed.status_code == 400 and malformed.json()["code"] == "parse_error"
+    too_long = post(world.supervisor_a, issue, "cancel", {"reason": "长" * 2001})
+    assert too_long.status_code == 400 and too_long.json()["code"] == "max_length"
+    missing = post(world.supervisor_a, issue, "cancel", {})
+    assert missing.status_code == 400 and missing.json()["code"] == "required"
+    bad_choice = post(world.supervisor_a, issue, "assign", {"unit": world.unit_a.pk, "due_date": "tomorrow"})
+    assert bad_choice.status_code == 400 and bad_choice.json()["code"] == "invalid"
+    issue.refresh_from_db()
+    assert issue.status == "registered" and issue.version == 1
+    assert IssueEvent.objects.count() == events
+
+
+def test_stale_version_over_http_is_409(world, make_issue):
+    issue = make_issue("resolved")
+    ok = post(world.supervisor_a, issue, "escalate", {"note": "x", "version": issue.version})
+    assert ok.status_code == 200
+    stale = post(
+        world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied", "version": issue.version}
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+
+
+def test_english_messages_on_request(world, make_issue):
+    issue = make_issue("registered")
+    response = post(
+        world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "not possible while the issue is Registered" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("admin", True),
+        ("supervisor_a", True),
+        ("official_a", True),
+        ("official_a2", True),
+        ("supervisor_b", False),
+        ("official_b", False),
+        ("official_a4", False),
+    ],
+)
+def test_issue_scope_through_the_api(world, make_issue, who, sees):
+    issue = make_issue("in_progress")  # enterprise_a in county A, unit_a responsible, unit_a2 co-handling
+    client = api_client(getattr(world, who))
+    listed = {row["id"] for row in client.get("/api/v1/issues/").json()["results"]}
+    assert (issue.pk in listed) is sees
+    detail = client.get(f"/api/v1/issues/{issue.pk}/")
+    assert detail.status_code == (200 if sees else 404)
+    assert client.get(f"/api/v1/issues/{issue.pk}/events/").status_code == (200 if sees else 404)
+    action = client.post(f"/api/v1/issues/{issue.pk}/feedback/", {"note": "x"}, format="json")
+    if not sees:
+        assert action.status_code == 404
+
+
+def test_official_cannot_register_outside_scope(world):
+    response = api_client(world.official_a).post(
+        "/api/v1/issues/", {"enterprise": world.enterprise_b.pk, "category": "land", "title": "x"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "does_not_exist"
+    assert Issue.objects.count() == 0
+
+
+def test_issue_filters_filter(world, make_issue):
+    open_issue = make_issue("in_progress", category="land")
+    closed = make_issue("closed", category="finance")
+    escalated = make_issue("registered", category="people", extra=("escalate",))
+    client = api_client(world.supervisor_a)
+
+    def ids(**params):
+        return {row["id"] for row in client.get("/api/v1/issues/", params).json()["results"]}
+
+    assert ids(status="closed") == {closed.pk}
+    assert ids(category="land") == {open_issue.pk}
+    assert ids(escalated="true") == {escalated.pk}
+    assert ids(unit=world.unit_a2.pk) == {open_issue.pk, closed.pk}
+    assert ids(q=closed.number) == {closed.pk}
+    assert ids(region=world.county_b.pk) == set()
+    assert ids(region=world.county_a.pk) == {open_issue.pk, closed.pk, escalated.pk}
+    Issue.objects.filter(pk=open_issue.pk).update(due_date="2026-05-29")
+    assert ids(overdue="true") == {open_issue.pk}
+    assert ids(overdue="false") == {closed.pk, escalated.pk}
+
+
+def test_issue_list_query_count_does_not_grow_with_rows(world, make_issue, django_assert_max_num_queries):
+    for _ in range(3):
+        make_issue("in_progress")
+    client = api_client(world.supervisor_a)
+    client.get("/api/v1/issues/")  # warm the token lookup path
+    with django_assert_max_num_queries(6) as few:
+        assert client.get("/api/v1/issues/").json()["count"] == 3
+    for _ in range(12):
+        make_issue("in_progress")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/v1/issues/").json()["count"] == 15
