@@ -11,4 +11,5 @@ def visit_list(*, user):
             Prefetch("participant_rows", queryset=VisitParticipant.objects.select_related("official", "unit"))
         )
         .annotate(issue_count=Count("issues", distinct=True))
+        .order_by("-date", "-id")
     )

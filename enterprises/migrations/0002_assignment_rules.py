@@ -46,14 +46,20 @@ DROP FUNCTION IF EXISTS enterprises_check_assignment(bigint);
 """
 
 
+def _run(schema_editor, sql):
+    # A plain cursor: the SQL holds "%" placeholders of PL/pgSQL's own.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        _run(schema_editor, FORWARD)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+        _run(schema_editor, BACKWARD)
 
 
 class Migration(migrations.Migration):

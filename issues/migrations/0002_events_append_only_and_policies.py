@@ -37,13 +37,19 @@ DEFAULT_LIMITS = {
 }
 
 
+def _run(schema_editor, sql):
+    # A plain cursor: the SQL holds "%" placeholders of PL/pgSQL's own.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(sql)
+
+
 def forward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
+        _run(schema_editor, PG_FORWARD)
     elif vendor == "sqlite":
         for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+            _run(schema_editor, statement)
     DeadlinePolicy = apps.get_model("issues", "DeadlinePolicy")
     for category, (accept, resolve, verify, rework) in DEFAULT_LIMITS.items():
         DeadlinePolicy.objects.get_or_create(
@@ -55,10 +61,10 @@ def forward(apps, schema_editor):
 def backward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD)
+        _run(schema_editor, PG_BACKWARD)
     elif vendor == "sqlite":
         for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
+            _run(schema_editor, statement)
 
 
 class Migration(migrations.Migration):

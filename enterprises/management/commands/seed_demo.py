@@ -134,6 +134,7 @@ class Command(BaseCommand):
             is_current=True,
         )
 
+        n_key = n_enterprises * 2 // 5
         used_codes: set[str] = set()
         used_names: set[str] = set()
         enterprises = []
@@ -147,7 +148,7 @@ class Command(BaseCommand):
                 if name not in used_names:
                     break
             used_names.add(name)
-            is_key = index < 60
+            is_key = index < n_key
             enterprises.append(
                 services.enterprise_save(
                     actor=root,
@@ -168,7 +169,7 @@ class Command(BaseCommand):
 
         # 三帮一: the key enterprises, each with three units and one lead.
         # The demo official's unit (经信局) leads a handful so its pages are full.
-        key = enterprises[:60]
+        key = enterprises[:n_key]
         assignments = {}
         for index, enterprise in enumerate(key):
             units = rng.sample(help_units, 3)
@@ -216,7 +217,8 @@ class Command(BaseCommand):
         span = (today - start).days
         issues_made = 0
         visits_made = 0
-        for enterprise in key + rng.sample(enterprises[60:], 30):
+        others = [e for e in enterprises if not e.is_key]
+        for enterprise in key + rng.sample(others, min(30, len(others))):
             assignment = assignments.get(enterprise.pk)
             units = [row.unit for row in assignment.units.all()] if assignment else [rng.choice(help_units)]
             for _ in range(rng.randint(2, 6) if assignment else 1):

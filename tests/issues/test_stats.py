@@ -1,0 +1,171 @@
+"""The figures, on a hand-built ledger whose answers are worked out here."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from core import clock
+from issues import services
+from issues.selectors import issue_stats
+
+from ..conftest import api_client
+
+D = datetime.date
+
+
+def at(day, hour=9):
+    return clock.frozen_at(timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))))
+
+
+@pytest.fixture
+def ledger(world):
+    """All registered Monday 1 June 2026 at 09:00. Finance and land issues are
+    due 15 and 30 working days after assignment: 22 June and 13 July."""
+    w = world
+    made = {}
+
+    def register(name, category, enterprise=None):
+        with at(D(2026, 6, 1)):
+            made[name] = services.issue_register(
+                actor=w.supervisor_b if enterprise else w.official_a,
+                enterprise=enterprise or w.enterprise_a,
+                category=category,
+                title=name,
+            )
+        return made[name].pk
+
+    def assign(pk, unit, sup=w.supervisor_a):
+        with at(D(2026, 6, 1), 10):
+            services.issue_assign(actor=sup, issue_id=pk, unit=unit)
+
+    def accept(pk, who):
+        with at(D(2026, 6, 2)):
+            services.issue_accept(actor=who, issue_id=pk)
+
+    def resolve_and_close(pk, who, day, satisfaction):
+        with at(day - datetime.timedelta(days=1)):
+            services.issue_resolve(actor=who, issue_id=pk, outcome="solved")
+        with at(day):
+            services.issue_close(actor=w.supervisor_a, issue_id=pk, satisfaction=satisfaction, note="回访")
+
+    # unit_a, finance (due 22 June)
+    for name in ("I1", "I2", "I3", "I4"):
+        pk = register(name, "finance")
+        assign(pk, w.unit_a)
+        accept(pk, w.official_a)
+    resolve_and_close(made["I1"].pk, w.official_a, D(2026, 6, 10), "satisfied")  # on time, 9 days
+    resolve_and_close(made["I2"].pk, w.official_a, D(2026, 6, 25), "unsatisfied")  # late, 24 days
+    # I3 stays in progress → overdue on 30 June.
+    with at(D(2026, 6, 15)):
+        services.issue_request_extension(
+            actor=w.official_a, issue_id=made["I4"].pk, new_due_date=D(2026, 7, 31), reason="报批"
+        )
+    with at(D(2026, 6, 16)):
+        services.issue_approve_extension(actor=w.supervisor_a, issue_id=made["I4"].pk)  # not overdue any more
+
+    # unit_a2, land (due 13 July; J2 given an explicit 20 June due date)
+    j1 = register("J1", "land")
+    assign(j1, w.unit_a2)
+    accept(j1, w.official_a2)
+    with at(D(2026, 6, 20)):
+        services.issue_resolve(actor=w.official_a2, issue_id=j1, outcome="partly_solved", note="部分解决")
+    j2 = register("J2", "land")
+    with at(D(2026, 6, 1), 10):
+        services.issue_assign(actor=w.supervisor_a, issue_id=j2, unit=w.unit_a2, due_date=D(2026, 6, 20))
+    with at(D(2026, 6, 10)):
+        services.issue_request_extension(actor=w.official_a2, issue_id=j2, new_due_date=D(2026, 8, 1), reason="x")
+    with at(D(2026, 6, 11)):
+        services.issue_reject_extension(actor=w.supervisor_a, issue_id=j2, reason="按期办结")
+
+    # Not yet assigned, and a cancelled duplicate that no figure counts.
+    register("K1", "people")
+    k2 = register("K2", "people")
+    with at(D(2026, 6, 1), 11):
+        services.issue_cancel(actor=w.supervisor_a, issue_id=k2, reason="重复")
+
+    # County B: outside supervisor A's region.
+    l1 = register("L1", "finance", enterprise=w.enterprise_b)
+    assign(l1, w.unit_b, sup=w.supervisor_b)
+    return made
+
+
+TODAY = D(2026, 6, 30)
+
+
+def by(rows, key="name"):
+    return {row[key]: row for row in rows}
+
+
+def test_figures_per_unit(world, ledger):
+    rows = by(issue_stats(user=world.supervisor_a, group_by="unit", today=TODAY))
+    assert len(rows) == 3 and {"甲县经信局", "甲县商务局"} <= set(rows)
+    a = rows["甲县经信局"]
+    # 4 registered; I1 and I2 closed; I1 on time (10 ≤ 22 June), I2 late.
+    assert (a["registered"], a["resolved"], a["closed"]) == (4, 2, 2)
+    assert (a["closure_rate"], a["resolution_rate"], a["on_time_rate"]) == (0.5, 0.5, 0.5)
+    # I3 past 22 June; I4's due date moved to 31 July.
+    assert a["overdue"] == 1
+    assert (a["extensions_requested"], a["extensions_approved"]) == (1, 1)
+    assert a["mean_days_to_close"] == pytest.approx((9 + 24) / 2)
+    assert a["satisfaction_rate"] == 0.5
+    a2 = rows["甲县商务局"]
+    assert (a2["registered"], a2["resolved"], a2["closed"], a2["overdue"]) == (2, 1, 0, 1)
+    assert (a2["closure_rate"], a2["resolution_rate"], a2["on_time_rate"]) == (0.0, 0.5, None)
+    assert (a2["extensions_requested"], a2["extensions_approved"]) == (1, 0)
+    unassigned = next(row for row in rows.values() if row["group"] is None)
+    assert unassigned["registered"] == 1  # K1; the cancelled K2 is not counted
+
+
+def test_figures_per_region_and_category(world, ledger):
+    regions = issue_stats(user=world.supervisor_a, group_by="region", today=TODAY)
+    assert len(regions) == 1
+    town = regions[0]
+    assert town["name"] == "甲镇"
+    assert (town["registered"], town["resolved"], town["closed"], town["overdue"]) == (7, 3, 2, 2)
+    assert town["closure_rate"] == round(2 / 7, 4)
+    assert (town["extensions_requested"], town["extensions_approved"]) == (2, 1)
+    everyone = by(issue_stats(user=world.admin, group_by="region", today=TODAY), "group")
+    assert everyone[world.town_b.pk]["registered"] == 1
+    categories = by(issue_stats(user=world.supervisor_a, group_by="category", today=TODAY), "group")
+    assert {k: v["registered"] for k, v in categories.items()} == {"finance": 4, "land": 2, "people": 1}
+
+
+def test_filters_narrow_the_figures(world, ledger):
+    only_a2 = issue_stats(user=world.supervisor_a, group_by="category", today=TODAY, unit=world.unit_a2)
+    assert [(r["group"], r["registered"]) for r in only_a2] == [("land", 2)]
+    later = issue_stats(user=world.admin, group_by="unit", today=TODAY, date_from=D(2026, 6, 2))
+    assert later == []
+    county_b = issue_stats(user=world.admin, group_by="unit", today=TODAY, region=world.county_b)
+    assert [(r["name"], r["registered"]) for r in county_b] == [("乙县经信局", 1)]
+
+
+def test_stats_api_scope_counts_and_drill_down(world, ledger, django_assert_max_num_queries):
+    client = api_client(world.supervisor_a)
+    with clock.frozen_at(timezone.make_aware(datetime.datetime(2026, 6, 30, 9))):
+        client.get("/api/v1/stats/", {"group_by": "unit"})
+        with django_assert_max_num_queries(6):
+            body = client.get("/api/v1/stats/", {"group_by": "unit"}).json()
+        rows = by(body["results"], "group")
+        # Drill down: the issue list behind each figure has that many rows.
+        for unit in (world.unit_a, world.unit_a2):
+            row = rows[unit.pk]
+            listed = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "status": ["resolved", "closed"]})
+            assert listed.json()["count"] == row["resolved"]
+            closed = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "status": "closed"})
+            assert closed.json()["count"] == row["closed"]
+            overdue = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "overdue": "true"})
+            assert overdue.json()["count"] == row["overdue"]
+        other = api_client(world.supervisor_b).get("/api/v1/stats/", {"group_by": "unit"}).json()["results"]
+        assert [(r["name"], r["registered"]) for r in other] == [("乙县经信局", 1)]
+
+
+def test_stats_api_rejects_bad_queries(world):
+    client = api_client(world.supervisor_a)
+    assert client.get("/api/v1/stats/").json()["code"] == "required"
+    bad = client.get("/api/v1/stats/", {"group_by": "weather"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_choice"
+    reversed_range = client.get("/api/v1/stats/", {"group_by": "unit", "from": "2026-07-01", "to": "2026-06-01"})
+    assert reversed_range.status_code == 400
+    outside = client.get("/api/v1/stats/", {"group_by": "unit", "unit": world.unit_b.pk})
+    assert outside.status_code == 400 and outside.json()["code"] == "does_not_exist"

@@ -1,0 +1,97 @@
+"""A real Celery worker against the real Redis that `make test` started."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.celery
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.fail("REDIS_URL is not set: run the suite through `make test`, which starts Redis")
+    return url
+
+
+@pytest.fixture
+def worker(redis_url, tmp_path):
+    """A worker process on the test database, stopped afterwards."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + "/" + db["NAME"],
+    }
+    log = open(tmp_path / "worker.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def celery_app(redis_url):
+    from config.celery_app import app
+
+    app.conf.broker_url = redis_url
+    app.conf.result_backend = redis_url
+    yield app
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+
+
+def wait_for(result, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not result.ready():
+        if time.monotonic() > deadline:
+            raise AssertionError("the task did not finish in time")
+        time.sleep(0.2)
+    return result.get(timeout=1)
+
+
+def test_ping_round_trip_through_redis(celery_app, worker):
+    from core.tasks import ping
+
+    result = ping.delay("你好")
+    assert wait_for(result)["echo"] == "你好"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminder_sweep_runs_in_the_worker_on_the_database(celery_app, worker, world, make_issue):
+    import datetime
+
+    from django.utils import timezone
+
+    from issues.models import Issue
+    from issues.tasks import reminder_sweep
+
+    # The worker runs on the real clock, so the due dates are set around it.
+    today = timezone.localdate()
+    overdue, later, soon = make_issue("in_progress"), make_issue("in_progress"), make_issue("assigned")
+    Issue.objects.filter(pk=overdue.pk).update(due_date=today - datetime.timedelta(days=5))
+    Issue.objects.filter(pk=later.pk).update(due_date=today + datetime.timedelta(days=60))
+    Issue.objects.filter(pk=soon.pk).update(due_date=today)
+    counts = wait_for(reminder_sweep.delay())
+    assert counts == {"date": today.isoformat(), "due_soon": 1, "overdue": 1, "awaiting_verification": 0}

@@ -1,0 +1,47 @@
+"""Runs on the embedded SQLite default too (make test runs it there), so the
+`make run` path cannot rot: migrations, the demo seed, pages and the API."""
+
+import pytest
+from django.core.management import call_command
+
+from enterprises.models import Official
+from issues.models import Issue
+
+from .conftest import api_client
+
+pytestmark = [pytest.mark.smoke, pytest.mark.django_db]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", enterprises=70, stdout=open("/dev/null", "w"))
+
+
+def test_seed_demo_builds_every_state_and_runs_once(demo):
+    statuses = set(Issue.objects.values_list("status", flat=True))
+    assert statuses == {"registered", "assigned", "in_progress", "resolved", "closed", "cancelled"}
+    assert {"admin", "supervisor", "official"} <= set(Official.objects.values_list("username", flat=True))
+    assert Official.objects.get(username="official").check_password("zoufang-demo")
+    count = Issue.objects.count()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert Issue.objects.count() == count
+
+
+def test_demo_logins_use_the_api(demo):
+    client = api_client()
+    token = client.post("/api/v1/auth/token/", {"username": "official", "password": "zoufang-demo"}, format="json")
+    assert token.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
+    mine = client.get("/api/v1/issues/").json()["count"]
+    everything = api_client(Official.objects.get(username="supervisor")).get("/api/v1/issues/").json()["count"]
+    assert 0 < mine < everything
+    stats = client.get("/api/v1/stats/", {"group_by": "category"})
+    assert stats.status_code == 200 and stats.json()["results"]
+
+
+def test_pages_and_docs_serve(client, db):
+    assert client.get("/").status_code == 200
+    assert client.get("/api/schema/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+    assert client.get("/admin/login/").status_code == 200

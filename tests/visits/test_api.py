@@ -1,0 +1,119 @@
+import pytest
+
+from issues.models import Issue, IssueEvent
+from visits.models import Visit
+
+from ..conftest import api_client
+
+VISIT = {"date": "2026-05-28", "form": "onsite", "purposes": ["situation", "policy"], "summary": "了解生产经营情况"}
+
+
+def test_official_records_a_visit_with_two_issues(world):
+    response = api_client(world.official_a).post(
+        "/api/v1/visits/",
+        {
+            **VISIT,
+            "enterprise": world.enterprise_a.pk,
+            "participants": [world.official_a.pk, world.official_a_colleague.pk, world.official_a2.pk],
+            "headcount": 320,
+            "issues": [
+                {"category": "finance", "title": "流动资金紧张", "request": "协调续贷"},
+                {"category": "people", "title": "技术工人招工难"},
+            ],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["issue_count"] == 2
+    assert {p["unit_name"] for p in body["participant_details"]} == {"甲县经信局", "甲县商务局"}
+    visit = Visit.objects.get(pk=body["id"])
+    assert visit.campaign == world.campaign and visit.headcount == 320
+    issues = list(Issue.objects.filter(visit=visit).order_by("number"))
+    assert [i.title for i in issues] == ["流动资金紧张", "技术工人招工难"]
+    assert all(i.status == "registered" and i.source == "visit" for i in issues)
+    assert IssueEvent.objects.filter(issue__visit=visit, action="register").count() == 2
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"date": "2026-06-02"}, "date_in_future"),
+        ({"purposes": []}, "empty"),
+        ({"purposes": ["sightseeing"]}, "invalid_choice"),
+        ({"form": "letter"}, "invalid_choice"),
+        ({"summary": "长" * 5001}, "max_length"),
+        ({"issues": [{"category": "finance", "title": "ok"}, {"category": "finance", "title": ""}]}, "blank"),
+        ({"issues": [{"category": "weather", "title": "x"}]}, "invalid_choice"),
+        ({"enterprise": "enterprise_b"}, "does_not_exist"),
+        ({"participants": ["official_b"]}, "does_not_exist"),
+    ],
+)
+def test_bad_visit_is_refused_whole(world, change, code):
+    payload = {
+        **VISIT,
+        "enterprise": world.enterprise_a.pk,
+        "issues": [{"category": "land", "title": "用地"}],
+        **change,
+    }
+    for key in ("enterprise",):
+        if isinstance(payload[key], str):
+            payload[key] = getattr(world, payload[key]).pk
+    if "participants" in change:
+        payload["participants"] = [getattr(world, name).pk for name in change["participants"]]
+    response = api_client(world.official_a).post("/api/v1/visits/", payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == code
+    assert Visit.objects.count() == 0 and Issue.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("supervisor_a", True),
+        ("official_a", True),
+        ("official_a2", True),
+        ("supervisor_b", False),
+        ("official_b", False),
+        ("official_a4", False),
+    ],
+)
+def test_visit_scope(world, who, sees):
+    created = (
+        api_client(world.official_a)
+        .post("/api/v1/visits/", {**VISIT, "enterprise": world.enterprise_a.pk}, format="json")
+        .json()
+    )
+    client = api_client(getattr(world, who))
+    assert (client.get("/api/v1/visits/").json()["count"] == 1) is sees
+    assert client.get(f"/api/v1/visits/{created['id']}/").status_code == (200 if sees else 404)
+
+
+def test_visit_filters_filter(world):
+    client = api_client(world.official_a)
+    first = client.post("/api/v1/visits/", {**VISIT, "enterprise": world.enterprise_a.pk}, format="json").json()
+    second = client.post(
+        "/api/v1/visits/",
+        {
+            **VISIT,
+            "enterprise": world.enterprise_a.pk,
+            "date": "2026-05-20",
+            "form": "remote",
+            "purposes": ["projects"],
+            "participants": [world.official_a2.pk],
+        },
+        format="json",
+    ).json()
+    sup = api_client(world.supervisor_a)
+
+    def ids(**params):
+        return {row["id"] for row in sup.get("/api/v1/visits/", params).json()["results"]}
+
+    assert ids(form="remote") == {second["id"]}
+    assert ids(purpose="policy") == {first["id"]}
+    assert ids(date_from="2026-05-25") == {first["id"]}
+    assert ids(date_to="2026-05-25") == {second["id"]}
+    assert ids(unit=world.unit_a2.pk) == {second["id"]}
+    assert ids(participant=world.official_a.pk) == {first["id"]}
+    assert ids(region=world.county_b.pk) == set()
+    assert ids(q="生产经营") == {first["id"], second["id"]}
