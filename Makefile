@@ -27,9 +27,10 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Needs GNU gettext. The compiled .mo is committed, so running the app does not.
 messages: $(VENV)/.runtime
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --no-wrap --no-obsolete --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
 	rm -rf var staticfiles

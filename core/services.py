@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import Conflict, InvalidInput, NotPermitted
 
@@ -11,15 +12,27 @@ def require_admin(actor) -> None:
         raise NotPermitted("admin_only", _("Only administrators may change master data."))
 
 
+FIELD_LABELS = {
+    "title": _lazy("title"),
+    "description": _lazy("description"),
+    "request": _lazy("enterprise's request"),
+    "reason": _lazy("reason"),
+    "note": _lazy("note"),
+    "summary": _lazy("summary"),
+    "order_book": _lazy("order book"),
+}
+
+
 def require_text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
     text = (value or "").strip()
+    label = FIELD_LABELS.get(field, field)
     if required and not text:
-        raise InvalidInput(f"{field}_required", _("%(field)s is required.") % {"field": field}, field=field)
+        raise InvalidInput(f"{field}_required", _("%(field)s is required.") % {"field": label}, field=field)
     if len(text) > max_length:
         raise InvalidInput(
             "too_long",
             _("%(field)s is %(n)d characters long; at most %(max)d are allowed.")
-            % {"field": field, "n": len(text), "max": max_length},
+            % {"field": label, "n": len(text), "max": max_length},
             field=field,
         )
     return text

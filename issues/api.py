@@ -117,12 +117,14 @@ class NotePayload(ActionPayload):
     note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX)
 
 
+# Blank text passes here so the service, which every interface shares, says
+# what is missing in its own words.
 class RequiredNotePayload(ActionPayload):
-    note = serializers.CharField(max_length=services.NOTE_MAX)
+    note = serializers.CharField(max_length=services.NOTE_MAX, allow_blank=True)
 
 
 class ReasonPayload(ActionPayload):
-    reason = serializers.CharField(max_length=services.NOTE_MAX)
+    reason = serializers.CharField(max_length=services.NOTE_MAX, allow_blank=True)
 
 
 class ExtensionPayload(ReasonPayload):
