@@ -12,5 +12,8 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 .venv/bin/celery -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
 pids+=($!)
-echo "Celery worker and beat started (logs in var/log/). Serving http://127.0.0.1:${PORT:-8000}/"
-.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT:-8000}" --noreload &
+pids+=($!)
+echo "Celery worker and beat started (logs in var/log/). Serving http://127.0.0.1:${PORT:-8000}/ — Ctrl-C stops all three."
+# Whichever stops first (or a signal) stops the other two.
+wait -n
