@@ -68,6 +68,7 @@ start_services() {
   "${as_pg[@]}" "$bin/pg_ctl" -D "$ZF_PG_DATA" -l "$ZF_TMP/pg/server.log" -w \
     -o "-k $ZF_TMP/pg -h 127.0.0.1 -p $pg_port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null || { cat "$ZF_TMP/pg/server.log"; exit 1; }
+  "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U zoufang zoufang
   export DATABASE_URL="postgres://zoufang@127.0.0.1:$pg_port/zoufang"
 
   redis_port=$(free_port)

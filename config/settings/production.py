@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import MIDDLEWARE, env_bool, env_list
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
@@ -19,3 +19,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# WhiteNoise serves the collected static files (no CDN, no separate web server).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
