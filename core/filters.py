@@ -2,6 +2,8 @@
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from enterprises.models import Region
 
@@ -22,6 +24,7 @@ class SearchFilterSet(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
     """A region and everything below it, matched on the region path."""
 
@@ -33,3 +36,8 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
 
     def _subtree(self, queryset, name, value):
         return queryset.filter(**{f"{self.path_field}__startswith": value.path}) if value else queryset
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.ModelChoiceFilter):
+    """A reference by id to a related object, filtered by a method."""

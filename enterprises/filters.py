@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from core.filters import RegionSubtreeFilter, SearchFilterSet
+from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
@@ -42,10 +42,8 @@ class EnterpriseFilter(SearchFilterSet):
     region = RegionSubtreeFilter(path_field="region__path")
     industry = django_filters.ChoiceFilter(choices=Industry.choices)
     size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices)
-    unit = django_filters.ModelChoiceFilter(queryset=HelpUnit.objects.all(), method="filter_unit", label="Help unit")
-    campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.all(), method="filter_campaign", label="Assigned in campaign"
-    )
+    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit", label="Help unit")
+    campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label="Assigned in campaign")
 
     class Meta:
         model = Enterprise
@@ -69,8 +67,8 @@ class CampaignFilter(SearchFilterSet):
 
 class AssignmentFilter(SearchFilterSet):
     search_fields = ("enterprise__name", "enterprise__credit_code")
-    unit = django_filters.ModelChoiceFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
-    lead_unit = django_filters.ModelChoiceFilter(queryset=HelpUnit.objects.all(), method="filter_lead_unit")
+    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
+    lead_unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_lead_unit")
 
     class Meta:
         model = Assignment

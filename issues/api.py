@@ -219,6 +219,27 @@ class StatsQuery(serializers.Serializer):
         return attrs
 
 
+class StatsRowSerializer(serializers.Serializer):
+    group = serializers.CharField(allow_null=True, help_text="Unit or region id, or category code")
+    name = serializers.CharField()
+    registered = serializers.IntegerField()
+    resolved = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    closure_rate = serializers.FloatField(allow_null=True)
+    resolution_rate = serializers.FloatField(allow_null=True)
+    on_time_rate = serializers.FloatField(allow_null=True)
+    overdue = serializers.IntegerField()
+    extensions_requested = serializers.IntegerField()
+    extensions_approved = serializers.IntegerField()
+    mean_days_to_close = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+
+
+class StatsSerializer(serializers.Serializer):
+    group_by = serializers.CharField()
+    results = StatsRowSerializer(many=True)
+
+
 class StatsView(APIView):
     """Figures per unit, region or category, within the user's scope."""
 
@@ -230,7 +251,8 @@ class StatsView(APIView):
             OpenApiParameter("unit", int),
             OpenApiParameter("from", str, description="YYYY-MM-DD, registered on or after"),
             OpenApiParameter("to", str, description="YYYY-MM-DD, registered on or before"),
-        ]
+        ],
+        responses=StatsSerializer,
     )
     def get(self, request):
         query = StatsQuery(data=request.query_params.dict(), context={"request": request})

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from core import calendar, clock
-from core.filters import RegionSubtreeFilter, SearchFilterSet
+from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
 from enterprises.models import HelpUnit
 
 from .choices import WORKING_STATUSES, Category, Priority, Source, Status
@@ -16,9 +16,7 @@ class IssueFilter(SearchFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Category.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    unit = django_filters.ModelChoiceFilter(
-        queryset=HelpUnit.objects.all(), method="filter_unit", label="Responsible or co-handling unit"
-    )
+    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit", label="Responsible or co-handling unit")
     region = RegionSubtreeFilter(path_field="enterprise__region__path")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     due_soon = django_filters.BooleanFilter(method="filter_due_soon")

@@ -45,3 +45,11 @@ def test_pages_and_docs_serve(client, db):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
     assert client.get("/admin/login/").status_code == 200
+
+
+def test_openapi_schema_is_valid_and_complete(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    schema = target.read_text()
+    for path in ("/api/v1/issues/{id}/close/", "/api/v1/issues/{id}/events/", "/api/v1/stats/", "/api/v1/assignments/"):
+        assert path in schema

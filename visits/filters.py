@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from core.filters import RegionSubtreeFilter, SearchFilterSet
+from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
 from enterprises.models import HelpUnit, Official
 
 from .choices import VisitForm, VisitPurpose
@@ -15,8 +15,8 @@ class VisitFilter(SearchFilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     region = RegionSubtreeFilter(path_field="enterprise__region__path")
-    unit = django_filters.ModelChoiceFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
-    participant = django_filters.ModelChoiceFilter(queryset=Official.objects.all(), method="filter_participant")
+    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
+    participant = IdFilter(queryset=Official.objects.all(), method="filter_participant")
 
     class Meta:
         model = Visit

@@ -126,6 +126,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"IssueStatusEnum": "issues.choices.Status"},
 }
 
 # Celery. The embedded default is Kombu's filesystem transport, which a worker
