@@ -48,18 +48,29 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         span *= 2
 
 
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days in (start, end]; negative when end is before start.
-    "3 working days left" / "overdue by 2 working days"."""
-    if end == start:
-        return 0
+def _count(start: datetime.date, end: datetime.date, overrides) -> int:
     sign = 1
     if end < start:
         start, end, sign = end, start, -1
-    overrides = _overrides(start, end)
     count, day = 0, start
     while day < end:
         day += _DAY
         if _is_working(day, overrides):
             count += 1
     return sign * count
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days in (start, end]; negative when end is before start.
+    "3 working days left" / "overdue by 2 working days"."""
+    return _count(start, end, _overrides(min(start, end), max(start, end)))
+
+
+def working_days_until(today: datetime.date, days) -> dict[datetime.date, int]:
+    """working_days_between(today, d) for many dates, with one query: lists
+    show "n working days left" on every row without a query per row."""
+    wanted = {day for day in days if day is not None}
+    if not wanted:
+        return {}
+    overrides = _overrides(min(wanted | {today}), max(wanted | {today}))
+    return {day: _count(today, day, overrides) for day in wanted}

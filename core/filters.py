@@ -41,3 +41,27 @@ class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.ModelChoiceFilter):
     """A reference by id to a related object, filtered by a method."""
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def visible_units(request):
+    """Choices for a unit filter: only the units the user may see, so a
+    dropdown never lists names outside the scope."""
+    from enterprises.models import HelpUnit
+
+    return HelpUnit.objects.visible_to(_user(request)).order_by("name")
+
+
+def visible_officials(request):
+    from enterprises.models import Official
+
+    return Official.objects.visible_to(_user(request)).order_by("name")
+
+
+def visible_enterprises(request):
+    from enterprises.models import Enterprise
+
+    return Enterprise.objects.visible_to(_user(request)).order_by("name")

@@ -1,7 +1,16 @@
+import datetime
+
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
+from core.filters import (
+    IdFilter,
+    RegionSubtreeFilter,
+    SearchFilterSet,
+    visible_enterprises,
+    visible_officials,
+    visible_units,
+)
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
@@ -29,6 +38,7 @@ class HelpUnitFilter(SearchFilterSet):
 
 class OfficialFilter(SearchFilterSet):
     search_fields = ("username", "name", "phone")
+    unit = django_filters.ModelChoiceFilter(queryset=visible_units)
     role = django_filters.ChoiceFilter(choices=Role.choices)
     rank = django_filters.ChoiceFilter(choices=Rank.choices)
 
@@ -42,16 +52,39 @@ class EnterpriseFilter(SearchFilterSet):
     region = RegionSubtreeFilter(path_field="region__path")
     industry = django_filters.ChoiceFilter(choices=Industry.choices)
     size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices)
-    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit", label="Help unit")
+    unit = IdFilter(queryset=visible_units, method="filter_unit", label="Help unit")
+    visited = django_filters.BooleanFilter(method="filter_visited", label="Visited within the campaign's frequency")
     campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label="Assigned in campaign")
 
     class Meta:
         model = Enterprise
-        fields = ["q", "region", "industry", "size", "is_key", "is_above_scale", "is_active", "unit", "campaign"]
+        fields = [
+            "q",
+            "region",
+            "industry",
+            "size",
+            "is_key",
+            "is_above_scale",
+            "is_active",
+            "unit",
+            "visited",
+            "campaign",
+        ]
 
     def filter_unit(self, queryset, name, value):
         rows = AssignmentUnit.objects.filter(unit=value, assignment__enterprise=OuterRef("pk"))
         return queryset.filter(Exists(rows))
+
+    def filter_visited(self, queryset, name, value):
+        """Visited within the current campaign's visit frequency (e.g. 90 days)."""
+        from core import clock
+        from visits.models import Visit
+
+        campaign = Campaign.objects.current()
+        days = campaign.visit_every_days if campaign else 90
+        since = clock.today() - datetime.timedelta(days=days)
+        recent = Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__gte=since))
+        return queryset.filter(recent) if value else queryset.exclude(recent)
 
     def filter_campaign(self, queryset, name, value):
         return queryset.filter(Exists(Assignment.objects.filter(campaign=value, enterprise=OuterRef("pk"))))
@@ -67,8 +100,10 @@ class CampaignFilter(SearchFilterSet):
 
 class AssignmentFilter(SearchFilterSet):
     search_fields = ("enterprise__name", "enterprise__credit_code")
-    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
-    lead_unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_lead_unit")
+    enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises)
+    leader = django_filters.ModelChoiceFilter(queryset=visible_officials)
+    unit = IdFilter(queryset=visible_units, method="filter_unit")
+    lead_unit = IdFilter(queryset=visible_units, method="filter_lead_unit")
 
     class Meta:
         model = Assignment

@@ -1,6 +1,6 @@
 """Reads of master data, always through each model's visible_to."""
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 
@@ -37,4 +37,59 @@ def assignment_list(*, user):
                 ),
             )
         )
+    )
+
+
+def last_visit_by_unit(unit_id, enterprise_ref="enterprise"):
+    """Subquery: the latest visit date to an enterprise by one unit's people."""
+    from visits.models import Visit
+
+    return Subquery(
+        Visit.objects.filter(enterprise=OuterRef(enterprise_ref), participant_rows__unit_id=unit_id)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+
+
+def last_visit_any(enterprise_ref="pk"):
+    from visits.models import Visit
+
+    return Subquery(Visit.objects.filter(enterprise=OuterRef(enterprise_ref)).order_by("-date").values("date")[:1])
+
+
+def enterprise_directory(*, user):
+    """The enterprise list page: each row with its last visit."""
+    return enterprise_list(user=user).annotate(last_visit=last_visit_any())
+
+
+def unit_assignments(*, user, campaign):
+    """The enterprises the user's unit helps in a campaign (My work), each with
+    the date of the unit's last visit."""
+    if campaign is None or user.unit_id is None:
+        return Assignment.objects.none()
+    return (
+        assignment_list(user=user)
+        .filter(campaign=campaign, units__unit_id=user.unit_id)
+        .annotate(last_visit=last_visit_by_unit(user.unit_id))
+        .order_by("last_visit", "enterprise__name")
+    )
+
+
+def enterprise_get(*, user, pk: int) -> Enterprise:
+    return enterprise_list(user=user).get(pk=pk)
+
+
+def enterprise_team(*, user, enterprise: Enterprise, campaign):
+    """The enterprise's 三帮一 team in a campaign, or None."""
+    if campaign is None:
+        return None
+    return assignment_list(user=user).filter(campaign=campaign, enterprise=enterprise).first() or (
+        # A unit outside the team may see the enterprise through an issue; the
+        # team itself is public to anyone who sees the enterprise.
+        Assignment.objects.filter(campaign=campaign, enterprise=enterprise)
+        .select_related("leader")
+        .prefetch_related(
+            Prefetch("units", queryset=AssignmentUnit.objects.select_related("unit", "responsible", "contact"))
+        )
+        .first()
     )

@@ -3,8 +3,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from core import calendar, clock
-from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
-from enterprises.models import HelpUnit
+from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, visible_enterprises, visible_units
 
 from .choices import WORKING_STATUSES, Category, Priority, Source, Status
 from .models import Issue
@@ -16,7 +15,11 @@ class IssueFilter(SearchFilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Category.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit", label="Responsible or co-handling unit")
+    # Every id filter offers only what the user may see (no names leak through a dropdown).
+    enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises)
+    responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units)
+    visit = django_filters.NumberFilter()
+    unit = IdFilter(queryset=visible_units, method="filter_unit", label="Responsible or co-handling unit")
     region = RegionSubtreeFilter(path_field="enterprise__region__path")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     due_soon = django_filters.BooleanFilter(method="filter_due_soon")

@@ -132,3 +132,21 @@ def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **fi
             }
         )
     return result
+
+
+def with_deadline_marks(issues, today: datetime.date):
+    """Set `days_left` (working days to the due date in force, negative when
+    overdue), `overdue`, `overdue_by` and `due_soon` on each issue: one calendar query for
+    the whole list."""
+    from django.conf import settings
+
+    from core.calendar import working_days_until
+
+    left = working_days_until(today, [issue.due_date for issue in issues])
+    for issue in issues:
+        working = issue.status in WORKING_STATUSES and issue.due_date is not None
+        issue.days_left = left.get(issue.due_date) if working else None
+        issue.overdue = working and issue.due_date < today
+        issue.due_soon = working and not issue.overdue and issue.days_left <= settings.ZOUFANG_DUE_SOON_WORKING_DAYS
+        issue.overdue_by = -issue.days_left if issue.overdue else None
+    return issues

@@ -1,8 +1,14 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet
-from enterprises.models import HelpUnit, Official
+from core.filters import (
+    IdFilter,
+    RegionSubtreeFilter,
+    SearchFilterSet,
+    visible_enterprises,
+    visible_officials,
+    visible_units,
+)
 
 from .choices import VisitForm, VisitPurpose
 from .models import Visit, VisitParticipant
@@ -15,8 +21,9 @@ class VisitFilter(SearchFilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     region = RegionSubtreeFilter(path_field="enterprise__region__path")
-    unit = IdFilter(queryset=HelpUnit.objects.all(), method="filter_unit")
-    participant = IdFilter(queryset=Official.objects.all(), method="filter_participant")
+    enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises)
+    unit = IdFilter(queryset=visible_units, method="filter_unit")
+    participant = IdFilter(queryset=visible_officials, method="filter_participant")
 
     class Meta:
         model = Visit

@@ -62,6 +62,12 @@ class Visit(TimeStampedModel):
     def __str__(self):
         return f"{self.date} {self.enterprise}"
 
+    def purpose_labels(self) -> list[str]:
+        from .choices import VisitPurpose
+
+        labels = dict(VisitPurpose.choices)
+        return [str(labels.get(value, value)) for value in self.purposes]
+
 
 class VisitParticipant(models.Model):
     """An official on a visit, with the unit they visited for (kept as it was
@@ -79,3 +85,39 @@ class VisitParticipant(models.Model):
 
     def __str__(self):
         return f"{self.official_id}@{self.visit_id}"
+
+
+class VisitAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        visits = Visit.objects.visible_to(user).values("pk")
+        return self.filter(Q(visit__in=visits) | Q(visit__isnull=True, uploaded_by=user.pk if user else None))
+
+
+class VisitAttachment(models.Model):
+    """A photo or document of a visit. Uploaded first (visit empty) so a form
+    sent back for a mistake keeps its files; linked when the visit is saved."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        DOCUMENT = "document", _("Document")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(Official, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to="visits/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+
+    objects = VisitAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit attachment")
+        verbose_name_plural = _("visit attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -12,7 +12,20 @@ from core.services import require_text
 from enterprises.models import Campaign, Enterprise, Official
 
 from .choices import VisitForm, VisitPurpose
-from .models import Visit, VisitParticipant
+from .models import Visit, VisitAttachment, VisitParticipant
+
+# extension → (kind, content type, leading bytes that a real file of it starts with)
+ALLOWED_UPLOADS = {
+    "jpg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
+    "png": ("photo", "image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "webp": ("photo", "image/webp", (b"RIFF",)),
+    "pdf": ("document", "application/pdf", (b"%PDF",)),
+    "docx": ("document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    "xlsx": ("document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    "doc": ("document", "application/msword", (b"\xd0\xcf\x11\xe0",)),
+    "xls": ("document", "application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,47 @@ class Snapshot:
     order_book: str = ""
 
 
+def max_upload_mb() -> int:
+    from django.conf import settings
+
+    return settings.ZOUFANG_UPLOAD_MAX_BYTES // 1048576
+
+
+def attachment_upload(*, actor: Official, uploaded) -> VisitAttachment:
+    """Check a photo or document by size, extension and content, and keep it
+    until the visit it belongs to is saved."""
+    from django.conf import settings
+
+    name = (uploaded.name or "").rsplit("/", 1)[-1][:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED_UPLOADS:
+        raise InvalidInput(
+            "file_type",
+            _("“%(n)s”: only photos (JPG, PNG, WebP) and documents (PDF, Word, Excel) can be attached.") % {"n": name},
+            field="files",
+        )
+    limit = settings.ZOUFANG_UPLOAD_MAX_BYTES
+    if uploaded.size > limit:
+        raise InvalidInput(
+            "file_too_large",
+            _("“%(n)s” is %(size).1f MB; at most %(max)d MB per file.")
+            % {"n": name, "size": uploaded.size / 1048576, "max": limit // 1048576},
+            field="files",
+        )
+    if uploaded.size == 0:
+        raise InvalidInput("file_empty", _("“%(n)s” is empty.") % {"n": name}, field="files")
+    kind, content_type, signatures = ALLOWED_UPLOADS[extension]
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    if not any(head.startswith(signature) for signature in signatures):
+        raise InvalidInput(
+            "file_content", _("“%(n)s” is not really a .%(ext)s file.") % {"n": name, "ext": extension}, field="files"
+        )
+    return VisitAttachment.objects.create(
+        uploaded_by=actor, file=uploaded, name=name, kind=kind, size=uploaded.size, content_type=content_type
+    )
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -44,6 +98,7 @@ def visit_record(
     participants: list[Official] | None = None,
     snapshot: Snapshot | None = None,
     issues: list[RaisedIssue] = (),
+    attachments: list[VisitAttachment] = (),
 ) -> Visit:
     """走访登记: record a visit and register every issue raised at it."""
     from issues.services import issue_register
@@ -89,6 +144,12 @@ def visit_record(
     VisitParticipant.objects.bulk_create(
         VisitParticipant(visit=visit, official=person, unit_id=person.unit_id) for person in people
     )
+    pending = VisitAttachment.objects.filter(pk__in=[a.pk for a in attachments], uploaded_by=actor, visit__isnull=True)
+    if pending.count() != len(attachments):
+        raise InvalidInput(
+            "invalid_attachment", _("An attachment is missing or belongs to another visit."), field="files"
+        )
+    pending.update(visit=visit)
     for raised in issues:
         issue_register(
             actor=actor,

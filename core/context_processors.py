@@ -1,0 +1,9 @@
+from core.scoping import scope_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_of(user)
+    return {"nav_scope": scope, "nav_is_admin": scope.everything, "nav_is_supervisor": scope.is_supervisor}

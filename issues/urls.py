@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.issue_list, name="issue-list"),
+    path("export.xlsx", views.issue_export, name="issue-export"),
+    path("<int:pk>/", views.issue_detail, name="issue-detail"),
+    path("<int:pk>/<str:action>/", views.issue_action, name="issue-action"),
+]

@@ -1,0 +1,165 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import clock
+from core.errors import ServiceError
+from core.exports import xlsx_response
+from core.forms import style_form
+
+from . import selectors, services
+from .choices import Action, ExtensionStatus
+from .filters import IssueFilter
+from .forms import ACTION_FORMS
+from .models import Issue
+
+PAGE_SIZE = 25
+SORTS = {
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "enterprise": ("enterprise__name", "number"),
+    "-registered": ("-registered_at", "-id"),
+}
+SERVICES = {
+    "assign": services.issue_assign,
+    "accept": services.issue_accept,
+    "return": services.issue_return,
+    "feedback": services.issue_feedback,
+    "request_extension": services.issue_request_extension,
+    "approve_extension": services.issue_approve_extension,
+    "reject_extension": services.issue_reject_extension,
+    "resolve": services.issue_resolve,
+    "close": services.issue_close,
+    "reopen": services.issue_reopen,
+    "cancel": services.issue_cancel,
+    "escalate": services.issue_escalate,
+}
+
+
+def _filtered(request):
+    filterset = IssueFilter(request.GET, queryset=selectors.issue_list(user=request.user), request=request)
+    style_form(filterset.form)
+    sort = request.GET.get("sort", "-registered")
+    rows = (
+        filterset.qs.order_by(*SORTS.get(sort, SORTS["-registered"])) if filterset.is_valid() else Issue.objects.none()
+    )
+    return filterset, rows, sort
+
+
+@login_required
+def issue_list(request):
+    filterset, rows, sort = _filtered(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.with_deadline_marks(page.object_list, clock.today())
+    return render(request, "issues/issue_list.html", {"filter": filterset, "page": page, "sort": sort})
+
+
+@login_required
+def issue_export(request):
+    _filterset, rows, _sort = _filtered(request)
+    headers = [
+        _("Register number"),
+        _("Enterprise"),
+        _("Category"),
+        _("Title"),
+        _("Status"),
+        _("Responsible unit"),
+        _("Co-handling units"),
+        _("Registered at"),
+        _("Resolve by"),
+        _("Resolved at"),
+        _("Closed at"),
+        _("Outcome"),
+        _("Satisfaction"),
+        _("Escalated"),
+        _("Enterprise's request"),
+    ]
+
+    def local(moment):
+        # Excel has no time zones: write the wall-clock time in Asia/Shanghai.
+        return timezone.localtime(moment).replace(tzinfo=None) if moment else None
+
+    def lines():
+        for issue in rows.iterator(chunk_size=500):
+            yield [
+                issue.number,
+                issue.enterprise.name,
+                issue.get_category_display(),
+                issue.title,
+                issue.get_status_display(),
+                issue.responsible_unit.name if issue.responsible_unit else "",
+                "、".join(unit.name for unit in issue.co_units.all()),
+                local(issue.registered_at),
+                issue.due_date,
+                local(issue.resolved_at),
+                local(issue.closed_at),
+                issue.get_outcome_display(),
+                issue.get_satisfaction_display(),
+                _("Yes") if issue.escalated_at else "",
+                issue.request,
+            ]
+
+    return xlsx_response(
+        filename=f"issues-{clock.today():%Y%m%d}.xlsx", sheet=_("Issues"), headers=headers, rows=lines()
+    )
+
+
+def _issue_or_404(user, pk):
+    try:
+        return selectors.issue_get(user=user, pk=pk)
+    except Issue.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def issue_detail(request, pk: int):
+    issue = _issue_or_404(request.user, pk)
+    selectors.with_deadline_marks([issue], clock.today())
+    actions = services.allowed_actions(issue, request.user)
+    forms = [
+        (
+            action,
+            Action(action).label,
+            ACTION_FORMS[action](user=request.user, initial={"version": issue.version}, prefix=action),
+        )
+        for action in actions
+    ]
+    context = {
+        "issue": issue,
+        "events": selectors.issue_events(issue=issue),
+        "action_forms": forms,
+        "pending_extension": issue.extensions.filter(status=ExtensionStatus.PENDING).first(),
+    }
+    return render(request, "issues/issue_detail.html", context)
+
+
+@login_required
+@require_POST
+def issue_action(request, pk: int, action: str):
+    if action not in SERVICES:
+        raise Http404
+    issue = _issue_or_404(request.user, pk)
+    form = ACTION_FORMS[action](request.POST, user=request.user, prefix=action)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect("issue-detail", issue.pk)
+    data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+    version = data.pop("version", None)
+    if "co_units" in data:
+        data["co_units"] = list(data["co_units"])
+    try:
+        SERVICES[action](actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+    return redirect("issue-detail", issue.pk)

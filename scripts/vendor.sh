@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Refresh static/vendor from the npm registry (versions pinned in package.json).
+# The copied files are committed, so `make run` needs neither npm nor internet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp package.json "$work/"
+(cd "$work" && npm install --silent --no-audit --no-fund >/dev/null)
+dest=static/vendor
+rm -rf "$dest"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx"
+cp "$work/node_modules/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/"
+cp "$work/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/"
+cp "$work/node_modules/bootstrap/LICENSE" "$dest/bootstrap/"
+cp "$work/node_modules/bootstrap-icons/font/bootstrap-icons.min.css" "$dest/bootstrap-icons/"
+cp "$work/node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2" "$work/node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff" "$dest/bootstrap-icons/fonts/"
+cp "$work/node_modules/bootstrap-icons/LICENSE" "$dest/bootstrap-icons/"
+cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$dest/htmx/"
+cp "$work/node_modules/htmx.org/LICENSE" "$dest/htmx/"
+echo "Vendored into $dest:"; find "$dest" -type f | sort

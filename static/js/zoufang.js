@@ -1,0 +1,53 @@
+// Small behaviours for the visit form; everything else is plain HTML + htmx.
+(function () {
+  "use strict";
+
+  // "Add another issue": clone the formset's empty form with the next index.
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-formset-add]");
+    if (!add) return;
+    event.preventDefault();
+    var prefix = add.getAttribute("data-formset-add");
+    var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+    var template = document.getElementById(prefix + "-empty-form");
+    var index = parseInt(total.value, 10);
+    var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__number__/g, String(index + 1));
+    document.getElementById(prefix + "-forms").insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    var first = document.querySelector("#" + prefix + "-forms [data-form-index='" + index + "'] input, #" + prefix + "-forms [data-form-index='" + index + "'] select");
+    if (first) first.focus();
+  });
+
+  // Participants: a search result becomes a chip carrying a hidden input.
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest("[data-participant-id]");
+    if (pick) {
+      event.preventDefault();
+      var id = pick.getAttribute("data-participant-id");
+      var box = document.getElementById("participant-chips");
+      if (!box.querySelector("input[value='" + id + "']")) {
+        var chip = document.createElement("span");
+        chip.className = "zf-chip";
+        chip.setAttribute("data-chip", id);
+        chip.textContent = pick.getAttribute("data-participant-name") + " ";
+        var input = document.createElement("input");
+        input.type = "hidden"; input.name = "participants"; input.value = id;
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.setAttribute("data-chip-remove", ""); remove.setAttribute("aria-label", "×");
+        remove.innerHTML = "&times;";
+        chip.appendChild(input); chip.appendChild(remove);
+        box.appendChild(chip);
+      }
+      var results = document.getElementById("participant-results");
+      if (results) results.innerHTML = "";
+      var search = document.getElementById("participant-search");
+      if (search) { search.value = ""; search.focus(); }
+      return;
+    }
+    var remove = event.target.closest("[data-chip-remove]");
+    if (remove) {
+      event.preventDefault();
+      remove.closest("[data-chip]").remove();
+    }
+  });
+})();

@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import DateInput, style_form
+from enterprises.models import Enterprise, Official
+from issues.choices import Category, Priority
+
+from .choices import VisitForm as Form
+from .choices import VisitPurpose
+
+
+class VisitForm(forms.Form):
+    enterprise = forms.ModelChoiceField(queryset=Enterprise.objects.none(), label=_("Enterprise"))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    form = forms.ChoiceField(label=_("Form"), choices=Form.choices, widget=forms.RadioSelect, initial=Form.ONSITE)
+    purposes = forms.MultipleChoiceField(
+        label=_("Purposes"), choices=VisitPurpose.choices, widget=forms.CheckboxSelectMultiple
+    )
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False
+    )
+    participants = forms.ModelMultipleChoiceField(
+        queryset=Official.objects.none(), label=_("Participants"), required=False
+    )
+    output_value = forms.DecimalField(
+        label=_("Output (10k yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    revenue = forms.DecimalField(
+        label=_("Revenue (10k yuan)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    headcount = forms.IntegerField(label=_("Headcount"), required=False, min_value=0)
+    order_book = forms.CharField(label=_("Order book"), max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).order_by("name")
+        self.fields["participants"].queryset = Official.objects.visible_to(user).filter(
+            is_active=True, unit__isnull=False
+        )
+        style_form(self)
+
+
+class RaisedIssueForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices])
+    title = forms.CharField(label=_("Issue"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    request = forms.CharField(label=_("Enterprise's request"), max_length=2000, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+# Every form is "extra": one left untouched is skipped, one half typed is an error.
+RaisedIssueFormSet = forms.formset_factory(RaisedIssueForm, extra=0, max_num=20, validate_max=True)
