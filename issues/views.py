@@ -152,7 +152,7 @@ def issue_action(request, pk: int, action: str):
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
         return redirect("issue-detail", issue.pk)
-    data = {key: value for key, value in form.cleaned_data.items() if value not in (None, "")}
+    data = {key: value for key, value in form.cleaned_data.items() if value is not None}
     version = data.pop("version", None)
     if "co_units" in data:
         data["co_units"] = list(data["co_units"])

@@ -38,6 +38,16 @@ def frozen_today():
 
 @pytest.fixture
 def world(db, frozen_today):
+    return build_world()
+
+
+@pytest.fixture
+def live_world(transactional_db):
+    """The same world on the real clock, for a live server in another thread."""
+    return build_world()
+
+
+def build_world():
     city = RegionFactory(name="市", level="city")
     county_a = RegionFactory(name="甲县", level="county", parent=city)
     county_b = RegionFactory(name="乙县", level="county", parent=city)
@@ -130,7 +140,9 @@ STATE_PATHS = {
 
 
 @pytest.fixture
-def make_issue(world):
+def make_issue(request):
+    world = request.getfixturevalue("live_world" if "live_world" in request.fixturenames else "world")
+
     def make(state="registered", *, enterprise=None, category="finance", extra=()):
         issue = issue_services.issue_register(
             actor=world.official_a, enterprise=enterprise or world.enterprise_a, category=category, title="融资难"

@@ -1,0 +1,88 @@
+import pytest
+from django.urls import reverse
+
+from issues.models import IssueEvent
+
+
+def act(client, issue, action, **fields):
+    data = {f"{action}-{key}": value for key, value in fields.items()}
+    return client.post(reverse("issue-action", args=[issue.pk, action]), data, follow=True)
+
+
+def test_the_page_offers_exactly_the_allowed_actions(client, world, make_issue):
+    issue = make_issue("assigned")
+    client.force_login(world.official_a)
+    page = client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+    offered = {part.split('"')[0] for part in page.split('data-action-form="')[1:]}
+    assert offered == {"accept", "return", "request_extension"}
+    client.force_login(world.official_a2)  # co-handling unit: nothing until in progress
+    page = client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+    assert "data-action-form" not in page and "没有可办理的操作" in page
+
+
+def test_unit_works_an_issue_through_the_pages(client, world, make_issue):
+    issue = make_issue("assigned")
+    client.force_login(world.official_a)
+    assert "已完成:签收" in act(client, issue, "accept", version=issue.version).content.decode()
+    act(client, issue, "feedback", note="已对接银行")
+    response = act(client, issue, "request_extension", new_due_date="2026-12-31", reason="需审批")
+    assert "延期待审批" in response.content.decode()
+    act(client, issue, "resolve", outcome="partly_solved", note="部分解决")
+    issue.refresh_from_db()
+    assert issue.status == "resolved"
+    actions = list(IssueEvent.objects.filter(issue=issue).values_list("action", flat=True))
+    assert actions == ["register", "assign", "accept", "feedback", "request_extension", "resolve"]
+    page = client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+    for label in ("挂号", "交办", "签收", "反馈", "申请延期", "办结", "已对接银行"):
+        assert label in page.split('id="timeline"')[1]
+
+
+@pytest.mark.parametrize(
+    "action, fields, message",
+    [
+        ("resolve", {"outcome": "unsolvable", "note": ""}, "请填写说明"),
+        ("return", {"reason": "  "}, "请填写理由"),
+        ("request_extension", {"new_due_date": "2026-06-01", "reason": "x"}, "必须晚于当前办结时限"),
+        ("close", {"satisfaction": "satisfied", "note": "x"}, "不能“销号”"),
+    ],
+)
+def test_refusals_are_shown_and_change_nothing(client, world, make_issue, action, fields, message):
+    issue = make_issue("in_progress" if action != "return" else "assigned")
+    events = IssueEvent.objects.count()
+    client.force_login(world.supervisor_a if action == "close" else world.official_a)
+    page = act(client, issue, action, **fields).content.decode()
+    assert message in page
+    assert IssueEvent.objects.count() == events
+
+
+def test_a_stale_page_gets_a_conflict_message(client, world, make_issue):
+    issue = make_issue("assigned")
+    seen = issue.version
+    from issues import services
+
+    services.issue_accept(actor=world.official_a_colleague, issue_id=issue.pk)
+    client.force_login(world.official_a)
+    page = act(client, issue, "request_extension", new_due_date="2026-12-31", reason="x", version=seen).content.decode()
+    assert "已被他人修改" in page
+    assert not issue.extensions.exists()
+
+
+def test_actions_outside_scope_are_404(client, world, make_issue):
+    issue = make_issue("assigned")
+    client.force_login(world.official_b)
+    assert client.post(reverse("issue-action", args=[issue.pk, "accept"])).status_code == 404
+    client.force_login(world.official_a)
+    assert client.post(reverse("issue-action", args=[issue.pk, "delete"])).status_code == 404
+    assert client.get(reverse("issue-action", args=[issue.pk, "accept"])).status_code == 405
+
+
+def test_issue_list_sorts_and_filters(client, world, make_issue):
+    first = make_issue("in_progress", category="land")
+    second = make_issue("in_progress", category="finance")
+    client.force_login(world.supervisor_a)
+    by_number = client.get(reverse("issue-list"), {"sort": "number"}).content.decode()
+    assert by_number.index(first.number) < by_number.index(second.number)
+    newest = client.get(reverse("issue-list"), {"sort": "-number"}).content.decode()
+    assert newest.index(second.number) < newest.index(first.number)
+    only_land = client.get(reverse("issue-list"), {"category": "land"}).content.decode()
+    assert first.number in only_land and second.number not in only_land

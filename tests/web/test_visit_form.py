@@ -1,0 +1,148 @@
+"""The visit form: one transaction for the visit, its files and its issues;
+a mistake keeps everything that was typed, files included."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from issues.models import Issue
+from visits.models import Visit, VisitAttachment
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"0" * 64
+
+
+def payload(world, **overrides):
+    data = {
+        "enterprise": world.enterprise_a.pk,
+        "date": "2026-05-29",
+        "form": "onsite",
+        "purposes": ["situation", "policy"],
+        "summary": "企业订单饱满,用工紧张",
+        "participants": [world.official_a.pk, world.official_a2.pk],
+        "headcount": "320",
+        "issues-TOTAL_FORMS": "2",
+        "issues-INITIAL_FORMS": "0",
+        "issues-MIN_NUM_FORMS": "0",
+        "issues-MAX_NUM_FORMS": "20",
+        "issues-0-category": "people",
+        "issues-0-title": "技术工人招工难",
+        "issues-0-request": "组织专场招聘",
+        "issues-0-priority": "normal",
+        "issues-1-category": "finance",
+        "issues-1-title": "流动资金紧张",
+        "issues-1-priority": "high",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def official(client, world):
+    client.force_login(world.official_a)
+    return client
+
+
+def test_visit_with_two_issues_and_files_is_saved_together(official, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    data = payload(world, files=[SimpleUploadedFile("现场.png", PNG), SimpleUploadedFile("纪要.pdf", PDF)])
+    response = official.post(reverse("visit-create"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visit = Visit.objects.get()
+    assert response["Location"] == reverse("visit-detail", args=[visit.pk])
+    assert visit.headcount == 320 and visit.purposes == ["situation", "policy"]
+    assert set(visit.participant_rows.values_list("unit__name", flat=True)) == {"甲县经信局", "甲县商务局"}
+    issues = Issue.objects.filter(visit=visit).order_by("number")
+    assert [(i.category, i.title, i.priority) for i in issues] == [("people", "技术工人招工难", "normal"),
+                                                                   ("finance", "流动资金紧张", "high")]
+    assert sorted(a.kind for a in visit.attachments.all()) == ["document", "photo"]
+    photo = visit.attachments.get(kind="photo")
+    download = official.get(reverse("attachment", args=[photo.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+
+
+def test_an_untouched_extra_issue_form_is_skipped(official, world):
+    data = payload(world, **{"issues-TOTAL_FORMS": "3", "issues-2-category": "", "issues-2-title": "",
+                             "issues-2-priority": "normal"})
+    assert official.post(reverse("visit-create"), data).status_code == 302
+    assert Issue.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"date": "2026-06-02"}, "晚于今天"),
+        ({"purposes": []}, "该字段是必填项"),
+        ({"issues-1-title": ""}, "该字段是必填项"),
+        ({"issues-1-category": ""}, "该字段是必填项"),
+        ({"headcount": "-3"}, "0"),
+        ({"files": [SimpleUploadedFile("病毒.exe", b"MZ....")]}, "只能上传照片"),
+        ({"files": [SimpleUploadedFile("假照片.jpg", b"not a jpeg at all")]}, "不是真正的.jpg文件"),
+    ],
+)
+def test_a_mistake_keeps_everything_typed_and_saves_nothing(official, world, change, message, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    response = official.post(reverse("visit-create"), payload(world, **change))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "其余已填写的内容都已保留" in page
+    for kept in ("企业订单饱满,用工紧张", "技术工人招工难", "组织专场招聘"):
+        assert kept in page
+    if "issues-1-title" not in change:
+        assert "流动资金紧张" in page
+    assert f'value="{world.official_a2.pk}"' in page  # the colleague's chip
+    assert Visit.objects.count() == 0 and Issue.objects.count() == 0
+
+
+def test_files_survive_a_mistake_and_are_attached_on_the_second_try(official, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    first = official.post(
+        reverse("visit-create"), payload(world, date="2030-01-01", files=[SimpleUploadedFile("现场.png", PNG)])
+    )
+    assert first.status_code == 400
+    pending = VisitAttachment.objects.get()
+    assert pending.visit is None and f'name="attachments" value="{pending.pk}"' in first.content.decode()
+    second = official.post(reverse("visit-create"), payload(world, attachments=[pending.pk]))
+    assert second.status_code == 302
+    pending.refresh_from_db()
+    assert pending.visit == Visit.objects.get()
+
+
+def test_someone_elses_pending_file_cannot_be_claimed(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.official_a2)
+    client.post(reverse("visit-create"), payload(world, date="2030-01-01", files=[SimpleUploadedFile("a.png", PNG)]))
+    theirs = VisitAttachment.objects.get()
+    client.force_login(world.official_a)
+    assert client.post(reverse("visit-create"), payload(world, attachments=[theirs.pk])).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.visit is None
+    assert client.get(reverse("attachment", args=[theirs.pk])).status_code == 404
+
+
+def test_oversized_file_is_refused(official, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.ZOUFANG_UPLOAD_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("大图.png", PNG + b"\x00" * (1024 * 1024))
+    response = official.post(reverse("visit-create"), payload(world, files=[big]))
+    assert response.status_code == 400 and "每个文件不能超过1MB" in response.content.decode()
+
+
+def test_out_of_scope_enterprise_cannot_be_chosen(official, world):
+    response = official.post(reverse("visit-create"), payload(world, enterprise=world.enterprise_b.pk))
+    assert response.status_code == 400
+    assert "乙企业" not in response.content.decode()
+    assert Visit.objects.count() == 0
+
+
+def test_participant_search_stays_in_scope(official, world):
+    found = official.get(reverse("participant-search"), {"q": "干部"}).content.decode()
+    assert world.official_a_colleague.name in found and world.official_a2.name in found
+    assert world.official_b.name not in found
+
+
+def test_form_prefills_enterprise_and_me(official, world):
+    page = official.get(reverse("visit-create"), {"enterprise": world.enterprise_a.pk}).content.decode()
+    assert f'<option value="{world.enterprise_a.pk}" selected>' in page
+    assert f'name="participants" value="{world.official_a.pk}"' in page
