@@ -39,8 +39,14 @@ def test_demo_logins_use_the_api(demo):
     assert stats.status_code == 200 and stats.json()["results"]
 
 
-def test_pages_and_docs_serve(client, db):
-    assert client.get("/").status_code == 200
+def test_pages_and_docs_serve(client, demo):
+    assert client.get("/").status_code == 302  # to sign in
+    assert client.get("/accounts/login/").status_code == 200
+    client.force_login(Official.objects.get(username="official"))
+    for path in ("/", "/enterprises/", "/visits/", "/issues/", "/visits/new/"):
+        assert client.get(path).status_code == 200, path
+    some_issue = Issue.objects.filter(status="in_progress").first()
+    assert client.get(f"/issues/{some_issue.pk}/").status_code in (200, 404)
     assert client.get("/api/schema/").status_code == 200
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()

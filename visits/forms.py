@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ServiceError
 from core.forms import DateInput, style_form
 from enterprises.models import Enterprise, Official
 from issues.choices import Category, Priority
 
+from . import services
 from .choices import VisitForm as Form
 from .choices import VisitPurpose
 
@@ -38,6 +40,14 @@ class VisitForm(forms.Form):
             is_active=True, unit__isnull=False
         )
         style_form(self)
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        try:
+            services.check_visit_date(date)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return date
 
 
 class RaisedIssueForm(forms.Form):

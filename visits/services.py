@@ -45,6 +45,13 @@ class Snapshot:
     order_book: str = ""
 
 
+def check_visit_date(date: datetime.date) -> None:
+    """A visit is recorded after it happened. Forms call this too, so the
+    mistake is shown beside any other on the first try."""
+    if date > clock.today():
+        raise InvalidInput("date_in_future", _("The visit date %(d)s is in the future.") % {"d": date}, field="date")
+
+
 def max_upload_mb() -> int:
     from django.conf import settings
 
@@ -107,8 +114,7 @@ def visit_record(
         raise NotPermitted("no_unit", _("Only an official with a unit can record a visit."))
     if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
         raise NotPermitted("out_of_scope", _("This enterprise is outside your scope."))
-    if date > clock.today():
-        raise InvalidInput("date_in_future", _("The visit date %(d)s is in the future.") % {"d": date}, field="date")
+    check_visit_date(date)
     if form not in VisitForm.values:
         raise InvalidInput("invalid_form", _("Unknown visit form “%(f)s”.") % {"f": form}, field="form")
     purposes = list(dict.fromkeys(purposes))

@@ -53,8 +53,18 @@ def pages(world, make_issue):
 
 @pytest.mark.parametrize(
     "name",
-    ["my-work", "enterprise-list", "enterprise-detail", "visit-list", "visit-detail", "visit-create", "visit-export",
-     "issue-list", "issue-detail", "issue-export"],
+    [
+        "my-work",
+        "enterprise-list",
+        "enterprise-detail",
+        "visit-list",
+        "visit-detail",
+        "visit-create",
+        "visit-export",
+        "issue-list",
+        "issue-detail",
+        "issue-export",
+    ],
 )
 def test_signed_out_is_sent_to_sign_in(client, pages, name):
     response = client.get(pages[name])
@@ -63,8 +73,17 @@ def test_signed_out_is_sent_to_sign_in(client, pages, name):
 
 
 @pytest.mark.parametrize("name", ["enterprise-detail", "visit-detail", "issue-detail"])
-@pytest.mark.parametrize("who, status", [("official_a", 200), ("supervisor_a", 200), ("admin", 200),
-                                         ("official_b", 404), ("supervisor_b", 404), ("official_a4", 404)])
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("official_a", 200),
+        ("supervisor_a", 200),
+        ("admin", 200),
+        ("official_b", 404),
+        ("supervisor_b", 404),
+        ("official_a4", 404),
+    ],
+)
 def test_detail_pages_follow_scope(client, world, pages, name, who, status):
     assert login(client, getattr(world, who)).get(pages[name]).status_code == status
 
@@ -81,7 +100,9 @@ def test_lists_and_exports_show_only_the_scope(client, world, make_issue):
     from issues import services
 
     mine = make_issue("in_progress")
-    theirs = services.issue_register(actor=world.official_b, enterprise=world.enterprise_b, category="land", title="乙县的问题")
+    theirs = services.issue_register(
+        actor=world.official_b, enterprise=world.enterprise_b, category="land", title="乙县的问题"
+    )
     record_visit(world, enterprise=world.enterprise_b, who=world.official_b)
     login(client, world.official_a)
     page = client.get(reverse("issue-list")).content.decode()
@@ -119,9 +140,13 @@ def _grow(world, make_issue, n):
 @pytest.mark.parametrize("name", ["my-work", "issue-list", "visit-list", "enterprise-list", "enterprise-detail"])
 def test_query_count_does_not_grow_with_rows(client, world, make_issue, django_assert_max_num_queries, name):
     login(client, world.official_a)
-    url = {"my-work": reverse("my-work"), "issue-list": reverse("issue-list"), "visit-list": reverse("visit-list"),
-           "enterprise-list": reverse("enterprise-list"),
-           "enterprise-detail": reverse("enterprise-detail", args=[world.enterprise_a.pk])}[name]
+    url = {
+        "my-work": reverse("my-work"),
+        "issue-list": reverse("issue-list"),
+        "visit-list": reverse("visit-list"),
+        "enterprise-list": reverse("enterprise-list"),
+        "enterprise-detail": reverse("enterprise-detail", args=[world.enterprise_a.pk]),
+    }[name]
     _grow(world, make_issue, 2)
     client.get(url)
     with django_assert_max_num_queries(40) as small:

@@ -53,8 +53,10 @@ def test_visit_with_two_issues_and_files_is_saved_together(official, world, sett
     assert visit.headcount == 320 and visit.purposes == ["situation", "policy"]
     assert set(visit.participant_rows.values_list("unit__name", flat=True)) == {"甲县经信局", "甲县商务局"}
     issues = Issue.objects.filter(visit=visit).order_by("number")
-    assert [(i.category, i.title, i.priority) for i in issues] == [("people", "技术工人招工难", "normal"),
-                                                                   ("finance", "流动资金紧张", "high")]
+    assert [(i.category, i.title, i.priority) for i in issues] == [
+        ("people", "技术工人招工难", "normal"),
+        ("finance", "流动资金紧张", "high"),
+    ]
     assert sorted(a.kind for a in visit.attachments.all()) == ["document", "photo"]
     photo = visit.attachments.get(kind="photo")
     download = official.get(reverse("attachment", args=[photo.pk]))
@@ -62,8 +64,10 @@ def test_visit_with_two_issues_and_files_is_saved_together(official, world, sett
 
 
 def test_an_untouched_extra_issue_form_is_skipped(official, world):
-    data = payload(world, **{"issues-TOTAL_FORMS": "3", "issues-2-category": "", "issues-2-title": "",
-                             "issues-2-priority": "normal"})
+    data = payload(
+        world,
+        **{"issues-TOTAL_FORMS": "3", "issues-2-category": "", "issues-2-title": "", "issues-2-priority": "normal"},
+    )
     assert official.post(reverse("visit-create"), data).status_code == 302
     assert Issue.objects.count() == 2
 
