@@ -2,11 +2,13 @@ import datetime
 
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import (
     IdFilter,
     RegionSubtreeFilter,
     SearchFilterSet,
+    YesNoFilter,
     visible_enterprises,
     visible_officials,
     visible_units,
@@ -49,12 +51,16 @@ class OfficialFilter(SearchFilterSet):
 
 class EnterpriseFilter(SearchFilterSet):
     search_fields = ("name", "credit_code", "legal_representative")
-    region = RegionSubtreeFilter(path_field="region__path")
-    industry = django_filters.ChoiceFilter(choices=Industry.choices)
-    size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices)
-    unit = IdFilter(queryset=visible_units, method="filter_unit", label="Help unit")
-    visited = django_filters.BooleanFilter(method="filter_visited", label="Visited within the campaign's frequency")
-    campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label="Assigned in campaign")
+    page_fields = ("q", "region", "industry", "size", "is_key", "is_above_scale", "unit", "visited")
+    region = RegionSubtreeFilter(path_field="region__path", label=_("Region"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
+    size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices, label=_("Size"))
+    is_key = YesNoFilter(label=_("Key enterprise"))
+    is_above_scale = YesNoFilter(label=_("Above scale"))
+    is_active = YesNoFilter(label=_("Active"))
+    unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Help unit"))
+    visited = YesNoFilter(method="filter_visited", label=_("Visited within the campaign's frequency"))
+    campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label=_("Assigned in campaign"))
 
     class Meta:
         model = Enterprise

@@ -1,9 +1,13 @@
 import django_filters
+from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core import calendar, clock
-from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, visible_enterprises, visible_units
+from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, YesNoFilter, visible_enterprises, visible_units
+from core.forms import DateInput
+from enterprises.models import Campaign
 
 from .choices import WORKING_STATUSES, Category, Priority, Source, Status
 from .models import Issue
@@ -11,22 +15,43 @@ from .models import Issue
 
 class IssueFilter(SearchFilterSet):
     search_fields = ("number", "title", "enterprise__name", "enterprise__credit_code")
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices)
-    source = django_filters.ChoiceFilter(choices=Source.choices)
-    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    page_fields = (
+        "q",
+        "status",
+        "category",
+        "unit",
+        "region",
+        "overdue",
+        "due_soon",
+        "escalated",
+        "registered_from",
+        "registered_to",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple
+    )
+    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     # Every id filter offers only what the user may see (no names leak through a dropdown).
-    enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises)
-    responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units)
-    visit = django_filters.NumberFilter()
-    unit = IdFilter(queryset=visible_units, method="filter_unit", label="Responsible or co-handling unit")
-    region = RegionSubtreeFilter(path_field="enterprise__region__path")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
-    due_soon = django_filters.BooleanFilter(method="filter_due_soon")
-    escalated = django_filters.BooleanFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True)
-    extension_pending = django_filters.BooleanFilter()
-    registered_from = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__gte")
-    registered_to = django_filters.DateFilter(field_name="registered_at", lookup_expr="date__lte")
+    enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises, label=_("Enterprise"))
+    campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Campaign"))
+    responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Responsible unit"))
+    visit = django_filters.NumberFilter(label=_("Visit"))
+    unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Responsible or co-handling unit"))
+    region = RegionSubtreeFilter(path_field="enterprise__region__path", label=_("Region"))
+    overdue = YesNoFilter(method="filter_overdue", label=_("Overdue"))
+    due_soon = YesNoFilter(method="filter_due_soon", label=_("Due soon"))
+    escalated = YesNoFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True, label=_("Escalated"))
+    extension_pending = YesNoFilter(label=_("Extension pending"))
+    registered_from = django_filters.DateFilter(
+        field_name="registered_at", lookup_expr="date__gte", label=_("Registered from"), widget=DateInput()
+    )
+    registered_to = django_filters.DateFilter(
+        field_name="registered_at", lookup_expr="date__lte", label=_("Registered to"), widget=DateInput()
+    )
 
     class Meta:
         model = Issue
