@@ -291,7 +291,8 @@ class AssignmentQuerySet(models.QuerySet):
         if scope.is_supervisor:
             return self.filter(enterprise__region__path__startswith=scope.region_path)
         if scope.unit_id:
-            return self.filter(Exists(_unit_assignments(scope.unit_id).filter(assignment=OuterRef("pk"))))
+            # Whoever may see an enterprise may see its help team.
+            return self.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
         return self.none()
 
 

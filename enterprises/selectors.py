@@ -83,13 +83,4 @@ def enterprise_team(*, user, enterprise: Enterprise, campaign):
     """The enterprise's 三帮一 team in a campaign, or None."""
     if campaign is None:
         return None
-    return assignment_list(user=user).filter(campaign=campaign, enterprise=enterprise).first() or (
-        # A unit outside the team may see the enterprise through an issue; the
-        # team itself is public to anyone who sees the enterprise.
-        Assignment.objects.filter(campaign=campaign, enterprise=enterprise)
-        .select_related("leader")
-        .prefetch_related(
-            Prefetch("units", queryset=AssignmentUnit.objects.select_related("unit", "responsible", "contact"))
-        )
-        .first()
-    )
+    return assignment_list(user=user).filter(campaign=campaign, enterprise=enterprise).first()

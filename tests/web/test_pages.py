@@ -195,3 +195,15 @@ def test_my_work_lists_what_waits(client, world, make_issue):
     assert registered.number in page.split('id="registered"')[1]
     assert "甲企业" in page.split('id="my-enterprises"')[1]
     assert Visit.objects.count() == 1 and "甲企业" in page.split('id="recent-visits"')[1]
+
+
+def test_a_unit_handling_an_issue_sees_the_enterprise_and_its_team(client, world, make_issue):
+    from issues import services
+
+    issue = make_issue("registered")
+    services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a4)
+    client.force_login(world.official_a4)  # unit_a4 is not on 甲企业's team
+    page = client.get(reverse("enterprise-detail", args=[world.enterprise_a.pk])).content.decode()
+    team = page.split('id="team"')[1].split('id="issues"')[0]
+    assert "甲县经信局" in team and "牵头单位" in team
+    assert client.get(reverse("enterprise-detail", args=[world.enterprise_b.pk])).status_code == 404
