@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("enterprises/", include("enterprises.urls")),
+    path("manage/", include("enterprises.manage_urls")),
     path("visits/", include("visits.urls")),
     path("issues/", include("issues.urls")),
     path("", include("core.urls")),

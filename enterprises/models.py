@@ -398,3 +398,72 @@ class HelpPlan(TimeStampedModel):
 
     def __str__(self):
         return f"{self.campaign} · {self.unit}"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self if scope_of(user).everything else self.none()
+
+
+class ImportJob(TimeStampedModel):
+    """One upload of a master-data spreadsheet: checked (dry run) first, then,
+    if clean, applied as a whole. Large files run in the Celery worker and
+    report their progress here."""
+
+    class Kind(models.TextChoices):
+        REGIONS = "regions", _("Regions")
+        UNITS = "units", _("Help units")
+        OFFICIALS = "officials", _("Officials")
+        ENTERPRISES = "enterprises", _("Enterprises")
+        ASSIGNMENTS = "assignments", _("Assignments")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    created_by = models.ForeignKey(Official, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    done_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    counts = models.JSONField(_("outcome counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("error count"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["regions", "units", "officials", "enterprises", "assignments"]),
+                name="importjob_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="assignments") | Q(campaign__isnull=False), name="importjob_assignments_need_campaign"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def is_clean(self) -> bool:
+        return self.status == self.Status.CHECKED and self.error_count == 0
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 from core.validators import credit_code_error
 
@@ -265,3 +265,87 @@ def assignment_save(
     )
     check_deferred_constraints("assignmentunit_rules")
     return assignment
+
+
+# Imports ----------------------------------------------------------------------
+
+
+def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = None):
+    """Keep the uploaded sheet and check it in the background (dry run)."""
+    from .imports import IMPORTERS
+    from .models import ImportJob
+    from .tasks import run_import_job
+
+    require_admin(actor)
+    if kind not in IMPORTERS:
+        raise InvalidInput("invalid_kind", _("Choose what the file holds."), field="kind")
+    if kind == ImportJob.Kind.ASSIGNMENTS and campaign is None:
+        raise InvalidInput("campaign_required", _("Choose the campaign the pairing table is for."), field="campaign")
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    if not name.lower().endswith((".xlsx", ".csv")):
+        raise InvalidInput("file_type", _("Upload an .xlsx or .csv file."), field="file")
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind, campaign=campaign, file=upload, file_name=name[:200], created_by=actor
+        )
+        transaction.on_commit(lambda: run_import_job.delay(job.pk, "check"))
+    return job
+
+
+def import_job_apply(*, actor, job):
+    """Apply a clean dry run. Compare-and-swap on the status, so two clicks
+    (or two admins) start one apply."""
+    from .models import ImportJob
+    from .tasks import run_import_job
+
+    require_admin(actor)
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, error_count=0).update(
+            status=ImportJob.Status.APPLYING
+        )
+        if not moved:
+            raise Conflict("not_applicable", _("Only a checked file without errors can be applied, once."))
+        transaction.on_commit(lambda: run_import_job.delay(job.pk, "apply"))
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run(job_id: int, mode: str) -> None:
+    """The worker's side: check or apply the file, recording progress."""
+    from core import clock
+
+    from .imports import IMPORTERS, FileError
+    from .models import ImportJob
+
+    job = ImportJob.objects.select_related("created_by", "campaign").get(pk=job_id)
+    importer = IMPORTERS[job.kind](actor=job.created_by, campaign=job.campaign)
+    if mode == "check":
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING)
+    try:
+        with job.file.open("rb") as handle:
+            from .imports import read_rows
+
+            headers, rows = read_rows(handle, job.file_name)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=len(rows), done_rows=0)
+
+        def progress(done):
+            ImportJob.objects.filter(pk=job.pk).update(done_rows=done)
+
+        run = importer.check if mode == "check" else importer.apply
+        report = run(headers, rows, progress=progress if mode == "check" else None)
+    except FileError as error:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(error))
+        return
+    if mode == "check":
+        status = ImportJob.Status.CHECKED
+    else:
+        status = ImportJob.Status.APPLIED if report.clean else ImportJob.Status.FAILED
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        done_rows=report.total,
+        counts=report.counts,
+        errors=report.errors,
+        error_count=report.error_count,
+        applied_at=clock.now() if status == ImportJob.Status.APPLIED else None,
+        message="" if report.clean else _("The data changed since the check; nothing was written."),
+    )

@@ -1,0 +1,798 @@
+"""Master data from spreadsheets (XLSX or CSV), all or nothing.
+
+`check` reads a file and says, row by row, what applying it would do
+(create / update / unchanged) or why a row is refused (the column and the
+reason). `apply` runs the same check inside one transaction and writes only
+when every row is clean, so a file with one bad row writes nothing, and the
+same file applied twice changes nothing the second time. Exports use the same
+columns, so an exported sheet can be edited and imported back.
+
+The rules are the services' own (credit codes, choices, 三帮一 mode and single
+lead); lookups are loaded once per file and writes go in batches, so 50,000
+rows cost a few dozen queries, not one per row.
+"""
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.services import require_admin
+from core.validators import credit_code_error
+
+from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
+from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+
+USERNAME = re.compile(r"^[\w.@+-]+$", re.ASCII)
+BATCH = 2000
+MAX_ERRORS_KEPT = 2000
+YES, NO = "是", "否"
+PATH_SEPARATOR = "/"
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (format, encoding, headers)."""
+
+
+@dataclass
+class Column:
+    header: str
+    required: bool = False
+    note: str = ""
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    key: str
+    action: str = ""  # create / update / unchanged / error
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    total: int = 0
+    counts: dict = field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0, "error": 0})
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+
+    def add(self, outcome: RowOutcome) -> None:
+        self.total += 1
+        action = "error" if outcome.errors else outcome.action
+        self.counts[action] += 1
+        if outcome.errors:
+            self.error_count += len(outcome.errors)
+            for column, reason in outcome.errors:
+                if len(self.errors) < MAX_ERRORS_KEPT:
+                    self.errors.append({"row": outcome.row, "key": outcome.key, "column": column, "reason": reason})
+
+    @property
+    def clean(self) -> bool:
+        return self.error_count == 0
+
+
+def _zh(choices) -> dict[str, str]:
+    """Chinese label → code for a choices class (the sheets are in Chinese)."""
+    with translation.override("zh-hans"):
+        return {str(label): value for value, label in choices.choices}
+
+
+def _zh_label(choices, value) -> str:
+    with translation.override("zh-hans"):
+        return str(dict(choices.choices).get(value, value))
+
+
+def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the first sheet, every cell as stripped text."""
+    lower = name.lower()
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+        except Exception as exc:
+            raise FileError(_("This is not a readable XLSX file.")) from exc
+        sheet = workbook.worksheets[0]
+        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    elif lower.endswith(".csv"):
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    else:
+        raise FileError(_("Upload an .xlsx or .csv file."))
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        raise FileError(_("The file is empty."))
+    return [header.strip().lstrip("*") for header in rows[0]], rows[1:]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "date") and callable(value.date):
+        value = value.date()
+    return str(value).strip()
+
+
+class Importer:
+    kind = ""
+    columns: list[Column] = []
+
+    def __init__(self, *, actor, campaign: Campaign | None = None):
+        self.actor = actor
+        self.campaign = campaign
+
+    # -- reading -------------------------------------------------------------
+
+    def records(self, headers: list[str], rows: list[list[str]]) -> list[tuple[int, dict]]:
+        known = {column.header for column in self.columns}
+        missing = [c.header for c in self.columns if c.required and c.header not in headers]
+        if missing:
+            raise FileError(
+                _("Missing columns: %(c)s. Download the template to see the layout.") % {"c": "、".join(missing)}
+            )
+        positions = {header: index for index, header in enumerate(headers) if header in known}
+        return [
+            (number, {header: (row[index] if index < len(row) else "") for header, index in positions.items()})
+            for number, row in enumerate(rows, start=2)
+        ]
+
+    # -- the two entry points -----------------------------------------------
+
+    def check(self, headers, rows, progress=None) -> Report:
+        require_admin(self.actor)
+        report, _plan = self._plan(self.records(headers, rows), progress)
+        return report
+
+    def apply(self, headers, rows, progress=None) -> Report:
+        require_admin(self.actor)
+        with transaction.atomic():
+            report, plan = self._plan(self.records(headers, rows), progress)
+            if report.clean:
+                self.write(plan)
+        return report
+
+    # -- what each kind provides ----------------------------------------------
+
+    def _plan(self, records, progress):
+        raise NotImplementedError
+
+    def write(self, plan):
+        raise NotImplementedError
+
+    def export_rows(self, queryset):
+        raise NotImplementedError
+
+
+def _required(values: dict, header: str, outcome: RowOutcome, max_length: int = 200) -> str:
+    text = values.get(header, "")
+    if not text:
+        outcome.errors.append((header, _("required")))
+    elif len(text) > max_length:
+        outcome.errors.append((header, _("longer than %(n)d characters") % {"n": max_length}))
+    return text
+
+
+def _optional(values: dict, header: str, outcome: RowOutcome, max_length: int) -> str:
+    text = values.get(header, "")
+    if len(text) > max_length:
+        outcome.errors.append((header, _("longer than %(n)d characters") % {"n": max_length}))
+    return text
+
+
+def _choice(values: dict, header: str, outcome: RowOutcome, mapping: dict[str, str], default=None, codes=()):
+    text = values.get(header, "")
+    if not text:
+        if default is None:
+            outcome.errors.append((header, _("required")))
+        return default
+    if text in mapping:
+        return mapping[text]
+    if text in codes:
+        return text
+    outcome.errors.append(
+        (header, _("“%(v)s” is not one of: %(choices)s") % {"v": text, "choices": "、".join(mapping)})
+    )
+    return default
+
+
+def _flag(values: dict, header: str, outcome: RowOutcome) -> bool:
+    text = values.get(header, "")
+    if text in ("", NO, "N", "n", "0", "false", "FALSE", "False"):
+        return False
+    if text in (YES, "Y", "y", "1", "true", "TRUE", "True"):
+        return True
+    outcome.errors.append((header, _("write 是 or 否")))
+    return False
+
+
+class _Duplicates:
+    """Keys already seen in this file, to report a second row for one key."""
+
+    def __init__(self):
+        self.seen: dict[str, int] = {}
+
+    def check(self, key: str, outcome: RowOutcome, header: str) -> None:
+        if not key:
+            return
+        if key in self.seen:
+            outcome.errors.append((header, _("duplicate of row %(n)d") % {"n": self.seen[key]}))
+        else:
+            self.seen[key] = outcome.row
+
+
+def region_paths() -> dict[str, Region]:
+    """Full name path ("云溪市/丰乐县/城关镇") → region, for every region."""
+    regions = {region.pk: region for region in Region.objects.all()}
+    paths = {}
+    for region in regions.values():
+        names, current = [], region
+        while current is not None:
+            names.append(current.name)
+            current = regions.get(current.parent_id)
+        paths[PATH_SEPARATOR.join(reversed(names))] = region
+    return paths
+
+
+def path_of(region: Region, by_id: dict[int, Region]) -> str:
+    names, current = [], region
+    while current is not None:
+        names.append(current.name)
+        current = by_id.get(current.parent_id)
+    return PATH_SEPARATOR.join(reversed(names))
+
+
+# Regions ----------------------------------------------------------------------
+
+
+class RegionImporter(Importer):
+    kind = "regions"
+    columns = [
+        Column("区划全称", True, "自上而下用“/”分隔,如:云溪市/丰乐县/城关镇"),
+        Column("层级", True, "省、市、区/县、乡镇/街道"),
+        Column("区划代码", False, "可选"),
+    ]
+
+    def _plan(self, records, progress):
+        levels = _zh(RegionLevel)
+        known = region_paths()
+        report, plan, seen = Report(), [], _Duplicates()
+        planned = set()
+        for number, values in records:
+            path = PATH_SEPARATOR.join(part.strip() for part in values.get("区划全称", "").split(PATH_SEPARATOR))
+            outcome = RowOutcome(number, path)
+            _required(values, "区划全称", outcome, 255)
+            level = _choice(values, "层级", outcome, levels, codes=RegionLevel.values)
+            code = _optional(values, "区划代码", outcome, 12)
+            seen.check(path, outcome, "区划全称")
+            parent_path, _sep, name = path.rpartition(PATH_SEPARATOR)
+            if len(name) > 64:
+                outcome.errors.append(("区划全称", _("longer than %(n)d characters") % {"n": 64}))
+            if parent_path and parent_path not in known and parent_path not in planned:
+                outcome.errors.append(("区划全称", _("the parent region “%(p)s” does not exist") % {"p": parent_path}))
+            existing = known.get(path)
+            if not outcome.errors:
+                if existing is None:
+                    outcome.action = "create"
+                    planned.add(path)
+                elif (existing.level, existing.code) != (level, code):
+                    outcome.action = "update"
+                else:
+                    outcome.action = "unchanged"
+                if outcome.action != "unchanged":
+                    plan.append((path, parent_path, name, level, code))
+            report.add(outcome)
+        return report, plan
+
+    def write(self, plan):
+        known = region_paths()
+        for path, parent_path, name, level, code in plan:  # parents come first in a sheet
+            region = known.get(path)
+            if region is None:
+                region = Region(name=name, parent=known.get(parent_path))
+            region.level, region.code = level, code
+            region.save()
+            known[path] = region
+
+    def export_rows(self, queryset):
+        by_id = {region.pk: region for region in Region.objects.all()}
+        for region in queryset.order_by("path"):
+            yield [path_of(region, by_id), _zh_label(RegionLevel, region.level), region.code]
+
+
+# Help units ---------------------------------------------------------------------
+
+
+class UnitImporter(Importer):
+    kind = "units"
+    columns = [
+        Column("单位名称", True),
+        Column("所在区划", True, "区划全称,如:云溪市/丰乐县"),
+        Column("单位类型", True, "职能部门、乡镇/街道、其他"),
+        Column("一把手", False),
+        Column("联系人", False),
+        Column("联系电话", False),
+    ]
+
+    def _plan(self, records, progress):
+        kinds = _zh(UnitKind)
+        regions = region_paths()
+        existing = {(u.region_id, u.name): u for u in HelpUnit.objects.all()}
+        report, plan, seen = Report(), [], _Duplicates()
+        for number, values in records:
+            name = values.get("单位名称", "")
+            region_path = values.get("所在区划", "")
+            outcome = RowOutcome(number, f"{region_path} {name}")
+            _required(values, "单位名称", outcome, 100)
+            _required(values, "所在区划", outcome, 255)
+            region = regions.get(region_path)
+            if region_path and region is None:
+                outcome.errors.append(("所在区划", _("unknown region “%(r)s”") % {"r": region_path}))
+            fields = {
+                "kind": _choice(values, "单位类型", outcome, kinds, codes=UnitKind.values),
+                "head_name": _optional(values, "一把手", outcome, 50),
+                "contact_name": _optional(values, "联系人", outcome, 50),
+                "contact_phone": _optional(values, "联系电话", outcome, 30),
+            }
+            seen.check(f"{region_path}|{name}", outcome, "单位名称")
+            if not outcome.errors:
+                unit = existing.get((region.pk, name))
+                outcome.action = _diff_action(unit, fields)
+                if outcome.action != "unchanged":
+                    plan.append((unit or HelpUnit(region=region, name=name), fields))
+            report.add(outcome)
+        return report, plan
+
+    def write(self, plan):
+        _bulk_write(HelpUnit, plan, ["kind", "head_name", "contact_name", "contact_phone"])
+
+    def export_rows(self, queryset):
+        by_id = {region.pk: region for region in Region.objects.all()}
+        for unit in queryset.order_by("name"):
+            yield [
+                unit.name,
+                path_of(by_id[unit.region_id], by_id),
+                _zh_label(UnitKind, unit.kind),
+                unit.head_name,
+                unit.contact_name,
+                unit.contact_phone,
+            ]
+
+
+def _diff_action(instance, fields: dict) -> str:
+    if instance is None or instance.pk is None:
+        return "create"
+    return "update" if any(getattr(instance, name) != value for name, value in fields.items()) else "unchanged"
+
+
+def _bulk_write(model, plan, update_fields):
+    creates, updates = [], []
+    for instance, fields in plan:
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        (updates if instance.pk else creates).append(instance)
+    model.objects.bulk_create(creates, batch_size=BATCH)
+    model.objects.bulk_update(updates, update_fields, batch_size=BATCH)
+
+
+def _units_by_name():
+    """Unit name → units (a name may repeat in different regions)."""
+    units = defaultdict(list)
+    for unit in HelpUnit.objects.select_related("region"):
+        units[unit.name].append(unit)
+    return units
+
+
+def _resolve_unit(values, header, region_header, outcome, units_by_name, regions):
+    name = values.get(header, "")
+    if not name:
+        return None
+    candidates = units_by_name.get(name, [])
+    region_path = values.get(region_header, "") if region_header else ""
+    if region_path:
+        region = regions.get(region_path)
+        candidates = [unit for unit in candidates if region is not None and unit.region_id == region.pk]
+    if not candidates:
+        outcome.errors.append((header, _("unknown unit “%(u)s”") % {"u": name}))
+        return None
+    if len(candidates) > 1:
+        outcome.errors.append((header, _("several units are named “%(u)s”; add the region") % {"u": name}))
+        return None
+    return candidates[0]
+
+
+# Officials ------------------------------------------------------------------------
+
+
+class OfficialImporter(Importer):
+    kind = "officials"
+    columns = [
+        Column("用户名", True, "登录名,唯一"),
+        Column("姓名", True),
+        Column("所属单位", False, "管理员可留空"),
+        Column("单位所在区划", False, "单位重名时填写"),
+        Column("职级", True, "县级领导、单位负责人、分管负责人、工作人员"),
+        Column("角色", True, "干部、督查、管理员"),
+        Column("手机", False),
+        Column("邮箱", False),
+    ]
+
+    def _plan(self, records, progress):
+        ranks, roles = _zh(Rank), _zh(Role)
+        units, regions = _units_by_name(), region_paths()
+        existing = {o.username: o for o in Official.objects.all()}
+        report, plan, seen = Report(), [], _Duplicates()
+        for number, values in records:
+            username = values.get("用户名", "")
+            outcome = RowOutcome(number, username)
+            _required(values, "用户名", outcome, 150)
+            if username and not USERNAME.match(username):
+                outcome.errors.append(("用户名", _("letters, digits and @ . + - _ only")))
+            fields = {
+                "name": _required(values, "姓名", outcome, 50),
+                "rank": _choice(values, "职级", outcome, ranks, codes=Rank.values),
+                "role": _choice(values, "角色", outcome, roles, codes=Role.values),
+                "phone": _optional(values, "手机", outcome, 30),
+                "email": _optional(values, "邮箱", outcome, 254),
+            }
+            unit = _resolve_unit(values, "所属单位", "单位所在区划", outcome, units, regions)
+            fields["unit_id"] = unit.pk if unit else None
+            if fields["role"] in (Role.OFFICIAL, Role.SUPERVISOR) and unit is None and not values.get("所属单位"):
+                outcome.errors.append(("所属单位", _("officials and supervisors must belong to a unit")))
+            seen.check(username, outcome, "用户名")
+            if not outcome.errors:
+                official = existing.get(username)
+                outcome.action = _diff_action(official, fields)
+                if outcome.action != "unchanged":
+                    if official is None:
+                        official = Official(username=username)
+                        official.set_unusable_password()  # they set one through the reset link
+                    plan.append((official, fields))
+            report.add(outcome)
+        return report, plan
+
+    def write(self, plan):
+        _bulk_write(Official, plan, ["name", "rank", "role", "phone", "email", "unit_id"])
+
+    def export_rows(self, queryset):
+        by_id = {region.pk: region for region in Region.objects.all()}
+        for official in queryset.select_related("unit").order_by("username"):
+            unit = official.unit
+            yield [
+                official.username,
+                official.name,
+                unit.name if unit else "",
+                path_of(by_id[unit.region_id], by_id) if unit else "",
+                _zh_label(Rank, official.rank),
+                _zh_label(Role, official.role),
+                official.phone,
+                official.email,
+            ]
+
+
+# Enterprises ------------------------------------------------------------------------
+
+
+class EnterpriseImporter(Importer):
+    kind = "enterprises"
+    columns = [
+        Column("统一社会信用代码", True, "18位,校验位按GB 32100-2015"),
+        Column("企业名称", True),
+        Column("所在区划", True, "区划全称,如:云溪市/丰乐县/城关镇"),
+        Column("地址", False),
+        Column("行业门类", True, "GB/T 4754门类字母(A–T)或名称"),
+        Column("企业规模", True, "大型、中型、小型、微型"),
+        Column("规上企业", False, "是/否"),
+        Column("重点企业", False, "是/否"),
+        Column("法定代表人", False),
+        Column("联系人", False),
+        Column("联系电话", False),
+        Column("标签", False, "多个用“、”分隔"),
+    ]
+    FIELDS = [
+        "name",
+        "region_id",
+        "address",
+        "industry",
+        "size",
+        "is_above_scale",
+        "is_key",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+        "tags",
+    ]
+
+    def _plan(self, records, progress):
+        industries, sizes = _zh(Industry), _zh(EnterpriseSize)
+        regions = region_paths()
+        codes = [values.get("统一社会信用代码", "").upper() for _n, values in records]
+        existing = {}
+        for start in range(0, len(codes), BATCH):
+            existing.update(
+                {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
+            )
+        report, plan, seen = Report(), [], _Duplicates()
+        for index, (number, values) in enumerate(records):
+            code = codes[index]
+            outcome = RowOutcome(number, code)
+            if not code:
+                outcome.errors.append(("统一社会信用代码", _("required")))
+            else:
+                error = credit_code_error(code)
+                if error:
+                    outcome.errors.append(("统一社会信用代码", str(error)))
+            seen.check(code, outcome, "统一社会信用代码")
+            region_path = values.get("所在区划", "")
+            region = regions.get(region_path)
+            if region_path and region is None:
+                outcome.errors.append(("所在区划", _("unknown region “%(r)s”") % {"r": region_path}))
+            elif not region_path:
+                outcome.errors.append(("所在区划", _("required")))
+            tags = [tag for tag in values.get("标签", "").replace(",", "、").split("、") if tag]
+            if len(tags) > 20 or any(len(tag) > 30 for tag in tags):
+                outcome.errors.append(("标签", _("at most 20 tags of 30 characters")))
+            fields = {
+                "name": _required(values, "企业名称", outcome, 200),
+                "region_id": region.pk if region else None,
+                "address": _optional(values, "地址", outcome, 200),
+                "industry": _choice(values, "行业门类", outcome, industries, codes=Industry.values),
+                "size": _choice(values, "企业规模", outcome, sizes, codes=EnterpriseSize.values),
+                "is_above_scale": _flag(values, "规上企业", outcome),
+                "is_key": _flag(values, "重点企业", outcome),
+                "legal_representative": _optional(values, "法定代表人", outcome, 50),
+                "contact_name": _optional(values, "联系人", outcome, 50),
+                "contact_phone": _optional(values, "联系电话", outcome, 30),
+                "tags": tags,
+            }
+            if not outcome.errors:
+                enterprise = existing.get(code)
+                outcome.action = _diff_action(enterprise, fields)
+                if outcome.action != "unchanged":
+                    plan.append((enterprise or Enterprise(credit_code=code), fields))
+            report.add(outcome)
+            if progress and index % BATCH == 0:
+                progress(index)
+        return report, plan
+
+    def write(self, plan):
+        _bulk_write(Enterprise, plan, self.FIELDS)
+
+    def export_rows(self, queryset):
+        by_id = {region.pk: region for region in Region.objects.all()}
+        paths = {}
+        for enterprise in queryset.order_by("credit_code").iterator(chunk_size=BATCH):
+            if enterprise.region_id not in paths:
+                paths[enterprise.region_id] = path_of(by_id[enterprise.region_id], by_id)
+            yield [
+                enterprise.credit_code,
+                enterprise.name,
+                paths[enterprise.region_id],
+                enterprise.address,
+                enterprise.industry,
+                _zh_label(EnterpriseSize, enterprise.size),
+                YES if enterprise.is_above_scale else NO,
+                YES if enterprise.is_key else NO,
+                enterprise.legal_representative,
+                enterprise.contact_name,
+                enterprise.contact_phone,
+                "、".join(enterprise.tags),
+            ]
+
+
+# Assignments (三帮一) ------------------------------------------------------------------
+
+
+class AssignmentImporter(Importer):
+    """One row per enterprise and help unit (the pairing table); the rows of
+    one enterprise together are its whole team in the campaign."""
+
+    kind = "assignments"
+    columns = [
+        Column("统一社会信用代码", True),
+        Column("企业名称", False, "仅供核对"),
+        Column("县级领导", False, "县级领导的用户名或姓名"),
+        Column("帮扶单位", True),
+        Column("单位所在区划", False, "单位重名时填写"),
+        Column("是否牵头", True, "是/否,每家企业恰有一个牵头单位"),
+        Column("第一责任人", False, "该单位干部的用户名或姓名"),
+        Column("具体联系人", False, "该单位干部的用户名或姓名"),
+    ]
+
+    def _plan(self, records, progress):
+        campaign = self.campaign
+        units, regions = _units_by_name(), region_paths()
+        enterprises = {}
+        codes = list({values.get("统一社会信用代码", "").upper() for _n, values in records})
+        for start in range(0, len(codes), BATCH):
+            enterprises.update(
+                {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
+            )
+        people = defaultdict(list)  # (unit id or None, name or username) → officials
+        leaders = defaultdict(list)
+        for official in Official.objects.filter(is_active=True).only("pk", "username", "name", "unit_id", "rank"):
+            for handle in {official.username, official.name} - {""}:
+                people[(official.unit_id, handle)].append(official)
+                if official.rank == Rank.COUNTY_LEADER:
+                    leaders[handle].append(official)
+
+        groups: dict[str, list] = defaultdict(list)
+        report, outcomes = Report(), []
+        seen = _Duplicates()
+        for number, values in records:
+            code = values.get("统一社会信用代码", "").upper()
+            outcome = RowOutcome(number, code)
+            enterprise = enterprises.get(code)
+            if not code:
+                outcome.errors.append(("统一社会信用代码", _("required")))
+            elif enterprise is None:
+                outcome.errors.append(("统一社会信用代码", _("no enterprise has the credit code %(c)s") % {"c": code}))
+            unit = _resolve_unit(values, "帮扶单位", "单位所在区划", outcome, units, regions)
+            if not values.get("帮扶单位"):
+                outcome.errors.append(("帮扶单位", _("required")))
+            is_lead = _flag(values, "是否牵头", outcome)
+            responsible = self._person(values, "第一责任人", unit, people, outcome)
+            contact = self._person(values, "具体联系人", unit, people, outcome)
+            leader = None
+            if values.get("县级领导"):
+                found = leaders.get(values["县级领导"], [])
+                if len(found) != 1:
+                    reason = (
+                        _("no county leader is called “%(n)s”")
+                        if not found
+                        else _("several county leaders are called “%(n)s”")
+                    )
+                    outcome.errors.append(("县级领导", reason % {"n": values["县级领导"]}))
+                else:
+                    leader = found[0]
+            if unit is not None:
+                seen.check(f"{code}|{unit.pk}", outcome, "帮扶单位")
+            groups[code].append((outcome, unit, is_lead, responsible, contact, leader, values.get("县级领导", "")))
+            outcomes.append(outcome)
+
+        existing = {
+            a.enterprise.credit_code: a
+            for a in Assignment.objects.filter(campaign=campaign, enterprise__credit_code__in=list(groups))
+            .select_related("enterprise")
+            .prefetch_related("units")
+        }
+        plan = []
+        for code, rows in groups.items():
+            self._check_group(rows, campaign)
+            if any(row[0].errors for row in rows):
+                # The group's clean rows say what they would have done.
+                for row in rows:
+                    row[0].action = "update" if code in existing else "create"
+                continue
+            enterprise = enterprises[code]
+            leader = next((row[5] for row in rows if row[5] is not None), None)
+            slots = sorted(
+                (row[1].pk, row[2], getattr(row[3], "pk", None), getattr(row[4], "pk", None)) for row in rows
+            )
+            assignment = existing.get(code)
+            if assignment is None:
+                action = "create"
+            else:
+                current = sorted((u.unit_id, u.is_lead, u.responsible_id, u.contact_id) for u in assignment.units.all())
+                same = current == slots and assignment.leader_id == getattr(leader, "pk", None)
+                action = "unchanged" if same else "update"
+            for row in rows:
+                row[0].action = action
+            if action != "unchanged":
+                plan.append((enterprise, assignment, leader, slots))
+        for outcome in outcomes:
+            report.add(outcome)
+        return report, plan
+
+    @staticmethod
+    def _person(values, header, unit, people, outcome):
+        handle = values.get(header, "")
+        if not handle or unit is None:
+            return None
+        found = people.get((unit.pk, handle), [])
+        if len(found) == 1:
+            return found[0]
+        reason = (
+            _("%(u)s has no official “%(n)s”")
+            if not found
+            else _("%(u)s has several officials “%(n)s”; use the user name")
+        )
+        outcome.errors.append((header, reason % {"u": unit.name, "n": handle}))
+        return None
+
+    @staticmethod
+    def _check_group(rows, campaign):
+        outcomes = [row[0] for row in rows]
+        last = outcomes[-1]
+        if len(rows) > campaign.units_per_enterprise:
+            last.errors.append(
+                (
+                    "帮扶单位",
+                    _("more than %(n)d units for one enterprise (rows %(rows)s)")
+                    % {"n": campaign.units_per_enterprise, "rows": "、".join(str(o.row) for o in outcomes)},
+                )
+            )
+        leads = [row for row in rows if row[2]]
+        if len(leads) > 1:
+            leads[-1][0].errors.append(
+                (
+                    "是否牵头",
+                    _("a second lead unit (rows %(rows)s)") % {"rows": "、".join(str(row[0].row) for row in leads)},
+                )
+            )
+        elif not leads:
+            last.errors.append(("是否牵头", _("no lead unit for this enterprise")))
+        named = {row[6] for row in rows if row[6]}
+        if len(named) > 1:
+            last.errors.append(("县级领导", _("different county leaders for one enterprise")))
+
+    def write(self, plan):
+        from core.services import check_deferred_constraints
+
+        campaign = self.campaign
+        new = [Assignment(campaign=campaign, enterprise=e, leader=leader) for e, a, leader, _s in plan if a is None]
+        Assignment.objects.bulk_create(new, batch_size=BATCH)
+        changed = []
+        for _enterprise, assignment, leader, _slots in plan:
+            if assignment is not None:
+                assignment.leader = leader
+                changed.append(assignment)
+        Assignment.objects.bulk_update(changed, ["leader"], batch_size=BATCH)
+        by_enterprise = {a.enterprise_id: a for a in new + changed}
+        AssignmentUnit.objects.filter(assignment__in=[a.pk for a in changed]).delete()
+        AssignmentUnit.objects.bulk_create(
+            [
+                AssignmentUnit(
+                    assignment=by_enterprise[enterprise.pk],
+                    unit_id=unit_id,
+                    is_lead=is_lead,
+                    responsible_id=responsible_id,
+                    contact_id=contact_id,
+                )
+                for enterprise, _a, _l, slots in plan
+                for unit_id, is_lead, responsible_id, contact_id in slots
+            ],
+            batch_size=BATCH,
+        )
+        check_deferred_constraints("assignmentunit_rules")
+
+    def export_rows(self, queryset):
+        by_id = {region.pk: region for region in Region.objects.all()}
+        rows = (
+            AssignmentUnit.objects.filter(assignment__in=queryset.values("pk"))
+            .select_related("assignment__enterprise", "assignment__leader", "unit", "responsible", "contact")
+            .order_by("assignment__enterprise__credit_code", "-is_lead", "unit__name")
+        )
+        for row in rows.iterator(chunk_size=BATCH):
+            assignment = row.assignment
+            yield [
+                assignment.enterprise.credit_code,
+                assignment.enterprise.name,
+                assignment.leader.username if assignment.leader else "",
+                row.unit.name,
+                path_of(by_id[row.unit.region_id], by_id),
+                YES if row.is_lead else NO,
+                row.responsible.username if row.responsible else "",
+                row.contact.username if row.contact else "",
+            ]
+
+
+IMPORTERS = {
+    importer.kind: importer
+    for importer in (RegionImporter, UnitImporter, OfficialImporter, EnterpriseImporter, AssignmentImporter)
+}

@@ -1,0 +1,284 @@
+"""Imports with real files built here: clean, broken in every column kind,
+applied twice, and exported then imported back."""
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from core.errors import NotPermitted
+from enterprises.imports import IMPORTERS, FileError, read_rows
+from enterprises.models import Assignment, AssignmentUnit, Enterprise, HelpUnit, Official, Region
+
+from ..factories import make_credit_code
+
+
+def xlsx(headers, rows) -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def run(world, kind, headers, rows, mode="check", campaign=None, name="data.xlsx"):
+    upload = xlsx(headers, rows) if name.endswith(".xlsx") else io.BytesIO(rows)
+    head, body = read_rows(upload, name)
+    importer = IMPORTERS[kind](actor=world.admin, campaign=campaign)
+    return importer.check(head, body) if mode == "check" else importer.apply(head, body)
+
+
+ENTERPRISE_HEADERS = [c.header for c in IMPORTERS["enterprises"].columns]
+TOWN_A = "市/甲县/甲镇"
+
+
+def enterprise_row(code, name="新企业有限公司", region=TOWN_A, industry="C", size="中型", above="是", key="否"):
+    return [
+        code,
+        name,
+        region,
+        "工业园1号",
+        industry,
+        size,
+        above,
+        key,
+        "张三",
+        "李四",
+        "13800000000",
+        "专精特新、外贸",
+    ]
+
+
+def snapshot():
+    return sorted(
+        Enterprise.objects.values_list("credit_code", "name", "region_id", "industry", "size", "is_key", "tags")
+    )
+
+
+def test_clean_enterprise_file_dry_run_then_apply_then_again(world):
+    codes = [make_credit_code() for _ in range(3)]
+    rows = [enterprise_row(code, name=f"企业{i}") for i, code in enumerate(codes)]
+    rows.append(enterprise_row(world.enterprise_a.credit_code, name="甲企业(更名)", industry="制造业"))
+    before = snapshot()
+    report = run(world, "enterprises", ENTERPRISE_HEADERS, rows)
+    assert report.clean and report.counts == {"create": 3, "update": 1, "unchanged": 0, "error": 0}
+    assert snapshot() == before  # a dry run writes nothing
+    applied = run(world, "enterprises", ENTERPRISE_HEADERS, rows, mode="apply")
+    assert applied.counts["create"] == 3
+    created = Enterprise.objects.get(credit_code=codes[0])
+    assert (created.name, created.region, created.size, created.is_above_scale, created.tags) == (
+        "企业0",
+        world.town_a,
+        "medium",
+        True,
+        ["专精特新", "外贸"],
+    )
+    world.enterprise_a.refresh_from_db()
+    assert world.enterprise_a.name == "甲企业(更名)"
+    after = snapshot()
+    again = run(world, "enterprises", ENTERPRISE_HEADERS, rows, mode="apply")
+    assert again.counts == {"create": 0, "update": 0, "unchanged": 4, "error": 0}
+    assert snapshot() == after
+
+
+def test_every_kind_of_bad_enterprise_cell_is_reported_and_nothing_written(world):
+    good = make_credit_code()
+    rows = [
+        enterprise_row("91350100M000100Y44"),  # row 2: check character
+        enterprise_row(good),  # row 3: fine
+        enterprise_row(good),  # row 4: duplicate of row 3
+        enterprise_row(make_credit_code(), region="市/甲县/无此镇"),  # row 5: unknown region
+        enterprise_row(make_credit_code(), industry="Z"),  # row 6: not an industry
+        enterprise_row(make_credit_code(), size="巨型"),  # row 7: not a size
+        enterprise_row(make_credit_code(), above="也许"),  # row 8: not a flag
+        enterprise_row(make_credit_code(), name="长" * 201),  # row 9: too long
+        enterprise_row(make_credit_code(), name=""),  # row 10: missing
+        enterprise_row(""),  # row 11: no code
+    ]
+    before = snapshot()
+    report = run(world, "enterprises", ENTERPRISE_HEADERS, rows, mode="apply")
+    found = {(e["row"], e["column"]) for e in report.errors}
+    assert found == {
+        (2, "统一社会信用代码"),
+        (4, "统一社会信用代码"),
+        (5, "所在区划"),
+        (6, "行业门类"),
+        (7, "企业规模"),
+        (8, "规上企业"),
+        (9, "企业名称"),
+        (10, "企业名称"),
+        (11, "统一社会信用代码"),
+    }
+    reasons = {(e["row"], e["column"]): e["reason"] for e in report.errors}
+    assert "校验位" in reasons[(2, "统一社会信用代码")] or "check character" in reasons[(2, "统一社会信用代码")]
+    assert "3" in reasons[(4, "统一社会信用代码")]
+    assert report.counts["create"] == 1 and report.counts["error"] == 9
+    assert snapshot() == before
+
+
+def test_missing_columns_and_bad_files_are_refused(world):
+    with pytest.raises(FileError):
+        run(world, "enterprises", ["企业名称"], [["x"]])
+    with pytest.raises(FileError):
+        read_rows(io.BytesIO(b"not a zip"), "data.xlsx")
+    with pytest.raises(FileError):
+        read_rows(io.BytesIO(b""), "data.csv")
+    with pytest.raises(FileError):
+        read_rows(io.BytesIO(b"x"), "data.txt")
+
+
+def test_gbk_csv_from_excel_reads(world):
+    code = make_credit_code()
+    text = ",".join(ENTERPRISE_HEADERS) + "\n" + ",".join(enterprise_row(code)) + "\n"
+    report = run(world, "enterprises", None, text.encode("gb18030"), name="roster.csv")
+    assert report.clean and report.counts["create"] == 1
+
+
+def test_only_admins_import(world):
+    importer = IMPORTERS["enterprises"](actor=world.supervisor_a)
+    with pytest.raises(NotPermitted):
+        importer.check(ENTERPRISE_HEADERS, [])
+
+
+ASSIGNMENT_HEADERS = [c.header for c in IMPORTERS["assignments"].columns]
+
+
+def pairing(code, unit, lead, responsible="", contact="", leader="", region=""):
+    return [code, "", leader, unit, region, "是" if lead else "否", responsible, contact]
+
+
+def test_pairing_table_creates_teams_and_is_idempotent(world):
+    code = world.enterprise_a_other.credit_code
+    rows = [
+        pairing(code, "甲县商务局", True, responsible="off_a_partner", contact=world.official_a2.name, leader="leader"),
+        pairing(code, "甲县经信局", False, contact="off_a2"),
+        pairing(code, "甲县水务局", False),
+    ]
+    report = run(world, "assignments", ASSIGNMENT_HEADERS, rows, mode="apply", campaign=world.campaign)
+    assert report.clean and report.counts["create"] == 3
+    assignment = Assignment.objects.get(campaign=world.campaign, enterprise=world.enterprise_a_other)
+    assert assignment.leader == world.leader
+    units = {u.unit.name: u for u in assignment.units.select_related("unit", "responsible", "contact")}
+    assert units["甲县商务局"].is_lead and units["甲县商务局"].responsible == world.official_a2
+    assert units["甲县经信局"].contact == world.official_a_colleague
+    again = run(world, "assignments", ASSIGNMENT_HEADERS, rows, mode="apply", campaign=world.campaign)
+    assert again.counts == {"create": 0, "update": 0, "unchanged": 3, "error": 0}
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        ([pairing("E", "甲县商务局", True), pairing("E", "甲县经信局", True)], {(3, "是否牵头")}),
+        (
+            [
+                pairing("E", "甲县商务局", True),
+                pairing("E", "甲县经信局", False),
+                pairing("E", "甲县水务局", False),
+                pairing("E", "甲县税务局", False),
+            ],
+            {(5, "帮扶单位")},
+        ),
+        ([pairing("E", "甲县商务局", False)], {(2, "是否牵头")}),
+        ([pairing("E", "无此单位", True)], {(2, "帮扶单位")}),
+        ([pairing("E", "甲县商务局", True), pairing("E", "甲县商务局", False)], {(3, "帮扶单位")}),
+        ([pairing("E", "甲县商务局", True, responsible="off_b")], {(2, "第一责任人")}),
+        ([pairing("E", "甲县商务局", True, leader="off_a")], {(2, "县级领导")}),
+        ([pairing("91350100M000100Y43", "甲县商务局", True)], {(2, "统一社会信用代码")}),
+    ],
+    ids=[
+        "second-lead",
+        "fourth-unit",
+        "no-lead",
+        "unknown-unit",
+        "unit-twice",
+        "person-not-in-unit",
+        "not-a-leader",
+        "unknown-enterprise",
+    ],
+)
+def test_pairing_table_errors(world, rows, expected):
+    code = world.enterprise_a_other.credit_code
+    rows = [[code if cell == "E" else cell for cell in row] for row in rows]
+    before = AssignmentUnit.objects.count()
+    report = run(world, "assignments", ASSIGNMENT_HEADERS, rows, mode="apply", campaign=world.campaign)
+    assert {(e["row"], e["column"]) for e in report.errors} == expected
+    assert AssignmentUnit.objects.count() == before
+    assert not Assignment.objects.filter(enterprise=world.enterprise_a_other).exists()
+
+
+def test_pairing_table_replaces_a_team(world):
+    code = world.enterprise_a.credit_code  # today: 经信局 (lead) + 商务局
+    rows = [pairing(code, "甲县水务局", True), pairing(code, "甲县经信局", False)]
+    report = run(world, "assignments", ASSIGNMENT_HEADERS, rows, mode="apply", campaign=world.campaign)
+    assert report.counts["update"] == 2
+    team = {(u.unit.name, u.is_lead) for u in world.assignment_a.units.select_related("unit")}
+    assert team == {("甲县水务局", True), ("甲县经信局", False)}
+
+
+def test_officials_units_and_regions_import(world):
+    regions = run(
+        world,
+        "regions",
+        ["区划全称", "层级", "区划代码"],
+        [["市/甲县/新镇", "乡镇/街道", ""], ["市/甲县/新镇/新村", "乡镇/街道", ""]],
+        mode="apply",
+    )
+    assert regions.clean and Region.objects.get(name="新村").parent.name == "新镇"
+    units = run(
+        world,
+        "units",
+        [c.header for c in IMPORTERS["units"].columns],
+        [["新镇人民政府", "市/甲县/新镇", "乡镇/街道", "王五", "", ""]],
+        mode="apply",
+    )
+    assert units.clean and HelpUnit.objects.get(name="新镇人民政府").kind == "township"
+    officials = run(
+        world,
+        "officials",
+        [c.header for c in IMPORTERS["officials"].columns],
+        [
+            ["xz01", "新镇干部", "新镇人民政府", "", "工作人员", "干部", "139", ""],
+            ["bad name", "坏", "新镇人民政府", "", "工作人员", "干部", "", ""],
+            ["xz02", "无单位", "", "", "工作人员", "督查", "", ""],
+        ],
+        mode="apply",
+    )
+    assert {(e["row"], e["column"]) for e in officials.errors} == {(3, "用户名"), (4, "所属单位")}
+    assert not Official.objects.filter(username="xz01").exists()
+
+
+@pytest.mark.parametrize("kind", ["regions", "units", "officials", "enterprises", "assignments"])
+def test_export_then_import_changes_nothing(world, kind):
+    from enterprises import selectors
+
+    importer = IMPORTERS[kind](actor=world.admin, campaign=world.campaign)
+    queryset = {
+        "regions": selectors.region_list,
+        "units": selectors.unit_list,
+        "officials": selectors.official_list,
+        "enterprises": selectors.enterprise_list,
+        "assignments": selectors.assignment_list,
+    }[kind](user=world.admin)
+    if kind == "assignments":
+        queryset = queryset.filter(campaign=world.campaign)
+    rows = list(importer.export_rows(queryset))
+    assert rows
+    buffer = xlsx([c.header for c in importer.columns], rows)
+    headers, body = read_rows(buffer, "export.xlsx")
+    report = importer.apply(headers, body)
+    assert report.clean, report.errors
+    assert report.counts["create"] == report.counts["update"] == 0
+    assert report.counts["unchanged"] == len(rows)
+
+
+def test_the_template_has_the_chinese_headers(world, client):
+    client.force_login(world.admin)
+    from django.urls import reverse
+
+    response = client.get(reverse("import-template", args=["enterprises"]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert [cell.value for cell in workbook.worksheets[0][1]] == ENTERPRISE_HEADERS
