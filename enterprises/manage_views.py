@@ -9,12 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core import clock
 from core.errors import ServiceError
 from core.exports import xlsx_response
-from core.forms import style_form
+from core.forms import DateInput, style_form
 
 from . import selectors, services
 from .imports import IMPORTERS
@@ -112,3 +114,271 @@ def export(request, kind: str):
         headers=[column.header for column in importer.columns],
         rows=importer.export_rows(queryset),
     )
+
+
+# The assignment board ---------------------------------------------------------------
+
+
+def _board_context(campaign, enterprises):
+    from .choices import Rank
+    from .models import HelpUnit, Official
+
+    selectors.attach_teams(enterprises, campaign=campaign)
+    unit_ids = {row.unit_id for e in enterprises if e.team for row in e.team.units.all()}
+    people: dict[int, list] = {}
+    for official in Official.objects.filter(unit_id__in=unit_ids, is_active=True).order_by("rank", "name"):
+        people.setdefault(official.unit_id, []).append(official)
+    for enterprise in enterprises:
+        rows = list(enterprise.team.units.all()) if enterprise.team else []
+        for row in rows:
+            row.people = people.get(row.unit_id, [])
+        enterprise.rows = rows
+        enterprise.on_team = {row.unit_id for row in rows}
+        enterprise.gaps = _gaps(enterprise.team, rows, campaign)
+    return {
+        "campaign": campaign,
+        "leaders": Official.objects.filter(rank=Rank.COUNTY_LEADER, is_active=True).order_by("name"),
+        "units": HelpUnit.objects.filter(is_active=True).order_by("name"),
+    }
+
+
+def _gaps(team, rows, campaign) -> list[str]:
+    if team is None:
+        return [_("no team")]
+    gaps = []
+    if team.leader_id is None:
+        gaps.append(_("no county leader"))
+    if sum(1 for row in rows if row.is_lead) != 1:
+        gaps.append(_("no lead unit"))
+    if len(rows) < campaign.units_per_enterprise:
+        gaps.append(_("%(n)d of %(mode)d units") % {"n": len(rows), "mode": campaign.units_per_enterprise})
+    if any(row.contact_id is None for row in rows):
+        gaps.append(_("contact not named"))
+    return gaps
+
+
+def _campaign_from(request):
+    chosen = request.GET.get("campaign") or request.POST.get("campaign")
+    campaign = Campaign.objects.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+    return campaign or Campaign.objects.current()
+
+
+@admin_required
+def board(request):
+    from django.core.paginator import Paginator
+
+    campaign = _campaign_from(request)
+    if campaign is None:
+        messages.error(request, _("Create a campaign first."))
+        return redirect("campaign-list")
+    gaps_only = request.GET.get("gaps") == "1"
+    query = request.GET.get("q", "").strip()
+    rows = selectors.board_enterprises(user=request.user, campaign=campaign, gaps_only=gaps_only, query=query)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    context = _board_context(campaign, list(page.object_list))
+    context.update(
+        page=page,
+        enterprises=page.object_list,
+        gaps_only=gaps_only,
+        query=query,
+        campaigns=Campaign.objects.all(),
+    )
+    return render(request, "manage/board.html", context)
+
+
+@admin_required
+def board_change(request, campaign_id: int, enterprise_id: int, op: str):
+    """One change to one enterprise's team; answers with the row re-drawn
+    (htmx), carrying the refusal if the rules said no."""
+    from .models import Enterprise, HelpUnit, Official
+
+    if request.method != "POST":
+        raise Http404
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    enterprise = get_object_or_404(selectors.enterprise_list(user=request.user), pk=enterprise_id)
+    post = request.POST
+
+    def pick(model, name):
+        value = post.get(name, "")
+        return get_object_or_404(model, pk=value) if value.isdigit() else None
+
+    error = None
+    try:
+        assignment = services.assignment_open(actor=request.user, campaign=campaign, enterprise=enterprise)
+        if op == "leader":
+            services.assignment_set_leader(
+                actor=request.user, assignment_id=assignment.pk, leader=pick(Official, "leader")
+            )
+        elif op == "add":
+            unit = pick(HelpUnit, "unit")
+            if unit is None:
+                raise Http404
+            services.assignment_add_unit(actor=request.user, assignment_id=assignment.pk, unit=unit)
+        elif op in ("remove", "lead", "people"):
+            unit = get_object_or_404(HelpUnit, pk=post.get("unit", ""))
+            if op == "remove":
+                services.assignment_remove_unit(actor=request.user, assignment_id=assignment.pk, unit=unit)
+            elif op == "lead":
+                services.assignment_make_lead(actor=request.user, assignment_id=assignment.pk, unit=unit)
+            else:
+                services.assignment_set_people(
+                    actor=request.user,
+                    assignment_id=assignment.pk,
+                    unit=unit,
+                    responsible=pick(Official, "responsible"),
+                    contact=pick(Official, "contact"),
+                )
+        elif op != "open":
+            raise Http404
+    except ServiceError as refusal:
+        error = refusal.message
+    enterprise = Enterprise.objects.select_related("region").get(pk=enterprise.pk)
+    context = _board_context(campaign, [enterprise])
+    context.update(enterprise=enterprise, error=error)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(f"{reverse('board')}?campaign={campaign.pk}")
+    return render(request, "manage/board_row.html", context)
+
+
+# Campaigns --------------------------------------------------------------------------
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_lazy("Name"), max_length=100)
+    start_date = forms.DateField(label=_lazy("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_lazy("End date"), widget=DateInput())
+    units_per_enterprise = forms.TypedChoiceField(
+        label=_lazy("Units per enterprise"), coerce=int, choices=[(3, "3 (三帮一)"), (2, "2"), (1, "1 (一帮一)")]
+    )
+    visit_every_days = forms.IntegerField(label=_lazy("Visit at least every (days)"), min_value=1, initial=90)
+    plan_due_date = forms.DateField(label=_lazy("Help plans due"), required=False, widget=DateInput())
+    is_current = forms.BooleanField(label=_lazy("Current campaign"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+@admin_required
+def campaign_list(request, pk: int | None = None):
+    campaign = get_object_or_404(Campaign, pk=pk) if pk else None
+    initial = (
+        {name: getattr(campaign, name) for name in CampaignForm.base_fields}
+        if campaign
+        else {"units_per_enterprise": 3}
+    )
+    form = CampaignForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.campaign_save(actor=request.user, campaign=campaign, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Saved: %(n)s.") % {"n": saved.name})
+            return redirect("campaign-list")
+    return render(
+        request, "manage/campaigns.html", {"form": form, "campaign": campaign, "campaigns": Campaign.objects.all()}
+    )
+
+
+# Help plans --------------------------------------------------------------------------
+
+
+@admin_required
+def plan_status(request):
+    from .models import HelpPlan, HelpUnit
+
+    campaign = _campaign_from(request)
+    if campaign is None:
+        return redirect("campaign-list")
+    today = clock.today()
+    units = (
+        HelpUnit.objects.visible_to(request.user)
+        .filter(assignments__assignment__campaign=campaign)
+        .distinct()
+        .order_by("name")
+    )
+    plans = {p.unit_id: p for p in HelpPlan.objects.filter(campaign=campaign).select_related("submitted_by")}
+    rows = []
+    for unit in units:
+        plan = plans.get(unit.pk)
+        filed = plan is not None and plan.submitted_at is not None
+        late_days = (
+            (today - campaign.plan_due_date).days
+            if not filed and campaign.plan_due_date and today > campaign.plan_due_date
+            else None
+        )
+        rows.append({"unit": unit, "plan": plan if filed else None, "late_days": late_days})
+    rows.sort(key=lambda row: (row["plan"] is not None, -(row["late_days"] or 0), row["unit"].name))
+    context = {
+        "campaign": campaign,
+        "campaigns": Campaign.objects.all(),
+        "rows": rows,
+        "missing": sum(1 for row in rows if row["plan"] is None),
+    }
+    return render(request, "manage/plans.html", context)
+
+
+# Officials ------------------------------------------------------------------------------
+
+
+class OfficialForm(forms.Form):
+    username = forms.CharField(label=_lazy("User name"), max_length=150)
+    name = forms.CharField(label=_lazy("Full name"), max_length=50)
+    unit = forms.ModelChoiceField(label=_lazy("Unit"), queryset=None, required=False)
+    role = forms.ChoiceField(label=_lazy("Role"))
+    rank = forms.ChoiceField(label=_lazy("Rank"))
+    phone = forms.CharField(label=_lazy("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_lazy("E-mail"), required=False)
+    is_active = forms.BooleanField(label=_lazy("Active (untick to deactivate)"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        from .choices import Rank, Role
+        from .models import HelpUnit
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = HelpUnit.objects.filter(is_active=True).order_by("name")
+        self.fields["role"].choices = Role.choices
+        self.fields["rank"].choices = Rank.choices
+        style_form(self)
+
+
+@admin_required
+def official_list(request):
+    from django.core.paginator import Paginator
+
+    from .filters import OfficialFilter
+
+    filterset = OfficialFilter(request.GET, queryset=selectors.official_list(user=request.user), request=request)
+    style_form(filterset.form)
+    rows = filterset.qs.order_by("unit__name", "rank", "name") if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(request, "manage/officials.html", {"filter": filterset, "page": page})
+
+
+@admin_required
+def official_edit(request, pk: int | None = None):
+    from .models import Official
+
+    official = get_object_or_404(Official, pk=pk) if pk else None
+    initial = {"is_active": True, "role": "official", "rank": "staff"}
+    if official:
+        initial = {name: getattr(official, name) for name in OfficialForm.base_fields}
+    form = OfficialForm(request.POST or None, initial=initial)
+    reset_link = None
+    if request.method == "POST" and "reset" in request.POST and official:
+        reset_link = request.build_absolute_uri(services.official_reset_link(actor=request.user, official=official))
+        messages.success(request, _("A one-time link to set a new password was made for %(n)s.") % {"n": official})
+    elif request.method == "POST" and form.is_valid():
+        try:
+            saved = services.official_save(actor=request.user, official=official, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Saved: %(n)s.") % {"n": saved})
+            if official is None:
+                return redirect("official-edit", saved.pk)
+            return redirect("official-list")
+    return render(request, "manage/official_form.html", {"form": form, "official": official, "reset_link": reset_link})

@@ -1,6 +1,7 @@
 """Reads of master data, always through each model's visible_to."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 
@@ -84,3 +85,66 @@ def enterprise_team(*, user, enterprise: Enterprise, campaign):
     if campaign is None:
         return None
     return assignment_list(user=user).filter(campaign=campaign, enterprise=enterprise).first()
+
+
+def _team_count(campaign, **extra):
+    return Coalesce(
+        Subquery(
+            AssignmentUnit.objects.filter(assignment__campaign=campaign, assignment__enterprise=OuterRef("pk"), **extra)
+            .order_by()
+            .values("assignment")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def board_enterprises(*, user, campaign, gaps_only: bool = False, query: str = ""):
+    """The assignment board: key enterprises (and any with a team) in scope,
+    each annotated with its team's size, leads, missing contacts and leader,
+    so gaps are found and filtered in the database."""
+    rows = enterprise_list(user=user).filter(Q(is_key=True) | Q(assignments__campaign=campaign)).distinct()
+    rows = rows.annotate(
+        team_units=_team_count(campaign),
+        team_leads=_team_count(campaign, is_lead=True),
+        team_no_contact=_team_count(campaign, contact__isnull=True),
+        team_leader=Subquery(
+            Assignment.objects.filter(campaign=campaign, enterprise=OuterRef("pk")).values("leader_id")[:1]
+        ),
+    )
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(credit_code__icontains=query))
+    if gaps_only:
+        rows = rows.filter(
+            Q(team_units__lt=campaign.units_per_enterprise)
+            | ~Q(team_leads=1)
+            | Q(team_no_contact__gt=0)
+            | Q(team_leader__isnull=True)
+        )
+    return rows.order_by("name", "id")
+
+
+def attach_teams(enterprises, *, campaign) -> None:
+    """Set `.team` (the campaign's Assignment with its units, or None) on
+    each enterprise: two queries for the whole page."""
+    teams = {
+        a.enterprise_id: a
+        for a in Assignment.objects.filter(campaign=campaign, enterprise__in=[e.pk for e in enterprises])
+        .select_related("leader")
+        .prefetch_related(
+            Prefetch(
+                "units",
+                queryset=AssignmentUnit.objects.select_related("unit", "responsible", "contact").order_by(
+                    "-is_lead", "unit__name"
+                ),
+            )
+        )
+    }
+    for enterprise in enterprises:
+        enterprise.team = teams.get(enterprise.pk)
+
+
+def unit_partners(*, user, campaign):
+    """A unit's own board: the enterprises it helps, and with whom."""
+    return unit_assignments(user=user, campaign=campaign).order_by("enterprise__name")

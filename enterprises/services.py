@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 from core.validators import credit_code_error
 
@@ -349,3 +349,175 @@ def import_job_run(job_id: int, mode: str) -> None:
         applied_at=clock.now() if status == ImportJob.Status.APPLIED else None,
         message="" if report.clean else _("The data changed since the check; nothing was written."),
     )
+
+
+# The assignment board: one change at a time ----------------------------------------
+
+
+def _locked_assignment(assignment_id: int) -> tuple[Assignment, list[UnitSlot]]:
+    assignment = Assignment.objects.select_for_update().select_related("campaign").get(pk=assignment_id)
+    slots = [
+        UnitSlot(unit=row.unit, is_lead=row.is_lead, responsible=row.responsible, contact=row.contact)
+        for row in assignment.units.select_related("unit", "responsible", "contact").order_by("-is_lead", "unit__name")
+    ]
+    return assignment, slots
+
+
+def _replace(assignment: Assignment, leader, slots: list[UnitSlot]) -> Assignment:
+    _check_slots(assignment.campaign, leader, slots)
+    if assignment.leader_id != getattr(leader, "pk", None):
+        assignment.leader = leader
+        assignment.save(update_fields=["leader", "updated_at"])
+    else:
+        assignment.save(update_fields=["updated_at"])
+    assignment.units.all().delete()
+    AssignmentUnit.objects.bulk_create(
+        AssignmentUnit(
+            assignment=assignment, unit=s.unit, is_lead=s.is_lead, responsible=s.responsible, contact=s.contact
+        )
+        for s in slots
+    )
+    check_deferred_constraints("assignmentunit_rules")
+    return assignment
+
+
+@transaction.atomic
+def assignment_open(*, actor, campaign: Campaign, enterprise: Enterprise) -> Assignment:
+    """Start an (empty) team for an enterprise on the board."""
+    require_admin(actor)
+    assignment, _created = Assignment.objects.get_or_create(campaign=campaign, enterprise=enterprise)
+    return assignment
+
+
+@transaction.atomic
+def assignment_set_leader(*, actor, assignment_id: int, leader: Official | None) -> Assignment:
+    require_admin(actor)
+    assignment, slots = _locked_assignment(assignment_id)
+    return _replace(assignment, leader, slots)
+
+
+@transaction.atomic
+def assignment_add_unit(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
+    """Add a unit; the first unit of a team is its lead."""
+    require_admin(actor)
+    assignment, slots = _locked_assignment(assignment_id)
+    head, deputy = _default_people(unit)
+    return _replace(
+        assignment,
+        assignment.leader,
+        [*slots, UnitSlot(unit=unit, is_lead=not slots, responsible=head, contact=deputy)],
+    )
+
+
+def _default_people(unit: HelpUnit):
+    """The unit's head as first responsible person and a deputy as contact,
+    as the scheme has it, when the unit has exactly one of each."""
+    heads = list(Official.objects.filter(unit=unit, is_active=True, rank=Rank.HEAD)[:2])
+    deputies = list(Official.objects.filter(unit=unit, is_active=True, rank=Rank.DEPUTY)[:2])
+    return (heads[0] if len(heads) == 1 else None), (deputies[0] if len(deputies) == 1 else None)
+
+
+@transaction.atomic
+def assignment_remove_unit(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
+    require_admin(actor)
+    assignment, slots = _locked_assignment(assignment_id)
+    leaving = next((s for s in slots if s.unit.pk == unit.pk), None)
+    if leaving is None:
+        raise Conflict("not_on_team", _("%(u)s is no longer on this team.") % {"u": unit.name})
+    rest = [s for s in slots if s.unit.pk != unit.pk]
+    if leaving.is_lead and rest:
+        raise InvalidInput(
+            "lead_leaving", _("%(u)s leads this team: make another unit the lead first.") % {"u": unit.name}
+        )
+    return _replace(assignment, assignment.leader, rest)
+
+
+@transaction.atomic
+def assignment_make_lead(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
+    require_admin(actor)
+    assignment, slots = _locked_assignment(assignment_id)
+    if not any(s.unit.pk == unit.pk for s in slots):
+        raise Conflict("not_on_team", _("%(u)s is no longer on this team.") % {"u": unit.name})
+    slots = [
+        UnitSlot(unit=s.unit, is_lead=s.unit.pk == unit.pk, responsible=s.responsible, contact=s.contact) for s in slots
+    ]
+    return _replace(assignment, assignment.leader, slots)
+
+
+@transaction.atomic
+def assignment_set_people(
+    *, actor, assignment_id: int, unit: HelpUnit, responsible: Official | None, contact: Official | None
+) -> Assignment:
+    require_admin(actor)
+    assignment, slots = _locked_assignment(assignment_id)
+    if not any(s.unit.pk == unit.pk for s in slots):
+        raise Conflict("not_on_team", _("%(u)s is no longer on this team.") % {"u": unit.name})
+    slots = [
+        UnitSlot(unit=s.unit, is_lead=s.is_lead, responsible=responsible, contact=contact)
+        if s.unit.pk == unit.pk
+        else s
+        for s in slots
+    ]
+    return _replace(assignment, assignment.leader, slots)
+
+
+# Help plans ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
+    """帮扶方案: a unit files (or refiles) its plan for a campaign."""
+    from core import clock
+    from core.services import require_text
+
+    from .models import HelpPlan
+
+    if not actor.is_active or actor.unit_id is None:
+        raise NotPermitted("no_unit", _("Only an official of a unit can file its help plan."))
+    name = (getattr(upload, "name", "") or "").lower()
+    if not name.endswith((".pdf", ".doc", ".docx")):
+        raise InvalidInput("file_type", _("Upload the plan as PDF or Word."), field="file")
+    from visits.services import ALLOWED_UPLOADS
+
+    head = upload.read(8)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in ALLOWED_UPLOADS[name.rsplit(".", 1)[-1]][2]):
+        raise InvalidInput("file_content", _("The file is not really a PDF or Word document."), field="file")
+    plan, _created = HelpPlan.objects.get_or_create(campaign=campaign, unit_id=actor.unit_id)
+    plan.file = upload
+    plan.summary = require_text(summary, field="summary", max_length=5000, required=False)
+    plan.submitted_at = clock.now()
+    plan.submitted_by = actor
+    plan.save()
+    return plan
+
+
+def official_reset_link(*, actor, official: Official) -> str:
+    """A one-time path where the official sets a new password (Django's
+    token: it stops working once the password changes or after
+    PASSWORD_RESET_TIMEOUT). Sent by e-mail too when the official has one."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    require_admin(actor)
+    if not official.is_active:
+        raise InvalidInput("inactive", _("Reactivate the account first."))
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(official.pk)),
+            "token": default_token_generator.make_token(official),
+        },
+    )
+    if official.email:
+        send_mail(
+            _("Zoufang: set your password"),
+            _("Open this link to set your password: %(p)s") % {"p": path},
+            None,
+            [official.email],
+            fail_silently=True,
+        )
+    return path

@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = False
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    # make test's own Redis, from the start, so no test leaves the app
+    # holding a connection pool to another broker.
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
