@@ -281,6 +281,8 @@ def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = No
         raise InvalidInput("invalid_kind", _("Choose what the file holds."), field="kind")
     if kind == ImportJob.Kind.ASSIGNMENTS and campaign is None:
         raise InvalidInput("campaign_required", _("Choose the campaign the pairing table is for."), field="campaign")
+    if kind != ImportJob.Kind.ASSIGNMENTS:
+        campaign = None  # only the pairing table belongs to a campaign
     name = (upload.name or "").rsplit("/", 1)[-1]
     if not name.lower().endswith((".xlsx", ".csv")):
         raise InvalidInput("file_type", _("Upload an .xlsx or .csv file."), field="file")
@@ -336,6 +338,13 @@ def import_job_run(job_id: int, mode: str) -> None:
     except FileError as error:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(error))
         return
+    except Exception:
+        # Never leave a job "checking" for ever: say it failed, then let the
+        # worker log the traceback.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, message=_("The import stopped on an unexpected error; see the worker log.")
+        )
+        raise
     if mode == "check":
         status = ImportJob.Status.CHECKED
     else:

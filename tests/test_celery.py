@@ -22,10 +22,12 @@ def redis_url():
 
 
 @pytest.fixture
-def worker(redis_url, tmp_path):
-    """A worker process on the test database, stopped afterwards."""
+def worker(redis_url, tmp_path, settings):
+    """A worker process on the test database and the same MEDIA_ROOT,
+    stopped afterwards."""
     from django.db import connection
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -33,6 +35,7 @@ def worker(redis_url, tmp_path):
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
         "DATABASE_URL": os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + "/" + db["NAME"],
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     log = open(tmp_path / "worker.log", "w")
     process = subprocess.Popen(
@@ -95,3 +98,42 @@ def test_reminder_sweep_runs_in_the_worker_on_the_database(celery_app, worker, w
     Issue.objects.filter(pk=soon.pk).update(due_date=today)
     counts = wait_for(reminder_sweep.delay())
     assert counts == {"date": today.isoformat(), "due_soon": 1, "overdue": 1, "awaiting_verification": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_is_checked_and_applied_by_the_worker(celery_app, worker, world):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from enterprises import services
+    from enterprises.models import Enterprise, ImportJob
+
+    from .factories import make_credit_code
+
+    book = Workbook()
+    book.active.append(["统一社会信用代码", "企业名称", "所在区划", "行业门类", "企业规模"])
+    for index in range(300):
+        book.active.append([make_credit_code(), f"后台导入{index}", "市/甲县/甲镇", "C", "小型"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = services.import_job_start(
+        actor=world.admin, kind="enterprises", upload=SimpleUploadedFile("big.xlsx", buffer.getvalue())
+    )
+
+    def wait(status):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            job.refresh_from_db()
+            if job.status == status:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"the job stayed {job.status}")
+
+    wait(ImportJob.Status.CHECKED)
+    assert (job.total_rows, job.counts["create"], job.error_count) == (300, 300, 0)
+    assert not Enterprise.objects.filter(name__startswith="后台导入").exists()
+    services.import_job_apply(actor=world.admin, job=job)
+    wait(ImportJob.Status.APPLIED)
+    assert Enterprise.objects.filter(name__startswith="后台导入").count() == 300
