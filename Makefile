@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint messages clean
+.PHONY: run test lint messages clean bench-import
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,6 @@ messages: $(VENV)/.runtime
 
 clean:
 	rm -rf var staticfiles
+
+bench-import: $(VENV)/.dev
+	scripts/bench.sh benchmarks/bench_import.py

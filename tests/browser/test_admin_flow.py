@@ -41,23 +41,30 @@ def upload(page, live_server, kind, path):
     page.wait_for_selector("#job-status[data-status=applied]")
 
 
-def test_import_roster_and_pairing_then_fix_the_board(signed_in, live_server, live_world, eager_celery, tmp_path,
-                                                      screenshot, settings):
+def test_import_roster_and_pairing_then_fix_the_board(
+    signed_in, live_server, live_world, eager_celery, tmp_path, screenshot, settings
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     w = live_world
-    deputy = OfficialFactory(username="jxj_deputy", name="经信副局长", unit=w.unit_a, rank="deputy", phone="13655556666")
+    deputy = OfficialFactory(
+        username="jxj_deputy", name="经信副局长", unit=w.unit_a, rank="deputy", phone="13655556666"
+    )
     codes = [make_credit_code(), make_credit_code()]
     roster = workbook(
         tmp_path / "名册.xlsx",
         ["统一社会信用代码", "企业名称", "所在区划", "行业门类", "企业规模", "重点企业"],
-        [[codes[0], "青山精密机械有限公司", "市/甲县/甲镇", "C", "中型", "是"],
-         [codes[1], "绿水食品有限公司", "市/甲县/甲镇", "制造业", "小型", "是"]],
+        [
+            [codes[0], "青山精密机械有限公司", "市/甲县/甲镇", "C", "中型", "是"],
+            [codes[1], "绿水食品有限公司", "市/甲县/甲镇", "制造业", "小型", "是"],
+        ],
     )
     pairing = workbook(
         tmp_path / "结对表.xlsx",
         ["统一社会信用代码", "企业名称", "县级领导", "帮扶单位", "是否牵头", "第一责任人", "具体联系人"],
-        [[codes[0], "青山精密机械有限公司", "leader", "甲县经信局", "是", "off_a", ""],
-         [codes[0], "青山精密机械有限公司", "leader", "甲县商务局", "否", "", "off_a_partner"]],
+        [
+            [codes[0], "青山精密机械有限公司", "leader", "甲县经信局", "是", "off_a", ""],
+            [codes[0], "青山精密机械有限公司", "leader", "甲县商务局", "否", "", "off_a_partner"],
+        ],
     )
     admin = signed_in("admin1")
     upload(admin, live_server, "enterprises", roster)
