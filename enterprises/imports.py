@@ -31,6 +31,7 @@ from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, 
 USERNAME = re.compile(r"^[\w.@+-]+$", re.ASCII)
 BATCH = 2000
 MAX_ERRORS_KEPT = 2000
+MAX_CHANGES_KEPT = 5000
 YES, NO = "是", "否"
 PATH_SEPARATOR = "/"
 
@@ -60,11 +61,14 @@ class Report:
     counts: dict = field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0, "error": 0})
     errors: list[dict] = field(default_factory=list)
     error_count: int = 0
+    changes: list[list] = field(default_factory=list)  # [row, key, action] of rows that would change
 
     def add(self, outcome: RowOutcome) -> None:
         self.total += 1
         action = "error" if outcome.errors else outcome.action
         self.counts[action] += 1
+        if action in ("create", "update") and len(self.changes) < MAX_CHANGES_KEPT:
+            self.changes.append([outcome.row, outcome.key, action])
         if outcome.errors:
             self.error_count += len(outcome.errors)
             for column, reason in outcome.errors:
@@ -634,7 +638,9 @@ class AssignmentImporter(Importer):
         groups: dict[str, list] = defaultdict(list)
         report, outcomes = Report(), []
         seen = _Duplicates()
-        for number, values in records:
+        for index, (number, values) in enumerate(records):
+            if progress and index % BATCH == 0:
+                progress(index)
             code = values.get("统一社会信用代码", "").upper()
             outcome = RowOutcome(number, code)
             enterprise = enterprises.get(code)

@@ -438,6 +438,7 @@ class ImportJob(TimeStampedModel):
     counts = models.JSONField(_("outcome counts"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("error count"), default=0)
+    changes = models.JSONField(_("rows that change"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 

@@ -355,6 +355,7 @@ def import_job_run(job_id: int, mode: str) -> None:
         counts=report.counts,
         errors=report.errors,
         error_count=report.error_count,
+        changes=report.changes,
         applied_at=clock.now() if status == ImportJob.Status.APPLIED else None,
         message="" if report.clean else _("The data changed since the check; nothing was written."),
     )

@@ -126,6 +126,8 @@ def test_import_through_the_page(client, world, eager_celery, django_capture_on_
     assert job.status == "checked" and job.counts["create"] == 1 and job.total_rows == 1
     page = client.get(reverse("import-detail", args=[job.pk])).content.decode()
     assert 'id="apply"' in page
+    changes = page.split('id="changes"')[1]
+    assert job.changes[0][1] in changes and "新增" in changes  # every changing row, with its outcome
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import-detail", args=[job.pk]))
     job.refresh_from_db()
