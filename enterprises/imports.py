@@ -671,12 +671,22 @@ class AssignmentImporter(Importer):
             groups[code].append((outcome, unit, is_lead, responsible, contact, leader, values.get("县级领导", "")))
             outcomes.append(outcome)
 
-        existing = {
-            a.enterprise.credit_code: a
-            for a in Assignment.objects.filter(campaign=campaign, enterprise__credit_code__in=list(groups))
-            .select_related("enterprise")
-            .prefetch_related("units")
-        }
+        # Today's teams as plain tuples: 150,000 rows as model instances would
+        # cost several hundred MiB.
+        existing, teams = {}, defaultdict(list)
+        # The whole campaign is read (it is bounded by its enterprises), which
+        # also keeps huge IN lists away from SQLite.
+        for pk, enterprise_id, leader_id, code in Assignment.objects.filter(campaign=campaign).values_list(
+            "pk", "enterprise_id", "leader_id", "enterprise__credit_code"
+        ):
+            if code in groups:
+                existing[code] = Assignment(pk=pk, campaign=campaign, enterprise_id=enterprise_id, leader_id=leader_id)
+        wanted = {assignment.pk for assignment in existing.values()}
+        for assignment_id, *slot in AssignmentUnit.objects.filter(assignment__campaign=campaign).values_list(
+            "assignment_id", "unit_id", "is_lead", "responsible_id", "contact_id"
+        ):
+            if assignment_id in wanted:
+                teams[assignment_id].append(tuple(slot))
         plan = []
         for code, rows in groups.items():
             self._check_group(rows, campaign)
@@ -694,7 +704,7 @@ class AssignmentImporter(Importer):
             if assignment is None:
                 action = "create"
             else:
-                current = sorted((u.unit_id, u.is_lead, u.responsible_id, u.contact_id) for u in assignment.units.all())
+                current = sorted(teams[assignment.pk])
                 same = current == slots and assignment.leader_id == getattr(leader, "pk", None)
                 action = "unchanged" if same else "update"
             for row in rows:
@@ -760,7 +770,8 @@ class AssignmentImporter(Importer):
                 changed.append(assignment)
         Assignment.objects.bulk_update(changed, ["leader"], batch_size=BATCH)
         by_enterprise = {a.enterprise_id: a for a in new + changed}
-        AssignmentUnit.objects.filter(assignment__in=[a.pk for a in changed]).delete()
+        for start in range(0, len(changed), BATCH):
+            AssignmentUnit.objects.filter(assignment__in=[a.pk for a in changed[start : start + BATCH]]).delete()
         AssignmentUnit.objects.bulk_create(
             [
                 AssignmentUnit(
