@@ -74,3 +74,17 @@ def working_days_until(today: datetime.date, days) -> dict[datetime.date, int]:
         return {}
     overrides = _overrides(min(wanted | {today}), max(wanted | {today}))
     return {day: _count(today, day, overrides) for day in wanted}
+
+
+def subtract_working_days(end: datetime.date, days: int) -> datetime.date:
+    """The latest day d with `days` working days in (d, end]: "overdue by at
+    least n working days" is `due_date <= subtract_working_days(today, n)`.
+    One query for the calendar window."""
+    # n working days always fit in 3n + 40 calendar days, Spring Festival included.
+    overrides = _overrides(end - datetime.timedelta(days=3 * days + 40), end)
+    day, counted = end, 0
+    while counted < days:
+        if _is_working(day, overrides):
+            counted += 1
+        day -= _DAY
+    return day

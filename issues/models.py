@@ -274,3 +274,79 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.issue} → {self.new_due_date}"
+
+
+class Digest(models.Model):
+    """One message to one person from one reminder run: every item it tells,
+    in one place (the in-app inbox; e-mail and chat robots carry copies)."""
+
+    recipient = models.ForeignKey(
+        Official, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="digests"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    subject = models.CharField(_("subject"), max_length=200)
+    items = models.JSONField(_("items"), default=list)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="digest_recipient_time"),
+            models.Index(fields=["recipient"], name="digest_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+
+class Reminder(models.Model):
+    """One thing told to one person on one day. The unique constraint is what
+    makes reminders exactly-once: retries, a second beat tick or a second
+    worker insert nothing new."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        SUPERVISE = "supervise", _("Overdue past the threshold (督办)")
+        EXTENSION_WAITING = "extension_waiting", _("Extension request waiting")
+        VERIFY_WAITING = "verify_waiting", _("Resolved, waiting for verification")
+        NOT_VISITED = "not_visited", _("Enterprise not visited")
+        PLAN_LATE = "plan_late", _("Help plan late")
+
+    recipient = models.ForeignKey(Official, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    item_key = models.CharField(_("item"), max_length=40)
+    day = models.DateField(_("day"))
+    issue = models.ForeignKey(Issue, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(_("text"), max_length=300)
+    run = models.UUIDField(_("run"))
+    digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "item_key", "day"], name="reminder_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "due_soon",
+                        "overdue",
+                        "supervise",
+                        "extension_waiting",
+                        "verify_waiting",
+                        "not_visited",
+                        "plan_late",
+                    ]
+                ),
+                name="reminder_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="reminder_undigested", condition=Q(digest__isnull=True))]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.kind} {self.item_key} {self.day}"

@@ -1,34 +1,248 @@
-"""What the reminder sweep looks at. Each question is one indexed query on
-the deadline columns, so its cost follows what is due, not the ledger's size.
-Issue 6 turns these into digests and deliveries."""
+"""The reminder sweep (DOMAIN.md, Reminders).
+
+Driven by the database, not the queue: each run asks the ledger what needs
+telling today, inserts one Reminder row per (recipient, kind, item, day) —
+a unique constraint makes a second insert of the same row a no-op, whatever
+retries, beat ticks or second workers do — and then gathers every reminder
+not yet in a message into one Digest per recipient. A run that dies between
+the two steps leaves its rows undigested; the next run, of any worker,
+picks them up. Each question is one query on the indexed deadline columns,
+so a run costs what it has to tell, not the size of the ledger.
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core import calendar, clock
+from enterprises.choices import Rank, Role
+from enterprises.models import AssignmentUnit, Campaign, HelpPlan, Official
+from visits.models import Visit
 
-from .choices import WORKING_STATUSES, Status
-from .models import Issue
+from .choices import WORKING_STATUSES, ExtensionStatus, Status
+from .models import Digest, ExtensionRequest, Issue, Reminder
+
+Kind = Reminder.Kind
+BATCH = 5000
 
 
-def due_soon(today=None):
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+class Recipients:
+    """Who hears about what, loaded once per run."""
+
+    def __init__(self, campaign):
+        self.campaign = campaign
+        self._pairs: dict[tuple[int, int], set[int]] = defaultdict(set)
+        self._heads: dict[int, set[int]] = defaultdict(set)
+        self._supervisors = list(
+            Official.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__isnull=False).values_list(
+                "pk", "unit__region__path"
+            )
+        )
+        if campaign is not None:
+            for enterprise_id, unit_id, responsible_id, contact_id in AssignmentUnit.objects.filter(
+                assignment__campaign=campaign
+            ).values_list("assignment__enterprise_id", "unit_id", "responsible_id", "contact_id"):
+                self._pairs[(enterprise_id, unit_id)] |= {p for p in (responsible_id, contact_id) if p}
+        for unit_id, official_id in Official.objects.filter(
+            is_active=True, unit__isnull=False, rank__in=[Rank.HEAD, Rank.DEPUTY]
+        ).values_list("unit_id", "pk"):
+            self._heads[unit_id].add(official_id)
+        self._active = set(Official.objects.filter(is_active=True).values_list("pk", flat=True))
+
+    def unit(self, unit_id: int, enterprise_id: int | None = None) -> set[int]:
+        """The unit's first responsible person and contact for this
+        enterprise when the 三帮一 table names them, else its heads."""
+        named = self._pairs.get((enterprise_id, unit_id), set()) & self._active
+        return named or self._heads.get(unit_id, set())
+
+    def supervisors(self, region_path: str) -> set[int]:
+        return {pk for pk, path in self._supervisors if region_path.startswith(path)}
+
+
+def collect(today: datetime.date) -> list[tuple]:
+    """Everything to tell today: (recipient, kind, item key, issue, enterprise, text)."""
+    campaign = Campaign.objects.current()
+    who = Recipients(campaign)
+    found: list[tuple] = []
+    working_day = calendar.is_working_day(today)
+    fields = ("pk", "number", "title", "enterprise_id", "enterprise__region__path", "responsible_unit_id", "due_date")
+
+    if working_day:
+        horizon = calendar.add_working_days(today, _setting("ZOUFANG_DUE_SOON_WORKING_DAYS", 2))
+        soon = Issue.objects.filter(status__in=WORKING_STATUSES, due_date__gte=today, due_date__lte=horizon)
+        for pk, number, title, enterprise_id, _path, unit_id, due in soon.values_list(*fields):
+            text = _("%(n)s %(t)s is due on %(d)s") % {"n": number, "t": title, "d": due}
+            found += [
+                (r, Kind.DUE_SOON, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
+            ]
+
+        supervise_before = calendar.subtract_working_days(today, _setting("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", 3))
+        late = Issue.objects.filter(status__in=WORKING_STATUSES, due_date__lt=today)
+        for pk, number, title, enterprise_id, path, unit_id, due in late.values_list(*fields):
+            text = _("%(n)s %(t)s is overdue since %(d)s") % {"n": number, "t": title, "d": due}
+            found += [
+                (r, Kind.OVERDUE, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
+            ]
+            if due <= supervise_before:
+                found += [(r, Kind.SUPERVISE, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)]
+
+        waiting_since = calendar.subtract_working_days(today, _setting("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", 2))
+        for pk, number, title, enterprise_id, path in ExtensionRequest.objects.filter(
+            status=ExtensionStatus.PENDING, requested_at__date__lte=waiting_since
+        ).values_list(
+            "issue_id", "issue__number", "issue__title", "issue__enterprise_id", "issue__enterprise__region__path"
+        ):
+            text = _("%(n)s %(t)s: an extension request waits for a decision") % {"n": number, "t": title}
+            found += [
+                (r, Kind.EXTENSION_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)
+            ]
+
+        verify = Issue.objects.filter(status=Status.RESOLVED, verify_due_date__lt=today)
+        for pk, number, title, enterprise_id, path, _unit, _due in verify.values_list(*fields):
+            text = _("%(n)s %(t)s waits for verification") % {"n": number, "t": title}
+            found += [(r, Kind.VERIFY_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)]
+
+    if campaign is not None and campaign.start_date <= today:
+        every = campaign.visit_every_days
+        if (today - campaign.start_date).days >= every:
+            since = today - datetime.timedelta(days=every)
+            last = (
+                Visit.objects.filter(
+                    enterprise=OuterRef("assignment__enterprise"), participant_rows__unit=OuterRef("unit")
+                )
+                .values("enterprise")
+                .annotate(last=Max("date"))
+                .values("last")[:1]
+            )
+            quiet = (
+                AssignmentUnit.objects.filter(assignment__campaign=campaign)
+                .exclude(
+                    Exists(
+                        Visit.objects.filter(
+                            enterprise=OuterRef("assignment__enterprise"),
+                            participant_rows__unit=OuterRef("unit"),
+                            date__gt=since,
+                        )
+                    )
+                )
+                .annotate(last=last)
+                .values_list("unit_id", "assignment__enterprise_id", "assignment__enterprise__name", "last")
+            )
+            for unit_id, enterprise_id, name, last_visit in quiet:
+                text = (
+                    _("%(e)s: last visited by your unit on %(d)s") % {"e": name, "d": last_visit}
+                    if last_visit
+                    else _("%(e)s: not yet visited by your unit in this campaign") % {"e": name}
+                )
+                key = f"enterprise:{enterprise_id}"
+                found += [
+                    (r, Kind.NOT_VISITED, key, None, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
+                ]
+
+        if campaign.plan_due_date and campaign.plan_due_date < today:
+            filed = HelpPlan.objects.filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
+            late_units = (
+                AssignmentUnit.objects.filter(assignment__campaign=campaign)
+                .exclude(Exists(filed))
+                .values_list("unit_id", flat=True)
+                .distinct()
+            )
+            text = _("Your unit's help plan for %(c)s was due on %(d)s") % {
+                "c": campaign.name,
+                "d": campaign.plan_due_date,
+            }
+            for unit_id in late_units:
+                key = f"plan:{campaign.pk}:{unit_id}"
+                found += [(r, Kind.PLAN_LATE, key, None, None, text) for r in who.unit(unit_id)]
+    return found
+
+
+def record(found: list[tuple], today: datetime.date, run: uuid.UUID) -> int:
+    """Insert today's reminders; the ones already there are skipped by the
+    unique constraint. Returns how many rows this run added."""
+    now = clock.now()
+    rows = [
+        Reminder(
+            recipient_id=recipient,
+            kind=kind,
+            item_key=key,
+            issue_id=issue,
+            enterprise_id=enterprise,
+            text=text[:300],
+            day=today,
+            run=run,
+            created_at=now,
+        )
+        for recipient, kind, key, issue, enterprise, text in found
+    ]
+    Reminder.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    return Reminder.objects.filter(run=run).count()
+
+
+KIND_ORDER = [
+    Kind.SUPERVISE,
+    Kind.OVERDUE,
+    Kind.DUE_SOON,
+    Kind.EXTENSION_WAITING,
+    Kind.VERIFY_WAITING,
+    Kind.NOT_VISITED,
+    Kind.PLAN_LATE,
+]
+
+
+def gather() -> list[Digest]:
+    """Put every reminder not yet in a message into one digest per person.
+    Rows are claimed with SKIP LOCKED, so two runs at once share the work and
+    no reminder lands in two digests."""
+    with transaction.atomic():
+        claimed = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(digest__isnull=True)
+            .order_by("recipient_id", "id")
+            .values_list("pk", "recipient_id", "kind", "issue_id", "enterprise_id", "text")
+        )
+        if not claimed:
+            return []
+        by_person: dict[int, list] = defaultdict(list)
+        for row in claimed:
+            by_person[row[1]].append(row)
+        now = clock.now()
+        labels = dict(Kind.choices)
+        digests = []
+        for recipient, rows in by_person.items():
+            rows.sort(key=lambda row: KIND_ORDER.index(row[2]))
+            counts = defaultdict(int)
+            for row in rows:
+                counts[row[2]] += 1
+            subject = _("Zoufang reminders: %(parts)s") % {
+                "parts": "、".join(f"{labels[kind]} {counts[kind]}" for kind in KIND_ORDER if counts[kind])
+            }
+            items = [
+                {"kind": kind, "label": str(labels[kind]), "text": text, "issue": issue, "enterprise": enterprise}
+                for _pk, _r, kind, issue, enterprise, text in rows
+            ]
+            digests.append(Digest(recipient_id=recipient, created_at=now, subject=subject[:200], items=items))
+        Digest.objects.bulk_create(digests)
+        for digest in digests:
+            Reminder.objects.filter(pk__in=[row[0] for row in by_person[digest.recipient_id]]).update(digest=digest)
+    return digests
+
+
+def sweep(today: datetime.date | None = None) -> dict:
     today = today or clock.today()
-    horizon = calendar.add_working_days(today, settings.ZOUFANG_DUE_SOON_WORKING_DAYS)
-    return Issue.objects.filter(status__in=WORKING_STATUSES, due_date__gte=today, due_date__lte=horizon)
-
-
-def overdue(today=None):
-    return Issue.objects.overdue(today or clock.today())
-
-
-def awaiting_verification(today=None):
-    return Issue.objects.filter(status=Status.RESOLVED, verify_due_date__lt=today or clock.today())
-
-
-def sweep_counts(today=None) -> dict:
-    today = today or clock.today()
-    return {
-        "date": today.isoformat(),
-        "due_soon": due_soon(today).count(),
-        "overdue": overdue(today).count(),
-        "awaiting_verification": awaiting_verification(today).count(),
-    }
+    run = uuid.uuid4()
+    with translation.override(settings.LANGUAGE_CODE):  # messages in the interface's language
+        found = collect(today)
+        added = record(found, today, run)
+        digests = gather()
+    return {"date": today.isoformat(), "found": len(found), "added": added, "digests": len(digests)}

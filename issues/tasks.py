@@ -13,6 +13,6 @@ log = logging.getLogger(__name__)
 def reminder_sweep() -> dict:
     """Reads what needs telling from the database (not from the queue), so a
     run missed while a worker or the broker was down is caught up by the next."""
-    counts = reminders.sweep_counts()
-    log.info("reminder sweep: %s", counts)
-    return counts
+    result = reminders.sweep()
+    log.info("reminder sweep: %s", result)
+    return result

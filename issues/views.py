@@ -163,3 +163,26 @@ def issue_action(request, pk: int, action: str):
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
     return redirect("issue-detail", issue.pk)
+
+
+@login_required
+def inbox(request):
+    """消息: my reminder digests, newest first."""
+    from .models import Digest
+
+    page = Paginator(Digest.objects.filter(recipient=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "issues/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request):
+    """Mark one message (or, without an id, all of them) read."""
+    from .models import Digest
+
+    mine = Digest.objects.filter(recipient=request.user, read_at__isnull=True)
+    chosen = request.POST.get("digest", "")
+    if chosen.isdigit():
+        mine = mine.filter(pk=int(chosen))
+    mine.update(read_at=clock.now())
+    return redirect("inbox")

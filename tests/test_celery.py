@@ -87,17 +87,28 @@ def test_reminder_sweep_runs_in_the_worker_on_the_database(celery_app, worker, w
 
     from django.utils import timezone
 
-    from issues.models import Issue
+    from core import calendar
+    from issues.models import Digest, Issue, Reminder
     from issues.tasks import reminder_sweep
 
+    from .factories import OfficialFactory
+
+    head = OfficialFactory(username="head_a", unit=world.unit_a, rank="head")
     # The worker runs on the real clock, so the due dates are set around it.
     today = timezone.localdate()
-    overdue, later, soon = make_issue("in_progress"), make_issue("in_progress"), make_issue("assigned")
-    Issue.objects.filter(pk=overdue.pk).update(due_date=today - datetime.timedelta(days=5))
+    overdue, later = make_issue("in_progress"), make_issue("in_progress")
+    Issue.objects.filter(pk=overdue.pk).update(due_date=today - datetime.timedelta(days=10))
     Issue.objects.filter(pk=later.pk).update(due_date=today + datetime.timedelta(days=60))
-    Issue.objects.filter(pk=soon.pk).update(due_date=today)
-    counts = wait_for(reminder_sweep.delay())
-    assert counts == {"date": today.isoformat(), "due_soon": 1, "overdue": 1, "awaiting_verification": 0}
+    result = wait_for(reminder_sweep.delay())
+    assert result["date"] == today.isoformat()
+    assert result["added"] == Reminder.objects.count()
+    told = set(Reminder.objects.filter(recipient=head).values_list("kind", "issue_id"))
+    # Deadline reminders go out on working days only.
+    assert (("overdue", overdue.pk) in told) == calendar.is_working_day(today)
+    assert ("overdue", later.pk) not in told
+    assert Digest.objects.filter(recipient=head).count() == (1 if told else 0)
+    again = wait_for(reminder_sweep.delay())
+    assert (again["added"], again["digests"]) == (0, 0)
 
 
 @pytest.mark.django_db(transaction=True)

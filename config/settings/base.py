@@ -169,8 +169,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Reminder thresholds in working days (the sweep of issue 6 reads these).
+# Reminder thresholds, in working days from the holiday calendar.
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))
+ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS = int(os.environ.get("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", "3"))
+ZOUFANG_EXTENSION_WAITING_WORKING_DAYS = int(os.environ.get("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", "2"))
 
 LOGGING = {
     "version": 1,

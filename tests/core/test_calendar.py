@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from core.calendar import add_working_days, is_working_day, working_days_between
+from core.calendar import add_working_days, is_working_day, subtract_working_days, working_days_between
 from core.models import CalendarDay
 
 D = datetime.date
@@ -53,3 +53,14 @@ def test_zero_days_is_the_start_and_negative_is_refused(db):
     assert add_working_days(D(2026, 6, 6), 0) == D(2026, 6, 6)
     with pytest.raises(ValueError):
         add_working_days(D(2026, 6, 6), -1)
+
+
+def test_subtract_working_days_is_the_inverse_of_counting(national_day):
+    # (9 Oct, 12 Oct] holds 10 Oct (make-up) and 12 Oct: two working days.
+    assert subtract_working_days(D(2026, 10, 12), 2) == D(2026, 10, 9)
+    # Across the holidays: (30 Sep, 8 Oct] holds only 8 Oct.
+    assert subtract_working_days(D(2026, 10, 8), 1) == D(2026, 10, 7)
+    assert subtract_working_days(D(2026, 10, 8), 2) == D(2026, 9, 29)
+    for n in range(0, 12):
+        day = subtract_working_days(D(2026, 10, 20), n)
+        assert working_days_between(day, D(2026, 10, 20)) == n
