@@ -350,3 +350,45 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id} {self.kind} {self.item_key} {self.day}"
+
+
+class Delivery(models.Model):
+    """A copy of reminders sent out of the app: a digest by e-mail, or a
+    unit's items to its chat robot. Every attempt is logged; a failing
+    channel is retried with back-off and never holds up the others."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Chat robot")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    unit = models.ForeignKey(HelpUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(_("to"), max_length=500)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.JSONField(_("attempts"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=["email", "webhook"]), name="delivery_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(channel="email", digest__isnull=False) | Q(channel="webhook", unit__isnull=False),
+                name="delivery_has_its_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="delivery_pending", condition=Q(status="pending"))]
+
+    def __str__(self):
+        return f"{self.channel} → {self.target}"

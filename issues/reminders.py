@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from core import calendar, clock
 from enterprises.choices import Rank, Role
-from enterprises.models import AssignmentUnit, Campaign, HelpPlan, Official
+from enterprises.models import AssignmentUnit, Campaign, HelpPlan, HelpUnit, Official
 from visits.models import Visit
 
 from .choices import WORKING_STATUSES, ExtensionStatus, Status
-from .models import Digest, ExtensionRequest, Issue, Reminder
+from .models import Delivery, Digest, ExtensionRequest, Issue, Reminder
 
 Kind = Reminder.Kind
 BATCH = 5000
@@ -235,7 +235,91 @@ def gather() -> list[Digest]:
         Digest.objects.bulk_create(digests)
         for digest in digests:
             Reminder.objects.filter(pk__in=[row[0] for row in by_person[digest.recipient_id]]).update(digest=digest)
+        deliveries = _deliveries(digests, now)
+        transaction.on_commit(lambda: _enqueue([d.pk for d in deliveries]))
     return digests
+
+
+def _link(item: dict) -> str:
+    site = settings.ZOUFANG_SITE_URL
+    if item.get("issue"):
+        return f"{site}/issues/{item['issue']}/"
+    if item.get("enterprise"):
+        return f"{site}/enterprises/{item['enterprise']}/"
+    return f"{site}/"
+
+
+def _deliveries(digests: list[Digest], now) -> list[Delivery]:
+    """E-mail for each person who has an address and wants mail; one message
+    per unit robot with the items of that unit's people (each item once)."""
+    people = {
+        pk: (email, wants, unit_id)
+        for pk, email, wants, unit_id in Official.objects.filter(pk__in=[d.recipient_id for d in digests]).values_list(
+            "pk", "email", "email_notifications", "unit_id"
+        )
+    }
+    robots = {
+        unit.pk: unit
+        for unit in HelpUnit.objects.filter(pk__in={p[2] for p in people.values() if p[2]}, is_active=True).exclude(
+            webhook_url=""
+        )
+    }
+    rows, per_unit = [], defaultdict(dict)
+    for digest in digests:
+        email, wants, unit_id = people[digest.recipient_id]
+        lines = [f"- [{item['label']}] {item['text']} {_link(item)}" for item in digest.items]
+        if email and wants:
+            body = "\n".join(
+                [_("Hello, these need your attention:"), "", *lines, "", settings.ZOUFANG_SITE_URL + "/issues/inbox/"]
+            )
+            rows.append(
+                Delivery(
+                    channel=Delivery.Channel.EMAIL,
+                    digest=digest,
+                    target=email,
+                    subject=digest.subject,
+                    body=body,
+                    created_at=now,
+                )
+            )
+        if unit_id in robots:
+            for item in digest.items:
+                per_unit[unit_id][(item["kind"], item.get("issue"), item.get("enterprise"), item["text"])] = item
+    for unit_id, items in per_unit.items():
+        unit = robots[unit_id]
+        lines = [f"- **{item['label']}** [{item['text']}]({_link(item)})" for item in items.values()]
+        subject = _("Zoufang reminders for %(u)s") % {"u": unit.name}
+        rows.append(
+            Delivery(
+                channel=Delivery.Channel.WEBHOOK,
+                unit=unit,
+                target=unit.webhook_url,
+                subject=subject[:200],
+                body="\n".join([f"### {subject}", *lines]),
+                created_at=now,
+            )
+        )
+    return Delivery.objects.bulk_create(rows)
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import deliver
+
+    for delivery_id in delivery_ids:
+        deliver.delay(delivery_id)
+
+
+def requeue_stuck(now) -> int:
+    """Deliveries still pending long after they were made (their task was
+    lost with a broker or a worker) are queued again; the row lock in the
+    channel keeps a late duplicate from sending twice."""
+    stuck = list(
+        Delivery.objects.filter(
+            status=Delivery.Status.PENDING, created_at__lt=now - datetime.timedelta(hours=1)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    _enqueue(stuck)
+    return len(stuck)
 
 
 def sweep(today: datetime.date | None = None) -> dict:
@@ -245,4 +329,11 @@ def sweep(today: datetime.date | None = None) -> dict:
         found = collect(today)
         added = record(found, today, run)
         digests = gather()
-    return {"date": today.isoformat(), "found": len(found), "added": added, "digests": len(digests)}
+    requeued = requeue_stuck(clock.now())
+    return {
+        "date": today.isoformat(),
+        "found": len(found),
+        "added": added,
+        "digests": len(digests),
+        "requeued": requeued,
+    }

@@ -180,3 +180,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Reminder channels.
+ZOUFANG_SITE_URL = os.environ.get("ZOUFANG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ZOUFANG_WEBHOOK_TIMEOUT = float(os.environ.get("ZOUFANG_WEBHOOK_TIMEOUT", "10"))
+ZOUFANG_DELIVERY_MAX_RETRIES = int(os.environ.get("ZOUFANG_DELIVERY_MAX_RETRIES", "6"))
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "zoufang@localhost")
