@@ -314,6 +314,10 @@ class Reminder(models.Model):
         VERIFY_WAITING = "verify_waiting", _("Resolved, waiting for verification")
         NOT_VISITED = "not_visited", _("Enterprise not visited")
         PLAN_LATE = "plan_late", _("Help plan late")
+        ASSIGNED = "assigned", _("Assigned to your unit")
+        RETURNED = "returned", _("Returned by the unit")
+        REOPENED = "reopened", _("Sent back for rework")
+        EXTENSION_DECIDED = "extension_decided", _("Extension decided")
 
     recipient = models.ForeignKey(Official, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -341,6 +345,10 @@ class Reminder(models.Model):
                         "verify_waiting",
                         "not_visited",
                         "plan_late",
+                        "assigned",
+                        "returned",
+                        "reopened",
+                        "extension_decided",
                     ]
                 ),
                 name="reminder_kind_valid",

@@ -192,8 +192,12 @@ def record(found: list[tuple], today: datetime.date, run: uuid.UUID) -> int:
 KIND_ORDER = [
     Kind.SUPERVISE,
     Kind.OVERDUE,
+    Kind.REOPENED,
+    Kind.ASSIGNED,
     Kind.DUE_SOON,
+    Kind.RETURNED,
     Kind.EXTENSION_WAITING,
+    Kind.EXTENSION_DECIDED,
     Kind.VERIFY_WAITING,
     Kind.NOT_VISITED,
     Kind.PLAN_LATE,

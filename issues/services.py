@@ -21,6 +21,7 @@ from core.services import require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
+from . import notices
 from .choices import (
     OPEN_STATUSES,
     Action,
@@ -246,7 +247,7 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
             issue.status = target
         issue.version += 1
         issue.save()
-        IssueEvent.objects.create(
+        event = IssueEvent.objects.create(
             issue=issue,
             action=action,
             actor=actor,
@@ -257,6 +258,7 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
             note=note,
             data=data,
         )
+        notices.schedule(event)
     return issue
 
 

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import channels, reminders
+from . import channels, notices, reminders
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +32,9 @@ def deliver(self, delivery_id: int) -> bool:
             log.warning("delivery %s failed for good: %s", delivery_id, failure)
             return False
         raise self.retry(countdown=30 * 2**self.request.retries, exc=failure) from failure
+
+
+@shared_task(acks_late=True)
+def notify_event(event_id: int) -> int:
+    """Tell the people an issue event concerns (assigned, returned, …)."""
+    return notices.notify(event_id)

@@ -27,7 +27,7 @@ class Robot:
         robot = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 robot.requests.append((self.path, json.loads(body)))
                 ok = len(robot.requests) > robot.fail
@@ -69,8 +69,9 @@ def eager_celery():
 def overdue(world, make_issue):
     w = world
     w.head_a = OfficialFactory(username="head_a", unit=w.unit_a, rank="head", email="head_a@example.cn")
-    w.deputy_a = OfficialFactory(username="deputy_a", unit=w.unit_a, rank="deputy", email="deputy@example.cn",
-                                 email_notifications=False)
+    w.deputy_a = OfficialFactory(
+        username="deputy_a", unit=w.unit_a, rank="deputy", email="deputy@example.cn", email_notifications=False
+    )
     issue = make_issue("in_progress")
     Issue.objects.filter(pk=issue.pk).update(due_date="2026-05-20")
     w.overdue = issue
@@ -88,7 +89,7 @@ def test_deliveries_follow_addresses_preferences_and_robots(overdue, robot):
     assert robots.count() == 1 and robots.get().unit == w.unit_a
     body = robots.get().body
     assert body.count(w.overdue.number) == 1  # told to two people, posted once
-    assert "/issues/%d/" % w.overdue.pk in body
+    assert f"/issues/{w.overdue.pk}/" in body
 
 
 def test_email_is_chinese_with_links(overdue, settings):
@@ -104,8 +105,9 @@ def test_email_is_chinese_with_links(overdue, settings):
     assert channels.attempt(delivery.pk) is True and len(mail.outbox) == 1  # never twice
 
 
-def test_robot_failing_at_first_is_retried_signed_and_recorded(overdue, robot, eager_celery,
-                                                               django_capture_on_commit_callbacks, settings):
+def test_robot_failing_at_first_is_retried_signed_and_recorded(
+    overdue, robot, eager_celery, django_capture_on_commit_callbacks, settings
+):
     w = overdue
     settings.EMAIL_BACKEND = "tests.issues.test_channels.BrokenEmail"  # the e-mail channel is down
     w.unit_a.webhook_url, w.unit_a.webhook_secret = robot.url, "SEC-123"
@@ -128,8 +130,7 @@ def test_robot_failing_at_first_is_retried_signed_and_recorded(overdue, robot, e
     assert len(email.attempts) >= 1  # tried, recorded, and it did not stop the robot
 
 
-def test_a_channel_that_never_recovers_is_given_up(overdue, eager_celery, django_capture_on_commit_callbacks,
-                                                   settings):
+def test_a_channel_that_never_recovers_is_given_up(overdue, eager_celery, django_capture_on_commit_callbacks, settings):
     settings.EMAIL_BACKEND = "tests.issues.test_channels.BrokenEmail"
     settings.ZOUFANG_DELIVERY_MAX_RETRIES = 2
     with django_capture_on_commit_callbacks(execute=True):

@@ -161,3 +161,7 @@ def test_the_inbox_shows_my_digests_and_marks_them_read(client, ledger):
     assert 'id="unread-count"' not in client.get(reverse("my-work")).content.decode()
     client.force_login(ledger.official_a)
     assert "督办" not in client.get(reverse("inbox")).content.decode()
+
+
+def test_every_kind_has_its_place_in_a_digest():
+    assert sorted(reminders.KIND_ORDER) == sorted(Reminder.Kind.values)

@@ -16,6 +16,7 @@ from core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from enterprises import demo, services
 from enterprises.choices import Rank, RegionLevel, Role, UnitKind
 from enterprises.models import Official
+from issues import notices
 from issues import services as issue_services
 from issues.choices import Outcome, Satisfaction
 from visits import services as visit_services
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             self._print_logins()
             return
         self.rng = random.Random(options["seed"])
-        with transaction.atomic():
+        # The demo's history is loaded, not lived: it tells no one.
+        with transaction.atomic(), notices.muted():
             self._build(options["enterprises"])
         self._print_logins()
 

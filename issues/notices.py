@@ -1,0 +1,95 @@
+"""Event notices: when an issue is assigned to a unit, returned, sent back
+for rework or has its extension decided, the people concerned are told.
+Scheduled with transaction.on_commit, so a change that rolls back tells no
+one; delivered through the same reminders, digests and channels as the sweep."""
+
+import contextlib
+import uuid
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core import clock
+from enterprises.models import Campaign
+
+from .choices import Action
+from .models import ExtensionRequest, IssueEvent, Reminder
+
+Kind = Reminder.Kind
+NOTICES = {
+    Action.ASSIGN: Kind.ASSIGNED,
+    Action.RETURN: Kind.RETURNED,
+    Action.REOPEN: Kind.REOPENED,
+    Action.APPROVE_EXTENSION: Kind.EXTENSION_DECIDED,
+    Action.REJECT_EXTENSION: Kind.EXTENSION_DECIDED,
+}
+_muted: ContextVar[bool] = ContextVar("zoufang_notices_muted", default=False)
+
+
+@contextlib.contextmanager
+def muted():
+    """For history that is loaded rather than lived (the demo seed, imports)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def schedule(event: IssueEvent) -> None:
+    if event.action not in NOTICES or _muted.get():
+        return
+    from .tasks import notify_event
+
+    transaction.on_commit(lambda: notify_event.delay(event.pk))
+
+
+def notify(event_id: int) -> int:
+    """Tell the people an event concerns; returns how many were told."""
+    from .reminders import Recipients, gather, record
+
+    event = IssueEvent.objects.select_related("issue", "issue__enterprise__region", "actor").get(pk=event_id)
+    issue, kind = event.issue, NOTICES[event.action]
+    who = Recipients(Campaign.objects.current())
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == Kind.ASSIGNED:
+            people = who.unit(issue.responsible_unit_id, issue.enterprise_id)
+            for unit_id in issue.co_units.values_list("pk", flat=True):
+                people |= who.unit(unit_id, issue.enterprise_id)
+            text = _("%(n)s %(t)s was assigned to your unit; resolve by %(d)s") % {
+                "n": issue.number,
+                "t": issue.title,
+                "d": issue.due_date,
+            }
+        elif kind == Kind.RETURNED:
+            people = who.supervisors(issue.enterprise.region.path)
+            text = _("%(n)s %(t)s was returned by %(u)s: %(why)s") % {
+                "n": issue.number,
+                "t": issue.title,
+                "u": event.data.get("unit_name", ""),
+                "why": event.note,
+            }
+        elif kind == Kind.REOPENED:
+            people = who.unit(issue.responsible_unit_id, issue.enterprise_id)
+            text = _("%(n)s %(t)s was sent back for rework: %(why)s") % {
+                "n": issue.number,
+                "t": issue.title,
+                "why": event.note,
+            }
+        else:
+            request = ExtensionRequest.objects.get(pk=event.data["extension"])
+            people = who.unit(issue.responsible_unit_id, issue.enterprise_id) | {request.requested_by_id}
+            approved = event.action == Action.APPROVE_EXTENSION
+            text = (
+                _("%(n)s %(t)s: extension approved, now due %(d)s")
+                if approved
+                else _("%(n)s %(t)s: extension refused, still due %(d)s")
+            ) % {"n": issue.number, "t": issue.title, "d": issue.due_date}
+        people.discard(event.actor_id)  # the one who acted knows
+        found = [(person, kind, f"event:{event.pk}", issue.pk, issue.enterprise_id, text) for person in people]
+        told = record(found, clock.today(), uuid.uuid4())
+        gather()
+    return told

@@ -1,0 +1,70 @@
+"""Event notices go to the people concerned, after the change commits."""
+
+import pytest
+from django.db import transaction
+
+from issues import services
+from issues.models import Digest, Reminder
+
+from ..factories import OfficialFactory
+
+
+@pytest.fixture
+def eager_celery():
+    from config.celery_app import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def heads(world):
+    world.head_a = OfficialFactory(username="head_a", unit=world.unit_a, rank="head")
+    world.head_a2 = OfficialFactory(username="head_a2", unit=world.unit_a2, rank="head")
+    return world
+
+
+def kinds(person):
+    return sorted(Reminder.objects.filter(recipient=person).values_list("kind", flat=True))
+
+
+def test_assignment_tells_the_unit_and_co_units(heads, make_issue, eager_celery, django_capture_on_commit_callbacks):
+    issue = make_issue("registered")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue_assign(actor=heads.supervisor_a, issue_id=issue.pk, unit=heads.unit_a, co_units=[heads.unit_a2])
+    assert kinds(heads.head_a) == ["assigned"] and kinds(heads.head_a2) == ["assigned"]
+    assert kinds(heads.supervisor_a) == []  # the actor knows
+    digest = Digest.objects.get(recipient=heads.head_a)
+    assert issue.number in digest.items[0]["text"] and "承办" in digest.items[0]["text"]
+
+
+def test_a_rolled_back_change_tells_no_one(heads, make_issue, eager_celery, django_capture_on_commit_callbacks):
+    issue = make_issue("registered")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.issue_assign(actor=heads.supervisor_a, issue_id=issue.pk, unit=heads.unit_a)
+            raise RuntimeError("the request failed after the assignment")
+    assert callbacks == [] and not Reminder.objects.exists()
+
+
+def test_return_rework_and_extension_decisions(heads, make_issue, eager_celery, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        returned = make_issue("assigned")
+        services.issue_return(actor=heads.official_a, issue_id=returned.pk, reason="不属于本单位职责")
+        reworked = make_issue("resolved")
+        services.issue_reopen(actor=heads.supervisor_a, issue_id=reworked.pk, reason="企业反映未解决")
+        extended = make_issue("in_progress", extra=("request_extension",))
+        services.issue_reject_extension(actor=heads.supervisor_a, issue_id=extended.pk, reason="请按期办结")
+    assert "returned" in kinds(heads.supervisor_a)
+    assert {"reopened", "extension_decided"} <= set(kinds(heads.head_a))
+    assert "extension_decided" in kinds(heads.official_a)  # the one who asked
+    assert not Reminder.objects.filter(kind="returned", recipient=heads.official_a).exists()
+
+
+def test_the_demo_seed_tells_no_one(db, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        call_command("seed_demo", enterprises=20, stdout=open("/dev/null", "w"))
+    assert callbacks == []
