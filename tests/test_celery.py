@@ -88,7 +88,7 @@ def test_reminder_sweep_runs_in_the_worker_on_the_database(celery_app, worker, w
     from django.utils import timezone
 
     from core import calendar
-    from issues.models import Digest, Issue, Reminder
+    from issues.models import Issue, Reminder
     from issues.tasks import reminder_sweep
 
     from .factories import OfficialFactory
