@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint messages clean bench-import
+.PHONY: run test lint messages clean bench-import bench-sweep
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,6 @@ clean:
 
 bench-import: $(VENV)/.dev
 	scripts/bench.sh benchmarks/bench_import.py
+
+bench-sweep: $(VENV)/.dev
+	scripts/bench.sh benchmarks/bench_sweep.py

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -237,8 +237,12 @@ def gather() -> list[Digest]:
             ]
             digests.append(Digest(recipient_id=recipient, created_at=now, subject=subject[:200], items=items))
         Digest.objects.bulk_create(digests)
-        for digest in digests:
-            Reminder.objects.filter(pk__in=[row[0] for row in by_person[digest.recipient_id]]).update(digest=digest)
+        # Each claimed reminder joins its recipient's new digest: one UPDATE
+        # per 5,000 rows, not one per person.
+        new_digest = Digest.objects.filter(pk__in=[d.pk for d in digests], recipient=OuterRef("recipient")).values("pk")
+        ids = [row[0] for row in claimed]
+        for start in range(0, len(ids), BATCH):
+            Reminder.objects.filter(pk__in=ids[start : start + BATCH]).update(digest=Subquery(new_digest[:1]))
         deliveries = _deliveries(digests, now)
         transaction.on_commit(lambda: _enqueue([d.pk for d in deliveries]))
     return digests
