@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.my_work, name="my-work"),
+    path("accounts/preferences/", views.preferences, name="preferences"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

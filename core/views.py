@@ -1,8 +1,13 @@
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core import clock
+from core.forms import style_form
 from enterprises.models import Campaign
 from enterprises.selectors import unit_assignments
 from issues.choices import WORKING_STATUSES, Status
@@ -47,3 +52,29 @@ def my_work(request):
         "due_soon_days": settings.ZOUFANG_DUE_SOON_WORKING_DAYS,
     }
     return render(request, "core/my_work.html", context)
+
+
+class PreferencesForm(forms.Form):
+    email = forms.EmailField(label=_lazy("E-mail"), required=False)
+    email_notifications = forms.BooleanField(
+        label=_lazy("Send me reminders by e-mail too (the inbox always has them)"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+@login_required
+def preferences(request):
+    from enterprises.services import preferences_save
+
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None, initial={"email": user.email, "email_notifications": user.email_notifications}
+    )
+    if request.method == "POST" and form.is_valid():
+        preferences_save(actor=user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("preferences")
+    return render(request, "core/preferences.html", {"form": form})

@@ -531,3 +531,13 @@ def official_reset_link(*, actor, official: Official) -> str:
             fail_silently=True,
         )
     return path
+
+
+@transaction.atomic
+def preferences_save(*, actor: Official, email: str, email_notifications: bool) -> Official:
+    """A user's own settings: the address for reminders and whether to get
+    them by e-mail (the in-app inbox always has them)."""
+    actor.email = (email or "").strip()
+    actor.email_notifications = bool(email_notifications)
+    actor.save(update_fields=["email", "email_notifications"])
+    return actor

@@ -11,6 +11,7 @@ so a run costs what it has to tell, not the size of the ledger.
 """
 
 import datetime
+import time
 import uuid
 from collections import defaultdict
 
@@ -336,6 +337,8 @@ def sweep(today: datetime.date | None = None) -> dict:
     with translation.override(settings.LANGUAGE_CODE):  # messages in the interface's language
         found = collect(today)
         added = record(found, today, run)
+        if settings.ZOUFANG_SWEEP_PAUSE_AFTER_RECORD:
+            time.sleep(settings.ZOUFANG_SWEEP_PAUSE_AFTER_RECORD)
         digests = gather()
     requeued = requeue_stuck(clock.now())
     return {

@@ -22,36 +22,62 @@ def redis_url():
 
 
 @pytest.fixture
-def worker(redis_url, tmp_path, settings):
-    """A worker process on the test database and the same MEDIA_ROOT,
-    stopped afterwards."""
+def start_worker(redis_url, tmp_path, settings):
+    """Start worker processes on the test database and the same MEDIA_ROOT;
+    every one still running is stopped afterwards."""
     from django.db import connection
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0] + "/" + db["NAME"],
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log = open(tmp_path / "worker.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    started = []
+
+    def start(name="test", **extra_env):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            "DATABASE_URL": os.environ.get("DATABASE_URL", "").rsplit("/", 1)[0]
+            + "/"
+            + connection.settings_dict["NAME"],
+            "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **extra_env,
+        }
+        log = open(tmp_path / f"worker-{name}.log", "w")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-n",
+                f"{name}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append((process, log))
+        return process
+
+    yield start
+    for process, log in started:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 @pytest.fixture
@@ -149,3 +175,35 @@ def test_an_import_is_checked_and_applied_by_the_worker(celery_app, worker, worl
     services.import_job_apply(actor=world.admin, job=job)
     wait(ImportJob.Status.APPLIED)
     assert Enterprise.objects.filter(name__startswith="后台导入").count() == 300
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_sweep_and_a_new_one_sends_the_rest_none_twice(celery_app, start_worker, world):
+    import signal
+
+    from issues.models import Digest, Reminder
+    from issues.tasks import reminder_sweep
+
+    from .factories import OfficialFactory
+
+    OfficialFactory(username="head_a", unit=world.unit_a, rank="head")
+    OfficialFactory(username="head_a2", unit=world.unit_a2, rank="head")
+    doomed = start_worker("doomed", ZOUFANG_SWEEP_PAUSE_AFTER_RECORD="60")
+    reminder_sweep.delay()
+    deadline = time.monotonic() + 60
+    while not Reminder.objects.exists():  # recorded, not yet digested
+        assert time.monotonic() < deadline, "the sweep never recorded anything"
+        time.sleep(0.2)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    recorded = Reminder.objects.count()
+    assert recorded > 0 and not Digest.objects.exists()
+
+    start_worker("fresh")
+    result = wait_for(reminder_sweep.delay())  # the next beat tick
+    assert result["added"] == 0 and result["digests"] > 0
+    assert Reminder.objects.count() == recorded
+    assert not Reminder.objects.filter(digest__isnull=True).exists()
+    assert sum(len(d.items) for d in Digest.objects.all()) == recorded  # each told once
+    again = wait_for(reminder_sweep.delay())
+    assert (again["added"], again["digests"]) == (0, 0)

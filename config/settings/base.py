@@ -187,4 +187,7 @@ LOGGING = {
 ZOUFANG_SITE_URL = os.environ.get("ZOUFANG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ZOUFANG_WEBHOOK_TIMEOUT = float(os.environ.get("ZOUFANG_WEBHOOK_TIMEOUT", "10"))
 ZOUFANG_DELIVERY_MAX_RETRIES = int(os.environ.get("ZOUFANG_DELIVERY_MAX_RETRIES", "6"))
+# A pause between recording reminders and sending digests: 0 in real use; the
+# crash test sets it so it can kill a worker at exactly that point.
+ZOUFANG_SWEEP_PAUSE_AFTER_RECORD = float(os.environ.get("ZOUFANG_SWEEP_PAUSE_AFTER_RECORD", "0"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "zoufang@localhost")

@@ -145,3 +145,29 @@ class BrokenEmail:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp down")
+
+
+def test_a_user_turns_email_off(client, overdue):
+    from django.urls import reverse
+
+    client.force_login(overdue.head_a)
+    client.post(reverse("preferences"), {"email": "new@example.cn"})  # box left unticked
+    overdue.head_a.refresh_from_db()
+    assert (overdue.head_a.email, overdue.head_a.email_notifications) == ("new@example.cn", False)
+    reminders.sweep(TODAY)
+    assert not Delivery.objects.filter(channel="email").exists()
+    assert overdue.head_a.digests.count() == 1  # the inbox still has it
+
+
+def test_deliveries_whose_task_was_lost_are_sent_by_a_later_sweep(overdue, eager_celery, settings):
+    import datetime
+
+    from core import clock
+
+    reminders.sweep(TODAY)  # the tasks were never queued: as if Redis was down
+    delivery = Delivery.objects.get(channel="email")
+    Delivery.objects.filter(pk=delivery.pk).update(created_at=clock.now() - datetime.timedelta(hours=3))
+    result = reminders.sweep(TODAY)
+    delivery.refresh_from_db()
+    assert result["requeued"] == 1 and delivery.status == "sent" and len(mail.outbox) == 1
+    assert reminders.sweep(TODAY)["requeued"] == 0
