@@ -207,3 +207,22 @@ def test_a_worker_killed_mid_sweep_and_a_new_one_sends_the_rest_none_twice(celer
     assert sum(len(d.items) for d in Digest.objects.all()) == recorded  # each told once
     again = wait_for(reminder_sweep.delay())
     assert (again["added"], again["digests"]) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_tell_each_thing_once(celery_app, start_worker, world):
+    from issues.models import Digest, Reminder
+    from issues.tasks import reminder_sweep
+
+    from .factories import OfficialFactory
+
+    for index in range(5):
+        OfficialFactory(username=f"head_a{index}", unit=world.unit_a, rank="head")
+    start_worker("one")
+    start_worker("two")
+    results = [wait_for(result) for result in [reminder_sweep.delay(), reminder_sweep.delay()]]
+    rows = Reminder.objects.count()
+    assert rows > 0 and sum(r["added"] for r in results) == rows
+    assert rows == Reminder.objects.values("recipient", "kind", "item_key", "day").distinct().count()
+    assert not Reminder.objects.filter(digest__isnull=True).exists()
+    assert sum(len(d.items) for d in Digest.objects.all()) == rows
