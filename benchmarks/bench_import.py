@@ -11,7 +11,6 @@ import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -22,43 +21,13 @@ import django
 
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
+from benchmarks.measure import measure  # noqa: E402
 from core.validators import credit_code_check_char  # noqa: E402
 from enterprises.imports import IMPORTERS, read_rows  # noqa: E402
 from enterprises.models import Campaign, HelpUnit, Official, Region  # noqa: E402
-
-
-def rss_mib() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
-
-
-def measure(label, func):
-    """Wall time, queries, and the process's peak resident memory during the
-    phase above its level at the start (sampled every 20 ms, which unlike
-    tracemalloc does not slow the code down)."""
-    reset_queries()
-    baseline, peak, running = rss_mib(), [0.0], [True]
-
-    def sample():
-        while running[0]:
-            peak[0] = max(peak[0], rss_mib())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    running[0] = False
-    sampler.join()
-    print(
-        f"{label:<42} {elapsed:8.2f} s   peak RSS +{max(peak[0] - baseline, 0):7.1f} MiB "
-        f"(of {peak[0]:6.0f})   queries {len(connection.queries):6d}"
-    )
-    return result
 
 
 def build_world(n_units=60):

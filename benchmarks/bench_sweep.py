@@ -15,7 +15,6 @@ import io
 import os
 import random
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -26,43 +25,16 @@ import django
 
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from benchmarks.measure import measure  # noqa: E402
 from core.validators import credit_code_check_char  # noqa: E402
 from enterprises.models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region  # noqa: E402
 from issues import reminders  # noqa: E402
 from issues.models import Digest, Issue, Reminder  # noqa: E402
 
 TODAY = datetime.date(2026, 6, 3)  # a Wednesday
-
-
-def rss_mib() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
-
-
-def measure(label, func):
-    reset_queries()
-    baseline, peak, running = rss_mib(), [0.0], [True]
-
-    def sample():
-        while running[0]:
-            peak[0] = max(peak[0], rss_mib())
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.perf_counter()
-    result = func()
-    elapsed = time.perf_counter() - started
-    running[0] = False
-    sampler.join()
-    print(
-        f"{label:<46} {elapsed:7.2f} s   queries {len(connection.queries):4d}   "
-        f"peak RSS +{max(peak[0] - baseline, 0):6.1f} MiB   {result}"
-    )
-    return result
 
 
 def copy(table: str, columns: list[str], rows) -> None:
@@ -194,16 +166,20 @@ def main():
         f"ledger built in {time.perf_counter() - started:.0f} s: {total} issues, {open_} open, PostgreSQL "
         f"{connection.pg_version // 10000}\n"
     )
-    measure("first sweep of the day", lambda: reminders.sweep(TODAY))
-    measure("second sweep, same day (nothing new)", lambda: reminders.sweep(TODAY))
-    measure("next working day", lambda: reminders.sweep(TODAY + datetime.timedelta(days=1)))
+    measure("first sweep of the day", lambda: reminders.sweep(TODAY), show_result=True)
+    measure("second sweep, same day (nothing new)", lambda: reminders.sweep(TODAY), show_result=True)
+    measure("next working day", lambda: reminders.sweep(TODAY + datetime.timedelta(days=1)), show_result=True)
     print(f"\nreminders {Reminder.objects.count()}, digests {Digest.objects.count()}")
     # The same open work over a ledger a tenth the size.
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM issues_issue WHERE status = 'closed' AND id % 10 <> 0")
         cursor.execute("ANALYZE")
     print(f"\nclosed issues thinned out: {Issue.objects.count()} issues, same open work")
-    measure("sweep two days later, small ledger", lambda: reminders.sweep(TODAY + datetime.timedelta(days=2)))
+    measure(
+        "sweep two days later, small ledger",
+        lambda: reminders.sweep(TODAY + datetime.timedelta(days=2)),
+        show_result=True,
+    )
 
 
 if __name__ == "__main__":

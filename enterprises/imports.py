@@ -809,6 +809,21 @@ class AssignmentImporter(Importer):
             ]
 
 
+def export_queryset(kind: str, *, user, campaign: Campaign | None):
+    """What an export of `kind` holds: the user's scope, and for the pairing
+    table the campaign's teams."""
+    from . import selectors
+
+    queryset = {
+        "regions": selectors.region_list,
+        "units": selectors.unit_list,
+        "officials": selectors.official_list,
+        "enterprises": selectors.enterprise_list,
+        "assignments": selectors.assignment_list,
+    }[kind](user=user)
+    return queryset.filter(campaign=campaign) if kind == "assignments" else queryset
+
+
 IMPORTERS = {
     importer.kind: importer
     for importer in (RegionImporter, UnitImporter, OfficialImporter, EnterpriseImporter, AssignmentImporter)

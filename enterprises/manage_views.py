@@ -19,7 +19,7 @@ from core.exports import xlsx_response
 from core.forms import DateInput, style_form
 
 from . import selectors, services
-from .imports import IMPORTERS
+from .imports import IMPORTERS, export_queryset
 from .models import Campaign, ImportJob
 
 
@@ -99,15 +99,7 @@ def export(request, kind: str):
         raise Http404
     campaign = Campaign.objects.filter(pk=request.GET.get("campaign") or 0).first() or Campaign.objects.current()
     importer = importer_class(actor=request.user, campaign=campaign)
-    queryset = {
-        "regions": selectors.region_list,
-        "units": selectors.unit_list,
-        "officials": selectors.official_list,
-        "enterprises": selectors.enterprise_list,
-        "assignments": selectors.assignment_list,
-    }[kind](user=request.user)
-    if kind == "assignments":
-        queryset = queryset.filter(campaign=campaign)
+    queryset = export_queryset(kind, user=request.user, campaign=campaign)
     return xlsx_response(
         filename=f"{kind}-{clock.today():%Y%m%d}.xlsx",
         sheet=str(dict(ImportJob.Kind.choices)[kind]),

@@ -250,12 +250,22 @@ def assignment_save(
                 _("%(e)s already has an assignment in this campaign.") % {"e": enterprise.name},
                 field="enterprise",
             )
+    else:
+        # The board changes a team under the same row lock.
+        assignment = Assignment.objects.select_for_update().select_related("campaign").get(pk=assignment.pk)
     assignment.leader = leader
     slots = list(units or [])
     _check_slots(assignment.campaign, leader, slots)
     save_or_conflict(
         assignment, code="already_assigned", message=_("This enterprise already has an assignment in this campaign.")
     )
+    _write_units(assignment, slots)
+    return assignment
+
+
+def _write_units(assignment: Assignment, slots: list[UnitSlot]) -> None:
+    """Replace the team's unit rows; the database checks the mode and the
+    single lead before the service returns."""
     assignment.units.all().delete()
     AssignmentUnit.objects.bulk_create(
         AssignmentUnit(
@@ -264,7 +274,6 @@ def assignment_save(
         for s in slots
     )
     check_deferred_constraints("assignmentunit_rules")
-    return assignment
 
 
 # Imports ----------------------------------------------------------------------
@@ -380,14 +389,7 @@ def _replace(assignment: Assignment, leader, slots: list[UnitSlot]) -> Assignmen
         assignment.save(update_fields=["leader", "updated_at"])
     else:
         assignment.save(update_fields=["updated_at"])
-    assignment.units.all().delete()
-    AssignmentUnit.objects.bulk_create(
-        AssignmentUnit(
-            assignment=assignment, unit=s.unit, is_lead=s.is_lead, responsible=s.responsible, contact=s.contact
-        )
-        for s in slots
-    )
-    check_deferred_constraints("assignmentunit_rules")
+    _write_units(assignment, slots)
     return assignment
 
 

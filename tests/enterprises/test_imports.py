@@ -253,18 +253,10 @@ def test_officials_units_and_regions_import(world):
 
 @pytest.mark.parametrize("kind", ["regions", "units", "officials", "enterprises", "assignments"])
 def test_export_then_import_changes_nothing(world, kind):
-    from enterprises import selectors
+    from enterprises.imports import export_queryset
 
     importer = IMPORTERS[kind](actor=world.admin, campaign=world.campaign)
-    queryset = {
-        "regions": selectors.region_list,
-        "units": selectors.unit_list,
-        "officials": selectors.official_list,
-        "enterprises": selectors.enterprise_list,
-        "assignments": selectors.assignment_list,
-    }[kind](user=world.admin)
-    if kind == "assignments":
-        queryset = queryset.filter(campaign=world.campaign)
+    queryset = export_queryset(kind, user=world.admin, campaign=world.campaign)
     rows = list(importer.export_rows(queryset))
     assert rows
     buffer = xlsx([c.header for c in importer.columns], rows)
