@@ -12,5 +12,6 @@ urlpatterns = [
     path("manage/", include("enterprises.manage_urls")),
     path("visits/", include("visits.urls")),
     path("issues/", include("issues.urls")),
+    path("supervise/", include("issues.supervise_urls")),
     path("", include("core.urls")),
 ]

@@ -297,10 +297,17 @@ def issue_assign(
 
     def change(issue, today, now):
         policy = policy_for(issue.category)
+        default_due = calendar.add_working_days(today, policy.resolve_days)
+        if due_date is not None and due_date != default_due and not note:
+            raise InvalidInput(
+                "deadline_reason_required",
+                _("Say why the due date differs from the category's %(d)s.") % {"d": default_due},
+                field="note",
+            )
         issue.responsible_unit = unit
         issue.assigned_at = now
         issue.accept_due_date = calendar.add_working_days(today, policy.accept_days)
-        issue.due_date = due_date or calendar.add_working_days(today, policy.resolve_days)
+        issue.due_date = due_date or default_due
         issue.verify_due_date = None
         issue.co_units.set(co_units)
         return {
@@ -310,6 +317,7 @@ def issue_assign(
             "accept_due_date": _iso(issue.accept_due_date),
             "due_date": _iso(issue.due_date),
             "due_date_given": due_date is not None,
+            "default_due_date": _iso(default_due),
         }
 
     return _act(

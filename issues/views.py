@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,7 +152,7 @@ def issue_action(request, pk: int, action: str):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect("issue-detail", issue.pk)
+        return _back(request, issue)
     data = {key: value for key, value in form.cleaned_data.items() if value is not None}
     version = data.pop("version", None)
     if "co_units" in data:
@@ -162,6 +163,14 @@ def issue_action(request, pk: int, action: str):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+    return _back(request, issue)
+
+
+def _back(request, issue):
+    """Back to the desk the form was on, or to the issue."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     return redirect("issue-detail", issue.pk)
 
 

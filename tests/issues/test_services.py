@@ -170,7 +170,12 @@ def test_given_due_date_wins_and_past_due_date_is_refused(world, make_issue):
         services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a, due_date=D(2026, 5, 29))
     assert refused.value.code == "due_date_in_past"
     assert snapshot(issue)[0]["status"] == "registered"
-    services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a, due_date=D(2026, 7, 1))
+    with pytest.raises(InvalidInput) as refused:
+        services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a, due_date=D(2026, 7, 1))
+    assert refused.value.code == "deadline_reason_required"  # a changed deadline says why
+    services.issue_assign(
+        actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a, due_date=D(2026, 7, 1), note="企业要求月底前"
+    )
     issue.refresh_from_db()
     assert issue.due_date == D(2026, 7, 1)
 

@@ -72,7 +72,9 @@ def ledger(world):
         services.issue_resolve(actor=w.official_a2, issue_id=j1, outcome="partly_solved", note="部分解决")
     j2 = register("J2", "land")
     with at(D(2026, 6, 1), 10):
-        services.issue_assign(actor=w.supervisor_a, issue_id=j2, unit=w.unit_a2, due_date=D(2026, 6, 20))
+        services.issue_assign(
+            actor=w.supervisor_a, issue_id=j2, unit=w.unit_a2, due_date=D(2026, 6, 20), note="企业急需"
+        )
     with at(D(2026, 6, 10)):
         services.issue_request_extension(actor=w.official_a2, issue_id=j2, new_due_date=D(2026, 8, 1), reason="x")
     with at(D(2026, 6, 11)):

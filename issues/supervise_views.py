@@ -1,0 +1,137 @@
+"""The supervisors' desks (督查 / 帮扶办): dispatch, verification, extensions
+and escalations. Thin pages over the lifecycle service; every list is the
+supervisor's scope through issue_list."""
+
+from collections import defaultdict
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import calendar, clock
+from core.errors import ServiceError
+from enterprises.models import AssignmentUnit, Campaign, HelpUnit
+
+from . import selectors, services
+from .choices import OPEN_STATUSES, ExtensionStatus, Status
+from .models import DeadlinePolicy, ExtensionRequest
+
+PAGE_SIZE = 25
+
+
+def supervisor_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not (request.user.is_admin or request.user.is_supervisor):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@supervisor_required
+def dispatch(request):
+    """交办: registered and returned issues, oldest first, with the
+    enterprise's 三帮一 units suggested (lead first) and the category's
+    default deadline."""
+    today = clock.today()
+    rows = selectors.issue_list(user=request.user).filter(status=Status.REGISTERED).order_by("registered_at", "id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    issues = list(page.object_list)
+    campaign = Campaign.objects.current()
+    teams = defaultdict(list)
+    if campaign is not None:
+        for row in (
+            AssignmentUnit.objects.filter(
+                assignment__campaign=campaign, assignment__enterprise__in={i.enterprise_id for i in issues}
+            )
+            .select_related("unit", "assignment")
+            .order_by("-is_lead", "unit__name")
+        ):
+            teams[row.assignment.enterprise_id].append(row)
+    limits = {p.category: p.resolve_days for p in DeadlinePolicy.objects.all()}
+    defaults = {category: calendar.add_working_days(today, days) for category, days in limits.items()}
+    for issue in issues:
+        issue.suggested = teams.get(issue.enterprise_id, [])
+        issue.default_due = defaults.get(issue.category) or calendar.add_working_days(today, 15)
+    units = HelpUnit.objects.visible_to(request.user).filter(is_active=True).order_by("name")
+    return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})
+
+
+@supervisor_required
+@require_POST
+def dispatch_bulk(request):
+    """Assign a selection to one unit with each issue's default deadline."""
+    unit = HelpUnit.objects.visible_to(request.user).filter(pk=request.POST.get("unit") or 0).first()
+    ids = [int(value) for value in request.POST.getlist("issues") if value.isdigit()]
+    if unit is None or not ids:
+        messages.error(request, _("Choose the issues and a unit."))
+        return redirect("dispatch")
+    done, refused = 0, []
+    for issue in selectors.issue_list(user=request.user).filter(pk__in=ids):
+        try:
+            services.issue_assign(actor=request.user, issue_id=issue.pk, unit=unit, expected_version=issue.version)
+            done += 1
+        except ServiceError as error:
+            refused.append(f"{issue.number}: {error.message}")
+    if done:
+        messages.success(request, _("%(n)d issue(s) assigned to %(u)s.") % {"n": done, "u": unit.name})
+    for line in refused:
+        messages.error(request, line)
+    return redirect("dispatch")
+
+
+@supervisor_required
+def verification(request):
+    """销号: resolved issues awaiting verification, oldest first."""
+    rows = selectors.issue_list(user=request.user).filter(status=Status.RESOLVED).order_by("resolved_at", "id")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "supervise/verification.html", {"page": page, "today": clock.today()})
+
+
+@supervisor_required
+def extensions(request):
+    """Pending extension requests with each unit's record of asking."""
+    visible = selectors.issue_list(user=request.user).values("pk")
+    pending = (
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, issue__in=visible)
+        .select_related("issue", "issue__enterprise", "unit", "requested_by")
+        .order_by("requested_at")
+    )
+    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    records = {
+        row["unit"]: row
+        for row in ExtensionRequest.objects.filter(unit__in={r.unit_id for r in page.object_list})
+        .values("unit")
+        .annotate(
+            asked=Count("pk"),
+            approved=Count("pk", filter=Q(status=ExtensionStatus.APPROVED)),
+            rejected=Count("pk", filter=Q(status=ExtensionStatus.REJECTED)),
+        )
+    }
+    for request_row in page.object_list:
+        request_row.record = records.get(request_row.unit_id, {})
+    return render(request, "supervise/extensions.html", {"page": page})
+
+
+@supervisor_required
+def escalations(request):
+    """提请协调: open escalated issues grouped by category and region, so a
+    problem many enterprises share stands out."""
+    rows = (
+        selectors.issue_list(user=request.user)
+        .filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+        .order_by("category", "enterprise__region__name", "escalated_at")
+    )
+    groups: dict[tuple, list] = defaultdict(list)
+    for issue in rows[:500]:
+        groups[(issue.get_category_display(), issue.enterprise.region.name)].append(issue)
+    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+    return render(request, "supervise/escalations.html", {"groups": ordered})

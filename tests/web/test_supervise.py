@@ -1,0 +1,101 @@
+"""The supervisors' desks: dispatch, verification, extensions, escalations."""
+
+import pytest
+from django.urls import reverse
+
+from issues import services
+from issues.models import Issue
+
+
+@pytest.mark.parametrize("name", ["dispatch", "verification", "extensions", "escalations"])
+def test_desks_are_for_supervisors_and_admins(client, world, name):
+    assert client.get(reverse(name)).status_code == 302
+    client.force_login(world.official_a)
+    assert client.get(reverse(name)).status_code == 403
+    for who in (world.supervisor_a, world.admin):
+        client.force_login(who)
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_dispatch_suggests_the_team_and_assigns(client, world, make_issue):
+    mine = make_issue("registered")
+    theirs = services.issue_register(actor=world.official_b, enterprise=world.enterprise_b, category="land", title="乙")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("dispatch")).content.decode()
+    assert mine.number in page and theirs.number not in page
+    row = page.split(f'id="dispatch-{mine.pk}"')[1]
+    suggestions = row.split("</optgroup>")[0]
+    assert suggestions.index("甲县经信局") < suggestions.index("甲县商务局")  # the lead first
+    assert 'value="2026-06-22"' in row  # finance: 15 working days from Monday 1 June
+    data = {
+        "next": reverse("dispatch"),
+        "assign-unit": world.unit_a.pk,
+        "assign-due_date": "2026-06-30",
+        "assign-note": "",
+        "assign-version": mine.version,
+    }
+    refused = client.post(reverse("issue-action", args=[mine.pk, "assign"]), data, follow=True)
+    assert "请说明理由" in refused.content.decode()
+    data["assign-note"] = "企业要求6月底前"
+    response = client.post(reverse("issue-action", args=[mine.pk, "assign"]), data)
+    assert response["Location"] == reverse("dispatch")
+    mine.refresh_from_db()
+    assert (mine.status, str(mine.due_date)) == ("assigned", "2026-06-30")
+
+
+def test_bulk_dispatch(client, world, make_issue):
+    first, second = make_issue("registered"), make_issue("registered")
+    client.force_login(world.supervisor_a)
+    client.post(reverse("dispatch-bulk"), {"unit": world.unit_a2.pk, "issues": [first.pk, second.pk]})
+    assert set(Issue.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", "responsible_unit")) == {
+        ("assigned", world.unit_a2.pk)
+    }
+
+
+def test_verification_closes_and_sends_back(client, world, make_issue):
+    closing, reworking = make_issue("resolved"), make_issue("resolved")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("verification")).content.decode()
+    assert closing.number in page and reworking.number in page
+    client.post(
+        reverse("issue-action", args=[closing.pk, "close"]),
+        {"close-satisfaction": "basically_satisfied", "close-note": "电话回访", "next": reverse("verification")},
+    )
+    client.post(reverse("issue-action", args=[reworking.pk, "reopen"]), {"reopen-reason": "企业反映未解决"})
+    closing.refresh_from_db()
+    reworking.refresh_from_db()
+    assert (closing.status, closing.satisfaction) == ("closed", "basically_satisfied")
+    assert reworking.status == "in_progress"
+
+
+def test_extension_desk_shows_the_units_record_and_decides(client, world, make_issue):
+    issue = make_issue("in_progress", extra=("request_extension",))
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("extensions")).content.decode()
+    assert issue.number in page and "1" in page.split("extension-row")[1]
+    client.post(reverse("issue-action", args=[issue.pk, "approve_extension"]), {"next": reverse("extensions")})
+    assert issue.extensions.get().status == "approved"
+    assert issue.number not in client.get(reverse("extensions")).content.decode()
+
+
+def test_escalations_group_common_problems(client, world, make_issue):
+    for _ in range(2):
+        make_issue("in_progress", category="land", extra=("escalate",))
+    make_issue("in_progress", category="finance", extra=("escalate",))
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("escalations")).content.decode()
+    groups = page.split('class="card mb-2 escalation-group"')[1:]
+    assert "用地" in groups[0] and groups[0].count("font-monospace") == 2  # the commonest first
+    assert "融资" in groups[1]
+
+
+def test_dispatch_query_count_does_not_grow(client, world, make_issue, django_assert_max_num_queries):
+    make_issue("registered")
+    client.force_login(world.supervisor_a)
+    client.get(reverse("dispatch"))
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("dispatch"))
+    for _ in range(10):
+        make_issue("registered")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("dispatch"))
