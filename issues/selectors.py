@@ -2,13 +2,13 @@
 
 import datetime
 
-from django.db.models import Avg, Count, F, Prefetch, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from core import clock
 from enterprises.models import HelpUnit, Region
 
-from .choices import WORKING_STATUSES, ExtensionStatus, Satisfaction, Status
+from .choices import WORKING_STATUSES, Action, ExtensionStatus, Satisfaction, Status
 from .models import ExtensionRequest, Issue, IssueEvent
 
 
@@ -68,70 +68,110 @@ def scoped_issues(
     return qs
 
 
+def _ever(action):
+    return Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=action))
+
+
+def _figure_expressions(today):
+    closed = Q(status=Status.CLOSED)
+    return {
+        "registered": Count("pk"),
+        "resolved": Count("pk", filter=Q(status__in=[Status.RESOLVED, Status.CLOSED])),
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & Q(closed_at__date__lte=F("due_date"))),
+        "overdue": Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
+        "rated": Count("pk", filter=closed & ~Q(satisfaction="")),
+        "satisfied": Count(
+            "pk", filter=closed & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
+        ),
+        "time_to_close": Avg(F("closed_at") - F("registered_at"), filter=closed),
+        "accepted": Count("pk", filter=Q(accepted_at__isnull=False)),
+        "accepted_on_time": Count("pk", filter=Q(accepted_at__date__lte=F("accept_due_date"))),
+        "ever_assigned": Count("pk", filter=Q(_ever(Action.ASSIGN))),
+        "ever_returned": Count("pk", filter=Q(_ever(Action.RETURN))),
+        "ever_resolved": Count("pk", filter=Q(_ever(Action.RESOLVE))),
+        "ever_reopened": Count("pk", filter=Q(_ever(Action.REOPEN))),
+    }
+
+
+def _figures(row: dict, ext: dict) -> dict:
+    mean = row["time_to_close"]
+    return {
+        "registered": row["registered"],
+        "resolved": row["resolved"],
+        "closed": row["closed"],
+        "closure_rate": _rate(row["closed"], row["registered"]),
+        "resolution_rate": _rate(row["resolved"], row["registered"]),
+        "on_time_rate": _rate(row["closed_on_time"], row["closed"]),
+        "overdue": row["overdue"],
+        "extensions_requested": ext.get("requested", 0),
+        "extensions_approved": ext.get("approved", 0),
+        "mean_days_to_close": round(mean.total_seconds() / 86400, 2) if mean is not None else None,
+        "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
+        "on_time_sign_for_rate": _rate(row["accepted_on_time"], row["accepted"]),
+        "return_rate": _rate(row["ever_returned"], row["ever_assigned"]),
+        "rework_rate": _rate(row["ever_reopened"], row["ever_resolved"]),
+    }
+
+
+def _extension_counts(issues, key=None):
+    rows = ExtensionRequest.objects.filter(issue__in=issues.values("pk"))
+    counts = {"requested": Count("pk"), "approved": Count("pk", filter=Q(status=ExtensionStatus.APPROVED))}
+    if key is None:
+        return rows.aggregate(**counts)
+    return {row[f"issue__{key}"]: row for row in rows.values(f"issue__{key}").annotate(**counts).order_by()}
+
+
+def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:
+    """The figures for the whole scope: two queries."""
+    issues = scoped_issues(user=user, **filters)
+    row = issues.aggregate(**_figure_expressions(today or clock.today()))
+    return _figures(row, _extension_counts(issues))
+
+
 def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **filters) -> list[dict]:
     """The figures of DOMAIN.md per unit, region or category: two grouped
     queries (issues, extension requests), whatever the number of issues."""
     key, label = GROUPS[group_by]
-    today = today or clock.today()
     issues = scoped_issues(user=user, **filters)
     values = [key, label] if label else [key]
-    rows = (
-        issues.values(*values)
-        .annotate(
-            registered=Count("pk"),
-            resolved=Count("pk", filter=Q(status__in=[Status.RESOLVED, Status.CLOSED])),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
-            closed_on_time=Count("pk", filter=Q(status=Status.CLOSED, closed_at__date__lte=F("due_date"))),
-            overdue=Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
-            rated=Count("pk", filter=Q(status=Status.CLOSED) & ~Q(satisfaction="")),
-            satisfied=Count(
-                "pk",
-                filter=Q(
-                    status=Status.CLOSED, satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
-                ),
-            ),
-            time_to_close=Avg(F("closed_at") - F("registered_at"), filter=Q(status=Status.CLOSED)),
-        )
-        .order_by(key)
-    )
-    extensions = {
-        row[f"issue__{key}"]: row
-        for row in ExtensionRequest.objects.filter(issue__in=issues.values("pk"))
-        .values(f"issue__{key}")
-        .annotate(
-            requested=Count("pk"),
-            approved=Count("pk", filter=Q(status=ExtensionStatus.APPROVED)),
-        )
-        .order_by()
-    }
+    rows = issues.values(*values).annotate(**_figure_expressions(today or clock.today())).order_by(key)
+    extensions = _extension_counts(issues, key)
     category_labels = dict(Issue._meta.get_field("category").choices)
     result = []
     for row in rows:
         group = row[key]
-        ext = extensions.get(group, {})
         if group_by == "category":
             name = str(category_labels.get(group, group))
         else:
             name = row[label] if group is not None else _("Not yet assigned")
-        mean = row["time_to_close"]
-        result.append(
-            {
-                "group": group,
-                "name": name,
-                "registered": row["registered"],
-                "resolved": row["resolved"],
-                "closed": row["closed"],
-                "closure_rate": _rate(row["closed"], row["registered"]),
-                "resolution_rate": _rate(row["resolved"], row["registered"]),
-                "on_time_rate": _rate(row["closed_on_time"], row["closed"]),
-                "overdue": row["overdue"],
-                "extensions_requested": ext.get("requested", 0),
-                "extensions_approved": ext.get("approved", 0),
-                "mean_days_to_close": round(mean.total_seconds() / 86400, 2) if mean is not None else None,
-                "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
-            }
-        )
+        result.append({"group": group, "name": name, **_figures(row, extensions.get(group, {}))})
     return result
+
+
+def monthly_trend(*, user, **filters) -> list[dict]:
+    """Issues registered and closed per month, for the trend chart."""
+    from django.db.models.functions import TruncMonth
+
+    issues = scoped_issues(user=user, **filters)
+    registered = dict(
+        issues.annotate(month=TruncMonth("registered_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    closed = dict(
+        issues.filter(status=Status.CLOSED)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    months = sorted(set(registered) | set(closed))
+    return [
+        {"month": month.strftime("%Y-%m"), "registered": registered.get(month, 0), "closed": closed.get(month, 0)}
+        for month in months
+    ]
 
 
 def with_deadline_marks(issues, today: datetime.date):

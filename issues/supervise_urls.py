@@ -8,4 +8,5 @@ urlpatterns = [
     path("verification/", views.verification, name="verification"),
     path("extensions/", views.extensions, name="extensions"),
     path("escalations/", views.escalations, name="escalations"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

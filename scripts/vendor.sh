@@ -9,7 +9,7 @@ cp package.json "$work/"
 (cd "$work" && npm install --silent --no-audit --no-fund >/dev/null)
 dest=static/vendor
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx" "$dest/echarts"
 cp "$work/node_modules/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/"
 cp "$work/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/"
 cp "$work/node_modules/bootstrap/LICENSE" "$dest/bootstrap/"
@@ -18,4 +18,5 @@ cp "$work/node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2" "$work/
 cp "$work/node_modules/bootstrap-icons/LICENSE" "$dest/bootstrap-icons/"
 cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$dest/htmx/"
 cp "$work/node_modules/htmx.org/LICENSE" "$dest/htmx/"
+cp "$work/node_modules/echarts/dist/echarts.min.js" "$work/node_modules/echarts/LICENSE" "$dest/echarts/"
 echo "Vendored into $dest:"; find "$dest" -type f | sort

@@ -13,3 +13,40 @@ def visit_list(*, user):
         .annotate(issue_count=Count("issues", distinct=True))
         .order_by("-date", "-id")
     )
+
+
+def visit_figures(*, user, campaign, date_from, date_to) -> dict:
+    """Visits, person-times and coverage for a scope and period, plus the
+    units that have not visited and the help plans missing: a few queries."""
+    from django.db.models import Exists, OuterRef
+
+    from enterprises.models import AssignmentUnit, Enterprise, HelpPlan
+
+    visits = Visit.objects.visible_to(user).filter(date__range=(date_from, date_to))
+    if campaign is not None:
+        visits = visits.filter(campaign=campaign)
+    figures = {
+        "visits": visits.count(),
+        "person_times": VisitParticipant.objects.filter(visit__in=visits.values("pk")).count(),
+        "assigned": 0,
+        "covered": 0,
+        "coverage": None,
+        "quiet_units": [],
+        "plans_missing": [],
+    }
+    if campaign is None:
+        return figures
+    enterprises = Enterprise.objects.visible_to(user).filter(assignments__campaign=campaign)
+    figures["assigned"] = enterprises.count()
+    figures["covered"] = enterprises.filter(Exists(visits.filter(enterprise=OuterRef("pk")))).count()
+    figures["coverage"] = round(figures["covered"] / figures["assigned"], 4) if figures["assigned"] else None
+    pairs = AssignmentUnit.objects.filter(
+        assignment__campaign=campaign, assignment__enterprise__in=enterprises.values("pk")
+    )
+    visited = VisitParticipant.objects.filter(
+        visit__in=visits.values("pk"), visit__enterprise=OuterRef("assignment__enterprise"), unit=OuterRef("unit")
+    )
+    figures["quiet_units"] = sorted(set(pairs.exclude(Exists(visited)).values_list("unit__name", flat=True)))
+    filed = HelpPlan.objects.filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
+    figures["plans_missing"] = sorted(set(pairs.exclude(Exists(filed)).values_list("unit__name", flat=True)))
+    return figures

@@ -171,3 +171,28 @@ def test_stats_api_rejects_bad_queries(world):
     assert reversed_range.status_code == 400
     outside = client.get("/api/v1/stats/", {"group_by": "unit", "unit": world.unit_b.pk})
     assert outside.status_code == 400 and outside.json()["code"] == "does_not_exist"
+
+
+def test_totals_match_the_groups_and_count_sign_for_returns_and_rework(world, ledger):
+    from issues.selectors import issue_totals
+
+    totals = issue_totals(user=world.supervisor_a, today=TODAY)
+    units = issue_stats(user=world.supervisor_a, group_by="unit", today=TODAY)
+    for figure in ("registered", "resolved", "closed", "overdue", "extensions_requested", "extensions_approved"):
+        assert totals[figure] == sum(row[figure] for row in units), figure
+    # Five issues signed for, each the day after assignment (limit: 1 working day).
+    assert totals["on_time_sign_for_rate"] == 1.0
+    assert (totals["return_rate"], totals["rework_rate"]) == (0.0, 0.0)
+    # One returned then reassigned, one sent back for rework.
+    with at(D(2026, 6, 22)):
+        returned = services.issue_register(
+            actor=world.official_a, enterprise=world.enterprise_a, category="land", title="R"
+        )
+        services.issue_assign(actor=world.supervisor_a, issue_id=returned.pk, unit=world.unit_a2)
+        services.issue_return(actor=world.official_a2, issue_id=returned.pk, reason="非本单位")
+        services.issue_assign(actor=world.supervisor_a, issue_id=returned.pk, unit=world.unit_a)
+        services.issue_reopen(actor=world.supervisor_a, issue_id=ledger["J1"].pk, reason="未解决")
+    totals = issue_totals(user=world.supervisor_a, today=TODAY)
+    # Ever assigned: I1–I4, J1, J2 and R = 7, one of them returned; ever resolved: I1, I2, J1, one reworked.
+    assert totals["return_rate"] == round(1 / 7, 4)
+    assert totals["rework_rate"] == round(1 / 3, 4)
