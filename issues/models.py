@@ -400,3 +400,41 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.target}"
+
+
+class BulletinQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.is_supervisor:
+            return self.filter(region__path__startswith=scope.region_path)
+        return self.none()
+
+
+class Bulletin(models.Model):
+    """通报: the monthly document supervisors used to write by hand — ranking
+    by unit, overdue issues, units that have not visited, plans missing —
+    kept as it was on the day it was made."""
+
+    region = models.ForeignKey(
+        "enterprises.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        Official, verbose_name=_("made by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(_("contents"), default=dict)
+    file = models.FileField(_("XLSX file"), upload_to="bulletins/%Y/")
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        ordering = ["-period_end", "-created_at"]
+
+    def __str__(self):
+        return f"{self.region} {self.period_start}–{self.period_end}"

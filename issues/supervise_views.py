@@ -232,3 +232,58 @@ def dashboard(request):
         "regions": Region.objects.visible_to(request.user),
     }
     return render(request, "supervise/dashboard.html", context)
+
+
+@supervisor_required
+def bulletin_list(request):
+    import datetime
+
+    from . import bulletins
+    from .models import Bulletin
+
+    if request.method == "POST":
+        try:
+            start = datetime.date.fromisoformat(request.POST.get("month", "") + "-01")
+        except ValueError:
+            messages.error(request, _("Choose a month."))
+            return redirect("bulletin-list")
+        end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+        region = _scope_region(request.user)
+        bulletin = bulletins.bulletin_make(
+            actor=request.user, region=region, start=start, end=end, made_by=request.user
+        )
+        return redirect("bulletin-detail", bulletin.pk)
+    last_month = (clock.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    rows = Bulletin.objects.visible_to(request.user).select_related("region", "created_by")[:50]
+    return render(request, "supervise/bulletins.html", {"bulletins": rows, "last_month": last_month})
+
+
+def _scope_region(user):
+    from enterprises.models import Region
+
+    if user.unit_id and not user.is_superuser:
+        return user.unit.region
+    return Region.objects.filter(parent__isnull=True).order_by("path").first()
+
+
+@supervisor_required
+def bulletin_detail(request, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    from .models import Bulletin
+
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user).select_related("region"), pk=pk)
+    return render(request, "supervise/bulletin.html", {"b": bulletin, "d": bulletin.data})
+
+
+@supervisor_required
+def bulletin_file(request, pk: int):
+    from django.http import FileResponse
+    from django.shortcuts import get_object_or_404
+
+    from .models import Bulletin
+
+    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
+    return FileResponse(
+        bulletin.file.open("rb"), as_attachment=True, filename=f"通报-{bulletin.period_start:%Y%m}.xlsx"
+    )

@@ -38,3 +38,11 @@ def deliver(self, delivery_id: int) -> bool:
 def notify_event(event_id: int) -> int:
     """Tell the people an issue event concerns (assigned, returned, …)."""
     return notices.notify(event_id)
+
+
+@shared_task(acks_late=True)
+def monthly_bulletins() -> int:
+    """At the start of a month, last month's bulletin per supervised region."""
+    from . import bulletins
+
+    return bulletins.monthly()

@@ -169,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issues.tasks.reminder_sweep",
         "schedule": float(os.environ.get("ZOUFANG_SWEEP_SECONDS", "900")),
     },
+    # Hourly, and it makes each month's bulletins once: a missed tick is caught up.
+    "monthly-bulletins": {"task": "issues.tasks.monthly_bulletins", "schedule": 3600.0},
 }
 
 # Reminder thresholds, in working days from the holiday calendar.

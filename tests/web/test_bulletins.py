@@ -1,0 +1,47 @@
+import io
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from issues import bulletins
+from issues.models import Bulletin, Issue
+
+from ..factories import OfficialFactory
+
+
+def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issue, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    late = make_issue("in_progress")
+    Issue.objects.filter(pk=late.pk).update(due_date="2026-05-20")
+    make_issue("closed")
+    client.force_login(world.supervisor_a)
+    response = client.post(reverse("bulletin-list"), {"month": "2026-06"})
+    bulletin = Bulletin.objects.get()
+    assert response["Location"] == reverse("bulletin-detail", args=[bulletin.pk])
+    assert (str(bulletin.period_start), str(bulletin.period_end)) == ("2026-06-01", "2026-06-30")
+    page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
+    overdue = page.split('id="bulletin-overdue"')[1]
+    assert late.number in overdue and "<td>41</td>" in overdue  # 20 May → 30 June
+    assert "甲县经信局" in page
+    workbook = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("bulletin-file", args=[bulletin.pk])).streaming_content))
+    )
+    assert workbook.sheetnames == ["单位排名", "逾期问题", "未走访单位", "未报送帮扶方案"]
+    assert [row[0] for row in workbook["逾期问题"].iter_rows(min_row=2, values_only=True)] == [late.number]
+    client.force_login(world.supervisor_b)
+    assert client.get(reverse("bulletin-detail", args=[bulletin.pk])).status_code == 404
+    client.force_login(world.official_a)
+    assert client.get(reverse("bulletin-list")).status_code == 403
+
+
+def test_the_monthly_job_makes_each_regions_bulletin_once(world, settings, tmp_path):
+    import datetime
+
+    settings.MEDIA_ROOT = tmp_path
+    OfficialFactory(username="sup_a2", unit=world.office_a, role="supervisor")
+    assert bulletins.monthly(datetime.date(2026, 7, 1)) == 2  # 甲县 and 乙县
+    assert bulletins.monthly(datetime.date(2026, 7, 2)) == 0
+    assert set(Bulletin.objects.values_list("region__name", "period_start")) == {
+        ("甲县", datetime.date(2026, 6, 1)),
+        ("乙县", datetime.date(2026, 6, 1)),
+    }
