@@ -1,0 +1,49 @@
+"""A supervisor dispatches, verifies and closes an issue an official
+registered, and sees the dashboard's closure rate change."""
+
+import pytest
+
+from issues import services
+from issues.models import Issue
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_dispatch_verify_close_and_the_dashboard_moves(signed_in, live_server, live_world, screenshot):
+    w = live_world
+    issue = services.issue_register(actor=w.official_a, enterprise=w.enterprise_a, category="finance", title="贷款续贷难")
+    other = services.issue_register(actor=w.official_a, enterprise=w.enterprise_a, category="land", title="用地指标")
+
+    sup = signed_in("sup_a")
+    sup.goto(f"{live_server.url}/supervise/dashboard/")
+    assert sup.inner_text("#fig-registered") == "2"
+    assert sup.inner_text("#fig-closure-rate") == "0%"
+
+    sup.goto(f"{live_server.url}/supervise/dispatch/")
+    row = sup.locator(f"#dispatch-{issue.pk}")
+    assert row.locator("select[name=assign-unit]").input_value() == str(w.unit_a.pk)  # the lead unit, suggested
+    screenshot(sup, "dispatch-desk")
+    row.locator("button[type=submit]").click()
+    sup.wait_for_url(f"{live_server.url}/supervise/dispatch/")
+    assert sup.locator(f"#dispatch-{issue.pk}").count() == 0 and sup.locator(f"#dispatch-{other.pk}").count() == 1
+    issue.refresh_from_db()
+    assert (issue.status, issue.responsible_unit_id) == ("assigned", w.unit_a.pk)
+
+    # The unit's side (signing for and resolving) is the officials' pages, tested elsewhere.
+    services.issue_accept(actor=w.official_a, issue_id=issue.pk)
+    services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved")
+
+    sup.goto(f"{live_server.url}/supervise/verification/")
+    card = sup.locator(f"#verify-{issue.pk}")
+    card.locator("select[name=close-satisfaction]").select_option("satisfied")
+    card.locator("input[name=close-note]").fill("电话回访企业,贷款已续贷。")
+    card.locator("button", has_text="销号").click()
+    sup.wait_for_url(f"{live_server.url}/supervise/verification/")
+    issue.refresh_from_db()
+    assert issue.status == "closed"
+
+    sup.goto(f"{live_server.url}/supervise/dashboard/")
+    assert sup.inner_text("#fig-closed") == "1"
+    assert sup.inner_text("#fig-closure-rate") == "50%"  # one of two registered
+    screenshot(sup, "dashboard")
+    assert Issue.objects.get(pk=other.pk).status == "registered"
