@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint messages clean bench-import bench-sweep
+.PHONY: run test lint messages clean bench-import bench-sweep bench-dashboard
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,6 @@ bench-import: $(VENV)/.dev
 
 bench-sweep: $(VENV)/.dev
 	scripts/bench.sh benchmarks/bench_sweep.py
+
+bench-dashboard: $(VENV)/.dev
+	scripts/bench.sh benchmarks/bench_dashboard.py

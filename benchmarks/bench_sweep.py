@@ -122,6 +122,7 @@ def build(n_issues: int, n_open: int, seed: int = 7):
                 closed,
                 outcome,
                 satisfaction,
+                campaign.pk,
             )
 
     copy(
@@ -146,6 +147,7 @@ def build(n_issues: int, n_open: int, seed: int = 7):
             "closed_at",
             "outcome",
             "satisfaction",
+            "campaign_id",
         ],
         rows(),
     )

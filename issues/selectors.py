@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Avg, Count, F, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -68,10 +68,6 @@ def scoped_issues(
     return qs
 
 
-def _ever(action):
-    return Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=action))
-
-
 def _figure_expressions(today):
     closed = Q(status=Status.CLOSED)
     return {
@@ -87,14 +83,30 @@ def _figure_expressions(today):
         "time_to_close": Avg(F("closed_at") - F("registered_at"), filter=closed),
         "accepted": Count("pk", filter=Q(accepted_at__isnull=False)),
         "accepted_on_time": Count("pk", filter=Q(accepted_at__date__lte=F("accept_due_date"))),
-        "ever_assigned": Count("pk", filter=Q(_ever(Action.ASSIGN))),
-        "ever_returned": Count("pk", filter=Q(_ever(Action.RETURN))),
-        "ever_resolved": Count("pk", filter=Q(_ever(Action.RESOLVE))),
-        "ever_reopened": Count("pk", filter=Q(_ever(Action.REOPEN))),
     }
 
 
-def _figures(row: dict, ext: dict) -> dict:
+EVER = {
+    "ever_assigned": Action.ASSIGN,
+    "ever_returned": Action.RETURN,
+    "ever_resolved": Action.RESOLVE,
+    "ever_reopened": Action.REOPEN,
+}
+
+
+def _event_counts(issues, key=None):
+    """Issues that were ever assigned, returned, resolved, reopened: counted
+    from the events' side, so the cost follows the events, not one probe per
+    issue and figure."""
+    events = IssueEvent.objects.filter(issue__in=issues.values("pk"), action__in=list(EVER.values()))
+    counts = {name: Count("issue", distinct=True, filter=Q(action=action)) for name, action in EVER.items()}
+    if key is None:
+        return events.aggregate(**counts)
+    return {row[f"issue__{key}"]: row for row in events.values(f"issue__{key}").annotate(**counts).order_by()}
+
+
+def _figures(row: dict, ext: dict, ever: dict) -> dict:
+    row = {**{name: 0 for name in EVER}, **row, **{k: v for k, v in ever.items() if k in EVER}}
     mean = row["time_to_close"]
     return {
         "registered": row["registered"],
@@ -126,7 +138,7 @@ def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict
     """The figures for the whole scope: two queries."""
     issues = scoped_issues(user=user, **filters)
     row = issues.aggregate(**_figure_expressions(today or clock.today()))
-    return _figures(row, _extension_counts(issues))
+    return _figures(row, _extension_counts(issues), _event_counts(issues))
 
 
 def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **filters) -> list[dict]:
@@ -137,6 +149,7 @@ def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **fi
     values = [key, label] if label else [key]
     rows = issues.values(*values).annotate(**_figure_expressions(today or clock.today())).order_by(key)
     extensions = _extension_counts(issues, key)
+    ever = _event_counts(issues, key)
     category_labels = dict(Issue._meta.get_field("category").choices)
     result = []
     for row in rows:
@@ -145,7 +158,7 @@ def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **fi
             name = str(category_labels.get(group, group))
         else:
             name = row[label] if group is not None else _("Not yet assigned")
-        result.append({"group": group, "name": name, **_figures(row, extensions.get(group, {}))})
+        result.append({"group": group, "name": name, **_figures(row, extensions.get(group, {}), ever.get(group, {}))})
     return result
 
 

@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_dispatch_verify_close_and_the_dashboard_moves(signed_in, live_server, live_world, screenshot):
     w = live_world
-    issue = services.issue_register(actor=w.official_a, enterprise=w.enterprise_a, category="finance", title="贷款续贷难")
+    issue = services.issue_register(
+        actor=w.official_a, enterprise=w.enterprise_a, category="finance", title="贷款续贷难"
+    )
     other = services.issue_register(actor=w.official_a, enterprise=w.enterprise_a, category="land", title="用地指标")
 
     sup = signed_in("sup_a")
