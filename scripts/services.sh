@@ -74,7 +74,10 @@ start_services() {
   redis_port=$(free_port)
   redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save '' --appendonly no \
     --dir "$ZF_TMP" --pidfile "$ZF_TMP/redis.pid" --logfile "$ZF_TMP/redis.log"
-  for _ in $(seq 50); do [ -s "$ZF_TMP/redis.pid" ] && break; sleep 0.1; done
+  for _ in $(seq 100); do
+    [ -s "$ZF_TMP/redis.pid" ] && redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
   ZF_REDIS_PID=$(cat "$ZF_TMP/redis.pid")
   export REDIS_URL="redis://127.0.0.1:$redis_port/0"
   export ZOUFANG_REDIS_SERVER_PORT="$redis_port"

@@ -226,3 +226,70 @@ def test_two_workers_sweeping_at_once_tell_each_thing_once(celery_app, start_wor
     assert rows == Reminder.objects.values("recipient", "kind", "item_key", "day").distinct().count()
     assert not Reminder.objects.filter(digest__isnull=True).exists()
     assert sum(len(d.items) for d in Digest.objects.all()) == rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_redis_was_down_the_next_sweep_catches_up(start_worker, world, tmp_path, make_issue):
+    """Redis (the broker) goes down: no sweep can even be queued. When it is
+    back, the worker reconnects and the next sweep tells everything still due,
+    because the sweep reads the ledger, not a backlog of queued work."""
+    import shutil
+    import socket
+
+    from celery import Celery
+
+    from issues.models import Reminder
+
+    from .factories import OfficialFactory
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    command = [
+        shutil.which("redis-server"),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(tmp_path),
+    ]
+
+    def redis():
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                return process
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis did not start")
+
+    OfficialFactory(username="head_a", unit=world.unit_a, rank="head")
+    server = redis()
+    # A client of its own for the broker that goes away, so the suite's app
+    # keeps its connections.
+    client = Celery("outage-client", broker=url, backend=url, set_as_current=False)
+    client.conf.broker_connection_retry = False
+    client.conf.broker_connection_max_retries = 0
+    try:
+        start_worker("patient", CELERY_BROKER_URL=url, CELERY_RESULT_BACKEND=url)
+        server.terminate()
+        server.wait(10)
+        with pytest.raises(Exception):  # noqa: B017 - kombu raises its own OperationalError
+            client.send_task("issues.tasks.reminder_sweep", retry=False)
+        assert not Reminder.objects.exists()
+        server = redis()  # back the next day
+        client = Celery("outage-client-2", broker=url, backend=url, set_as_current=False)
+        result = wait_for(client.send_task("issues.tasks.reminder_sweep"), timeout=90)
+        assert result["added"] == Reminder.objects.count() > 0
+        assert not Reminder.objects.filter(digest__isnull=True).exists()
+    finally:
+        server.terminate()
+        server.wait(10)
