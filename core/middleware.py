@@ -18,6 +18,6 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             try:
                 language = translation.get_supported_language_variant(chosen)
             except LookupError:
-                pass
+                pass  # a stale or forged cookie: keep the default
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

@@ -1,12 +1,8 @@
 """The 帮扶办's everyday pages: imports and exports, campaigns, the
 assignment board, help plans and officials. Admins only."""
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core import clock
+from core.decorators import admin_required
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import DateInput, style_form
@@ -21,17 +18,6 @@ from core.forms import DateInput, style_form
 from . import selectors, services
 from .imports import IMPORTERS, export_queryset
 from .models import Campaign, ImportJob
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_admin:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class ImportForm(forms.Form):
@@ -292,7 +278,10 @@ def plan_status(request):
         .distinct()
         .order_by("name")
     )
-    plans = {p.unit_id: p for p in HelpPlan.objects.filter(campaign=campaign).select_related("submitted_by")}
+    plans = {
+        p.unit_id: p
+        for p in HelpPlan.objects.visible_to(request.user).filter(campaign=campaign).select_related("submitted_by")
+    }
     rows = []
     for unit in units:
         plan = plans.get(unit.pk)

@@ -481,19 +481,17 @@ def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
     """帮扶方案: a unit files (or refiles) its plan for a campaign."""
     from core import clock
     from core.services import require_text
+    from core.uploads import check_size, content_matches, extension_of
 
     from .models import HelpPlan
 
     if not actor.is_active or actor.unit_id is None:
         raise NotPermitted("no_unit", _("Only an official of a unit can file its help plan."))
-    name = (getattr(upload, "name", "") or "").lower()
-    if not name.endswith((".pdf", ".doc", ".docx")):
+    extension = extension_of(upload)
+    if extension not in ("pdf", "doc", "docx"):
         raise InvalidInput("file_type", _("Upload the plan as PDF or Word."), field="file")
-    from visits.services import ALLOWED_UPLOADS
-
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(sig) for sig in ALLOWED_UPLOADS[name.rsplit(".", 1)[-1]][2]):
+    check_size(upload, field="file")
+    if not content_matches(upload, extension):
         raise InvalidInput("file_content", _("The file is not really a PDF or Word document."), field="file")
     plan, _created = HelpPlan.objects.get_or_create(campaign=campaign, unit_id=actor.unit_id)
     plan.file = upload

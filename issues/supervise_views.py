@@ -3,11 +3,8 @@ and escalations. Thin pages over the lifecycle service; every list is the
 supervisor's scope through issue_list."""
 
 from collections import defaultdict
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -15,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import calendar, clock
+from core.decorators import supervisor_required
 from core.errors import ServiceError
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
@@ -23,17 +21,6 @@ from .choices import OPEN_STATUSES, ExtensionStatus, Status
 from .models import DeadlinePolicy, ExtensionRequest
 
 PAGE_SIZE = 25
-
-
-def supervisor_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_admin or request.user.is_supervisor):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @supervisor_required
@@ -108,7 +95,9 @@ def extensions(request):
     page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
     records = {
         row["unit"]: row
-        for row in ExtensionRequest.objects.filter(unit__in={r.unit_id for r in page.object_list})
+        # The unit's record within this supervisor's scope, like every read.
+        for row in ExtensionRequest.objects.visible_to(request.user)
+        .filter(unit__in={r.unit_id for r in page.object_list})
         .values("unit")
         .annotate(
             asked=Count("pk"),

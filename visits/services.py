@@ -9,23 +9,11 @@ from django.utils.translation import gettext as _
 from core import clock
 from core.errors import InvalidInput, NotPermitted
 from core.services import require_text
+from core.uploads import KNOWN_TYPES, check_size, content_matches, extension_of, file_name
 from enterprises.models import Campaign, Enterprise, Official
 
 from .choices import VisitForm, VisitPurpose
 from .models import Visit, VisitAttachment, VisitParticipant
-
-# extension → (kind, content type, leading bytes that a real file of it starts with)
-ALLOWED_UPLOADS = {
-    "jpg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("photo", "image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("photo", "image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "webp": ("photo", "image/webp", (b"RIFF",)),
-    "pdf": ("document", "application/pdf", (b"%PDF",)),
-    "docx": ("document", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
-    "xlsx": ("document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
-    "doc": ("document", "application/msword", (b"\xd0\xcf\x11\xe0",)),
-    "xls": ("document", "application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
-}
 
 
 @dataclass(frozen=True)
@@ -61,30 +49,16 @@ def max_upload_mb() -> int:
 def attachment_upload(*, actor: Official, uploaded) -> VisitAttachment:
     """Check a photo or document by size, extension and content, and keep it
     until the visit it belongs to is saved."""
-    from django.conf import settings
-
-    name = (uploaded.name or "").rsplit("/", 1)[-1][:200]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_UPLOADS:
+    name, extension = file_name(uploaded), extension_of(uploaded)
+    if extension not in KNOWN_TYPES:
         raise InvalidInput(
             "file_type",
             _("“%(n)s”: only photos (JPG, PNG, WebP) and documents (PDF, Word, Excel) can be attached.") % {"n": name},
             field="files",
         )
-    limit = settings.ZOUFANG_UPLOAD_MAX_BYTES
-    if uploaded.size > limit:
-        raise InvalidInput(
-            "file_too_large",
-            _("“%(n)s” is %(size).1f MB; at most %(max)d MB per file.")
-            % {"n": name, "size": uploaded.size / 1048576, "max": limit // 1048576},
-            field="files",
-        )
-    if uploaded.size == 0:
-        raise InvalidInput("file_empty", _("“%(n)s” is empty.") % {"n": name}, field="files")
-    kind, content_type, signatures = ALLOWED_UPLOADS[extension]
-    head = uploaded.read(16)
-    uploaded.seek(0)
-    if not any(head.startswith(signature) for signature in signatures):
+    check_size(uploaded, field="files")
+    kind, content_type, _signatures = KNOWN_TYPES[extension]
+    if not content_matches(uploaded, extension):
         raise InvalidInput(
             "file_content", _("“%(n)s” is not really a .%(ext)s file.") % {"n": name, "ext": extension}, field="files"
         )
