@@ -51,6 +51,25 @@ class SearchFilterSet(django_filters.FilterSet):
             else []
         )
 
+    def page_hidden_filters(self):
+        """The same filters as (label, value) in words, so a list reached
+        from a link (a dashboard figure, an enterprise's page) says what
+        it is narrowed to."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        shown = set(self.page_fields or self.form.fields)
+        result = []
+        for name, field in self.form.fields.items():
+            value = self.form.cleaned_data.get(name)
+            if name in shown or value in (None, "", [], ()):
+                continue
+            if isinstance(value, bool):
+                value = _("Yes") if value else _("No")
+            elif isinstance(value, str) and getattr(field, "choices", None):
+                value = dict(field.choices).get(value, value)
+            result.append((field.label or name, value))
+        return result
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:

@@ -13,6 +13,7 @@ from core.filters import (
     visible_officials,
     visible_units,
 )
+from core.forms import DateInput
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
@@ -61,6 +62,13 @@ class EnterpriseFilter(SearchFilterSet):
     unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Help unit"))
     visited = YesNoFilter(method="filter_visited", label=_("Visited within the campaign's frequency"))
     campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label=_("Assigned in campaign"))
+    # A period of visits, and whether the enterprise had one in it (the dashboard's coverage leads here).
+    visit_from = django_filters.DateFilter(method="period_bound", label=_("Visits from"), widget=DateInput())
+    visit_to = django_filters.DateFilter(method="period_bound", label=_("Visits to"), widget=DateInput())
+    visited_in_period = YesNoFilter(method="filter_visited_in_period", label=_("Visited in the period"))
+    unit_visited_in_period = YesNoFilter(
+        method="filter_unit_visited_in_period", label=_("Visited by the help unit in the period")
+    )
 
     class Meta:
         model = Enterprise
@@ -75,11 +83,44 @@ class EnterpriseFilter(SearchFilterSet):
             "unit",
             "visited",
             "campaign",
+            "visit_from",
+            "visit_to",
+            "visited_in_period",
+            "unit_visited_in_period",
         ]
 
     def filter_unit(self, queryset, name, value):
         rows = AssignmentUnit.objects.filter(unit=value, assignment__enterprise=OuterRef("pk"))
+        if campaign := self.form.cleaned_data.get("campaign"):
+            rows = rows.filter(assignment__campaign=campaign)  # the unit helps it in that campaign
         return queryset.filter(Exists(rows))
+
+    def period_bound(self, queryset, name, value):
+        return queryset  # read by the two filters below
+
+    def _visits_in_period(self):
+        from visits.models import Visit
+
+        data = self.form.cleaned_data
+        visits = Visit.objects.filter(enterprise=OuterRef("pk"))
+        if data.get("visit_from"):
+            visits = visits.filter(date__gte=data["visit_from"])
+        if data.get("visit_to"):
+            visits = visits.filter(date__lte=data["visit_to"])
+        if data.get("campaign"):
+            visits = visits.filter(campaign=data["campaign"])
+        return visits
+
+    def filter_visited_in_period(self, queryset, name, value):
+        visited = Exists(self._visits_in_period())
+        return queryset.filter(visited) if value else queryset.exclude(visited)
+
+    def filter_unit_visited_in_period(self, queryset, name, value):
+        visits = self._visits_in_period()
+        if unit := self.form.cleaned_data.get("unit"):
+            visits = visits.filter(participant_rows__unit=unit)
+        visited = Exists(visits)
+        return queryset.filter(visited) if value else queryset.exclude(visited)
 
     def filter_visited(self, queryset, name, value):
         """Visited within the current campaign's visit frequency (e.g. 90 days)."""

@@ -31,7 +31,7 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
         .select_related("enterprise", "responsible_unit")
         .order_by("due_date")[:500]
     )
-    visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end)
+    visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     return {
         "campaign": campaign.name if campaign else "",
         "totals": selectors.issue_totals(user=user, today=end, **filters),
@@ -50,8 +50,8 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
             }
             for i in overdue
         ],
-        "quiet_units": visits["quiet_units"],
-        "plans_missing": visits["plans_missing"],
+        "quiet_units": [unit["name"] for unit in visits["quiet_units"]],
+        "plans_missing": [unit["name"] for unit in visits["plans_missing"]],
         "visits": {k: visits[k] for k in ("visits", "person_times", "assigned", "covered", "coverage")},
     }
 

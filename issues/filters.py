@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from core import calendar, clock
 from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, YesNoFilter, visible_enterprises, visible_units
 from core.forms import DateInput
-from enterprises.models import Campaign
+from enterprises.models import Campaign, Region
 
+from . import figures
 from .choices import WORKING_STATUSES, Category, Priority, Source, Status
 from .models import Issue
 
@@ -42,6 +43,9 @@ class IssueFilter(SearchFilterSet):
     visit = django_filters.NumberFilter(label=_("Visit"))
     unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Responsible or co-handling unit"))
     region = RegionSubtreeFilter(path_field="enterprise__region__path", label=_("Region"))
+    enterprise_region = django_filters.ModelChoiceFilter(
+        field_name="enterprise__region", queryset=Region.objects.all(), label=_("Region (directly in it)")
+    )
     overdue = YesNoFilter(method="filter_overdue", label=_("Overdue"))
     due_soon = YesNoFilter(method="filter_due_soon", label=_("Due soon"))
     escalated = YesNoFilter(field_name="escalated_at", lookup_expr="isnull", exclude=True, label=_("Escalated"))
@@ -52,6 +56,14 @@ class IssueFilter(SearchFilterSet):
     registered_to = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__lte", label=_("Registered to"), widget=DateInput()
     )
+    closed_from = django_filters.DateFilter(
+        field_name="closed_at", lookup_expr="date__gte", label=_("Closed from"), widget=DateInput()
+    )
+    closed_to = django_filters.DateFilter(
+        field_name="closed_at", lookup_expr="date__lte", label=_("Closed to"), widget=DateInput()
+    )
+    # The issues behind one of the supervisors' figures (where the dashboard's numbers lead).
+    figure = django_filters.ChoiceFilter(choices=figures.CHOICES, method="filter_figure", label=_("Figure"))
 
     class Meta:
         model = Issue
@@ -67,16 +79,23 @@ class IssueFilter(SearchFilterSet):
             "responsible_unit",
             "unit",
             "region",
+            "enterprise_region",
             "overdue",
             "due_soon",
             "escalated",
             "extension_pending",
             "registered_from",
             "registered_to",
+            "closed_from",
+            "closed_to",
+            "figure",
         ]
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(pk__in=Issue.objects.handled_by_unit(value.pk).values("pk"))
+
+    def filter_figure(self, queryset, name, value):
+        return queryset.exclude(status=Status.CANCELLED).filter(figures.condition(value, clock.today()))
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=WORKING_STATUSES, due_date__lt=clock.today())

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, style_form
-from enterprises.models import HelpUnit
+from enterprises.models import Campaign, HelpUnit, Region
 
 from .choices import Outcome, Satisfaction
 
@@ -78,3 +78,35 @@ ACTION_FORMS = {
     "cancel": ReasonForm,
     "escalate": NoteForm,
 }
+
+
+class DashboardForm(forms.Form):
+    """The dashboard's choices: a campaign, a region within the scope, a
+    period of registration and the trend's step."""
+
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.all(), label=_("Campaign"), required=False)
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Region"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    trend = forms.ChoiceField(
+        choices=[("month", _("By month")), ("week", _("By week"))], label=_("Trend"), required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from core.scoping import scope_of
+
+        regions = Region.objects.visible_to(user)
+        if path := scope_of(user).region_path:
+            regions = regions.filter(path__startswith=path)  # a supervisor picks within their region
+        self.fields["region"].queryset = regions.order_by("path")
+        self.fields["region"].label_from_instance = lambda region: "\u3000" * region.depth + region.name
+        self.fields["region"].empty_label = _("All in my scope")
+        self.fields["campaign"].empty_label = _("All campaigns")
+        style_form(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data

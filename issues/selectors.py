@@ -1,14 +1,17 @@
 """Reads of the issue ledger, always through Issue.objects.visible_to."""
 
 import datetime
+from collections import defaultdict
 
-from django.db.models import Avg, Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from core import clock
 from enterprises.models import HelpUnit, Region
 
-from .choices import WORKING_STATUSES, Action, ExtensionStatus, Satisfaction, Status
+from . import figures
+from .choices import WORKING_STATUSES, Status
 from .models import ExtensionRequest, Issue, IssueEvent
 
 
@@ -33,15 +36,10 @@ def issue_events(*, issue: Issue):
 
 # Figures -------------------------------------------------------------------
 
-GROUPS = {
-    "unit": ("responsible_unit", "responsible_unit__name"),
-    "region": ("enterprise__region", "enterprise__region__name"),
-    "category": ("category", None),
-}
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+# The groups every figure is broken down by: group name → the issue's key.
+GROUPS = {"unit": "responsible_unit", "region": "enterprise__region", "category": "category"}
+KEYS = tuple(GROUPS.values())
+COUNTS = (*figures.ROW_FIGURES, *figures.EVENT_FIGURES, *figures.EXTENSION_FIGURES)
 
 
 def scoped_issues(
@@ -68,122 +66,161 @@ def scoped_issues(
     return qs
 
 
-def _figure_expressions(today):
-    closed = Q(status=Status.CLOSED)
-    return {
-        "registered": Count("pk"),
-        "resolved": Count("pk", filter=Q(status__in=[Status.RESOLVED, Status.CLOSED])),
-        "closed": Count("pk", filter=closed),
-        "closed_on_time": Count("pk", filter=closed & Q(closed_at__date__lte=F("due_date"))),
-        "overdue": Count("pk", filter=Q(status__in=WORKING_STATUSES, due_date__lt=today)),
-        "rated": Count("pk", filter=closed & ~Q(satisfaction="")),
-        "satisfied": Count(
-            "pk", filter=closed & Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
-        ),
-        "time_to_close": Avg(F("closed_at") - F("registered_at"), filter=closed),
-        "accepted": Count("pk", filter=Q(accepted_at__isnull=False)),
-        "accepted_on_time": Count("pk", filter=Q(accepted_at__date__lte=F("accept_due_date"))),
-    }
+def _cells(issues, today):
+    """Every count per (unit, region, category) cell: one grouped scan of the
+    issues, one of their events and one of their extension requests. Each
+    issue sits in exactly one cell, so cells add up to any grouping."""
+    closed = figures.condition("closed", today)
+    counts = {name: Count("pk", filter=figures.condition(name, today)) for name in figures.ROW_FIGURES}
+    counts["registered"] = Count("pk")
+    counts["time_to_close"] = Sum(F("closed_at") - F("registered_at"), filter=closed)
+    rows = issues.values(*KEYS).annotate(**counts)
+    cells = {tuple(row[k] for k in KEYS): row for row in rows.order_by()}
+
+    def merge(side, values):
+        keys = [f"issue__{k}" for k in KEYS]
+        for row in side.values(*keys).annotate(**values).order_by():
+            cell = cells.get(tuple(row[k] for k in keys))
+            if cell is not None:  # (always found: the same issues)
+                cell.update({name: row[name] for name in values})
+
+    in_scope = issues.values("pk")
+    events = IssueEvent.objects.filter(issue__in=in_scope, action__in=[a for _l, a in figures.EVENT_FIGURES.values()])
+    merge(
+        events,
+        {name: Count("issue", distinct=True, filter=Q(action=a)) for name, (_l, a) in figures.EVENT_FIGURES.items()},
+    )
+    requests = ExtensionRequest.objects.filter(issue__in=in_scope)
+    merge(
+        requests,
+        {
+            name: Count("issue", distinct=True, filter=Q(status=status) if status else Q())
+            for name, (_l, status) in figures.EXTENSION_FIGURES.items()
+        },
+    )
+    return cells
 
 
-EVER = {
-    "ever_assigned": Action.ASSIGN,
-    "ever_returned": Action.RETURN,
-    "ever_resolved": Action.RESOLVE,
-    "ever_reopened": Action.REOPEN,
-}
-
-
-def _event_counts(issues, key=None):
-    """Issues that were ever assigned, returned, resolved, reopened: counted
-    from the events' side, so the cost follows the events, not one probe per
-    issue and figure."""
-    events = IssueEvent.objects.filter(issue__in=issues.values("pk"), action__in=list(EVER.values()))
-    counts = {name: Count("issue", distinct=True, filter=Q(action=action)) for name, action in EVER.items()}
-    if key is None:
-        return events.aggregate(**counts)
-    return {row[f"issue__{key}"]: row for row in events.values(f"issue__{key}").annotate(**counts).order_by()}
-
-
-def _figures(row: dict, ext: dict, ever: dict) -> dict:
-    row = {**{name: 0 for name in EVER}, **row, **{k: v for k, v in ever.items() if k in EVER}}
-    mean = row["time_to_close"]
-    return {
-        "registered": row["registered"],
-        "resolved": row["resolved"],
-        "closed": row["closed"],
-        "closure_rate": _rate(row["closed"], row["registered"]),
-        "resolution_rate": _rate(row["resolved"], row["registered"]),
-        "on_time_rate": _rate(row["closed_on_time"], row["closed"]),
-        "overdue": row["overdue"],
-        "extensions_requested": ext.get("requested", 0),
-        "extensions_approved": ext.get("approved", 0),
-        "mean_days_to_close": round(mean.total_seconds() / 86400, 2) if mean is not None else None,
-        "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
-        "on_time_sign_for_rate": _rate(row["accepted_on_time"], row["accepted"]),
-        "return_rate": _rate(row["ever_returned"], row["ever_assigned"]),
-        "rework_rate": _rate(row["ever_reopened"], row["ever_resolved"]),
-    }
-
-
-def _extension_counts(issues, key=None):
-    rows = ExtensionRequest.objects.filter(issue__in=issues.values("pk"))
-    counts = {"requested": Count("pk"), "approved": Count("pk", filter=Q(status=ExtensionStatus.APPROVED))}
-    if key is None:
-        return rows.aggregate(**counts)
-    return {row[f"issue__{key}"]: row for row in rows.values(f"issue__{key}").annotate(**counts).order_by()}
-
-
-def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:
-    """The figures for the whole scope: two queries."""
-    issues = scoped_issues(user=user, **filters)
-    row = issues.aggregate(**_figure_expressions(today or clock.today()))
-    return _figures(row, _extension_counts(issues), _event_counts(issues))
-
-
-def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **filters) -> list[dict]:
-    """The figures of DOMAIN.md per unit, region or category: two grouped
-    queries (issues, extension requests), whatever the number of issues."""
-    key, label = GROUPS[group_by]
-    issues = scoped_issues(user=user, **filters)
-    values = [key, label] if label else [key]
-    rows = issues.values(*values).annotate(**_figure_expressions(today or clock.today())).order_by(key)
-    extensions = _extension_counts(issues, key)
-    ever = _event_counts(issues, key)
-    category_labels = dict(Issue._meta.get_field("category").choices)
-    result = []
-    for row in rows:
-        group = row[key]
-        if group_by == "category":
-            name = str(category_labels.get(group, group))
-        else:
-            name = row[label] if group is not None else _("Not yet assigned")
-        result.append({"group": group, "name": name, **_figures(row, extensions.get(group, {}), ever.get(group, {}))})
+def _figures(counts: dict, time_to_close) -> dict:
+    result = dict(counts)
+    for rate, (part, whole) in figures.RATES.items():
+        result[rate] = figures.rate(counts[part], counts[whole])
+    result["mean_days_to_close"] = (
+        round(time_to_close.total_seconds() / 86400 / counts["closed"], 2) if counts["closed"] else None
+    )
     return result
 
 
-def monthly_trend(*, user, **filters) -> list[dict]:
-    """Issues registered and closed per month, for the trend chart."""
-    from django.db.models.functions import TruncMonth
+def _roll_up(cells, group_of) -> dict:
+    """Add the cells up by `group_of(cell key)`."""
+    sums: dict = {}
+    for key, cell in cells.items():
+        total = sums.setdefault(group_of(key), {"counts": dict.fromkeys(COUNTS, 0), "time": datetime.timedelta()})
+        for name in COUNTS:
+            total["counts"][name] += cell.get(name, 0)
+        total["time"] += cell["time_to_close"] or datetime.timedelta()
+    return {group: _figures(total["counts"], total["time"]) for group, total in sums.items()}
 
+
+def _region_levels(region_ids, root: Region | None) -> dict:
+    """Map each enterprise region to the region one level below `root` that
+    holds it (the root itself for enterprises directly in it), going one
+    level further down while everything sits in a single region: a county's
+    supervisor sees its towns, an admin of one city its counties."""
+    paths = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "path"))
+    chains = {pk: [int(part) for part in path.strip("/").split("/")] for pk, path in paths.items()}
+    depth = root.path.count("/") - 1 if root else 0
+    while True:
+        groups = {pk: chain[depth] if len(chain) > depth else pk for pk, chain in chains.items()}
+        deeper = all(len(chain) > depth + 1 for chain in chains.values())
+        if len(set(groups.values())) != 1 or not deeper:
+            return groups
+        depth += 1
+
+
+def _named(group_by: str, rows: dict, root_path: str | None) -> list[dict]:
+    if group_by == "category":
+        names = {key: str(label) for key, label in Issue._meta.get_field("category").choices}
+        paths = {}
+    elif group_by == "unit":
+        names = dict(HelpUnit.objects.filter(pk__in=[g for g in rows if g]).values_list("pk", "name"))
+        paths = {}
+    else:
+        found = Region.objects.filter(pk__in=[g for g in rows if g]).values_list("pk", "name", "path")
+        names = {pk: name for pk, name, _path in found}
+        paths = {pk: path for pk, _name, path in found}
+    named = []
+    for group, row in rows.items():
+        extra = {}
+        if group_by == "region":
+            # Enterprises directly in the chosen region (not in one below it).
+            extra["direct"] = paths.get(group) == root_path
+        name = names.get(group, group) if group is not None else _("Not yet assigned")
+        named.append({"group": group, "name": name, **extra, **row})
+    return sorted(named, key=lambda row: (row["group"] is None, str(row["name"])))
+
+
+def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROUPS), **filters) -> dict:
+    """The figures of DOMAIN.md for a scope: `totals`, and the same figures
+    per `unit`, `region` (the regions one level below the chosen one) and
+    `category`, from a fixed number of queries whatever the number of issues
+    or groups."""
+    cells = _cells(scoped_issues(user=user, **filters), today or clock.today())
+    empty = _figures(dict.fromkeys(COUNTS, 0), datetime.timedelta())
+    result = {"totals": _roll_up(cells, lambda key: None).get(None, empty)}
+    for group_by in groups:
+        index = KEYS.index(GROUPS[group_by])
+        root_path = None
+        if group_by == "region":
+            root = filters.get("region") or scope_region(user)
+            root_path = root.path if root else None
+            level = _region_levels({key[index] for key in cells}, root)
+            rows = _roll_up(cells, lambda key, i=index, up=level: up.get(key[i], key[i]))
+        else:
+            rows = _roll_up(cells, lambda key, i=index: key[i])
+        result[group_by] = _named(group_by, rows, root_path)
+    return result
+
+
+def scope_region(user) -> Region | None:
+    """A supervisor's region (None for an admin, who sees every region)."""
+    from core.scoping import scope_of
+
+    path = scope_of(user).region_path
+    return Region.objects.filter(path=path).first() if path else None
+
+
+def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:
+    return issue_figures(user=user, today=today, groups=(), **filters)["totals"]
+
+
+def issue_stats(*, user, group_by: str, today: datetime.date | None = None, **filters) -> list[dict]:
+    return issue_figures(user=user, today=today, groups=(group_by,), **filters)[group_by]
+
+
+TRUNC = {"month": TruncMonth, "week": TruncWeek}
+
+
+def trend(*, user, period: str = "month", **filters) -> list[dict]:
+    """Issues registered and closed per month or week (weeks start on
+    Monday): one query, grouped by both periods at once."""
+    trunc = TRUNC[period]
     issues = scoped_issues(user=user, **filters)
-    registered = dict(
-        issues.annotate(month=TruncMonth("registered_at"))
-        .values("month")
+    rows = (
+        issues.annotate(reg=trunc("registered_at"), done=trunc("closed_at"))
+        .values("reg", "done", "status")
         .annotate(n=Count("pk"))
-        .values_list("month", "n")
+        .order_by()
     )
-    closed = dict(
-        issues.filter(status=Status.CLOSED)
-        .annotate(month=TruncMonth("closed_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    months = sorted(set(registered) | set(closed))
+    registered: dict = defaultdict(int)
+    closed: dict = defaultdict(int)
+    for row in rows:
+        registered[row["reg"].date()] += row["n"]
+        if row["status"] == Status.CLOSED and row["done"] is not None:
+            closed[row["done"].date()] += row["n"]
     return [
-        {"month": month.strftime("%Y-%m"), "registered": registered.get(month, 0), "closed": closed.get(month, 0)}
-        for month in months
+        {"start": start, "registered": registered.get(start, 0), "closed": closed.get(start, 0)}
+        for start in sorted(set(registered) | set(closed))
     ]
 
 

@@ -126,100 +126,34 @@ def escalations(request):
     return render(request, "supervise/escalations.html", {"groups": ordered})
 
 
-def _period(request, campaign):
-    import datetime
-
-    def day(name, default):
-        try:
-            return datetime.date.fromisoformat(request.GET.get(name, ""))
-        except ValueError:
-            return default
-
-    today = clock.today()
-    start = day("from", campaign.start_date if campaign else today.replace(month=1, day=1))
-    return start, day("to", today)
-
-
 @supervisor_required
 def dashboard(request):
-    """The figures for the supervisor's region, a campaign and a period;
-    every number links to the list behind it."""
-    from urllib.parse import urlencode
+    """The figures for the supervisor's region (or a region in it), a
+    campaign and a period; every number links to the list behind it."""
+    from . import dashboard as board
+    from .forms import DashboardForm
 
-    from django.urls import reverse
-
-    from enterprises.models import Region
-    from visits.selectors import visit_figures
-
-    campaigns = Campaign.objects.all()
-    chosen = request.GET.get("campaign", "")
-    campaign = campaigns.filter(pk=chosen).first() if chosen.isdigit() else Campaign.objects.current()
-    date_from, date_to = _period(request, campaign)
-    filters = {"campaign": campaign, "date_from": date_from, "date_to": date_to}
-    base = {"registered_from": date_from.isoformat(), "registered_to": date_to.isoformat()}
-    if campaign:
-        base["campaign"] = campaign.pk
-    open_statuses = [Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
-
-    def issues_url(**extra):
-        query = {**base, **extra}
-        return reverse("issue-list") + "?" + urlencode(query, doseq=True)
-
-    links = {
-        "registered": lambda **x: issues_url(status=open_statuses, **x),
-        "resolved": lambda **x: issues_url(status=[Status.RESOLVED, Status.CLOSED], **x),
-        "closed": lambda **x: issues_url(status=[Status.CLOSED], **x),
-        "overdue": lambda **x: issues_url(overdue="true", **x),
-    }
-    totals = selectors.issue_totals(user=request.user, **filters)
-    totals["links"] = {name: make() for name, make in links.items()}
-    by_unit = selectors.issue_stats(user=request.user, group_by="unit", **filters)
-    by_region = selectors.issue_stats(user=request.user, group_by="region", **filters)
-    by_category = selectors.issue_stats(user=request.user, group_by="category", **filters)
-    for row in by_unit:
-        key = {"responsible_unit": row["group"]} if row["group"] else {}
-        row["links"] = {name: make(**key) for name, make in links.items()} if key else {}
-    for row in by_region:
-        row["links"] = {name: make(region=row["group"]) for name, make in links.items()}
-    for row in by_category:
-        row["links"] = {name: make(category=row["group"]) for name, make in links.items()}
-    ranked = sorted(
-        [row for row in by_unit if row["group"]],
-        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
+    data = request.GET.copy()
+    if "campaign" not in data and (current := Campaign.objects.current()):
+        data["campaign"] = current.pk
+    form = DashboardForm(data, user=request.user)
+    # A choice the form refuses is shown with its error, and the defaults are used meanwhile.
+    chosen = form.cleaned_data if form.is_valid() else {"campaign": Campaign.objects.current()}
+    campaign = chosen.get("campaign")
+    start, end = board.default_period(campaign)
+    date_from, date_to = chosen.get("date_from") or start, chosen.get("date_to") or end
+    if form.is_valid():  # the form shows the period in force
+        data["date_from"], data["date_to"] = date_from.isoformat(), date_to.isoformat()
+    period = chosen.get("trend") or "month"
+    context = board.build(
+        user=request.user,
+        campaign=campaign,
+        region=chosen.get("region"),
+        date_from=date_from,
+        date_to=date_to,
+        period=period,
     )
-    visits = visit_figures(user=request.user, campaign=campaign, date_from=date_from, date_to=date_to)
-    visits["link"] = (
-        reverse("visit-list")
-        + "?"
-        + urlencode(
-            {
-                "date_from": date_from.isoformat(),
-                "date_to": date_to.isoformat(),
-                **({"campaign": campaign.pk} if campaign else {}),
-            }
-        )
-    )
-    trend = selectors.monthly_trend(user=request.user, **filters)
-    context = {
-        "campaigns": campaigns,
-        "campaign": campaign,
-        "date_from": date_from,
-        "date_to": date_to,
-        "totals": totals,
-        "ranked": ranked,
-        "by_region": sorted(by_region, key=lambda r: -(r["closure_rate"] or 0)),
-        "by_category": by_category,
-        "visits": visits,
-        "chart": {
-            "months": [row["month"] for row in trend],
-            "registered": [row["registered"] for row in trend],
-            "closed": [row["closed"] for row in trend],
-            "categories": [row["name"] for row in by_category],
-            "category_registered": [row["registered"] for row in by_category],
-            "category_closed": [row["closed"] for row in by_category],
-        },
-        "regions": Region.objects.visible_to(request.user),
-    }
+    context.update({"form": form, "campaign": campaign, "date_from": date_from, "date_to": date_to, "period": period})
     return render(request, "supervise/dashboard.html", context)
 
 

@@ -15,7 +15,16 @@ def visit_list(*, user):
     )
 
 
-def visit_figures(*, user, campaign, date_from, date_to) -> dict:
+def participations(*, visits):
+    """The officials on the given (already scoped) visits: one row each."""
+    return (
+        VisitParticipant.objects.filter(visit__in=visits.values("pk"))
+        .select_related("visit__enterprise", "official", "unit")
+        .order_by("-visit__date", "-visit_id", "id")
+    )
+
+
+def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     """Visits, person-times and coverage for a scope and period, plus the
     units that have not visited and the help plans missing: a few queries."""
     from django.db.models import Exists, OuterRef
@@ -25,9 +34,11 @@ def visit_figures(*, user, campaign, date_from, date_to) -> dict:
     visits = Visit.objects.visible_to(user).filter(date__range=(date_from, date_to))
     if campaign is not None:
         visits = visits.filter(campaign=campaign)
+    if region is not None:
+        visits = visits.filter(enterprise__region__path__startswith=region.path)
     figures = {
         "visits": visits.count(),
-        "person_times": VisitParticipant.objects.filter(visit__in=visits.values("pk")).count(),
+        "person_times": participations(visits=visits).count(),
         "assigned": 0,
         "covered": 0,
         "coverage": None,
@@ -37,6 +48,8 @@ def visit_figures(*, user, campaign, date_from, date_to) -> dict:
     if campaign is None:
         return figures
     enterprises = Enterprise.objects.visible_to(user).filter(assignments__campaign=campaign)
+    if region is not None:
+        enterprises = enterprises.filter(region__path__startswith=region.path)
     figures["assigned"] = enterprises.count()
     figures["covered"] = enterprises.filter(Exists(visits.filter(enterprise=OuterRef("pk")))).count()
     figures["coverage"] = round(figures["covered"] / figures["assigned"], 4) if figures["assigned"] else None
@@ -46,7 +59,18 @@ def visit_figures(*, user, campaign, date_from, date_to) -> dict:
     visited = VisitParticipant.objects.filter(
         visit__in=visits.values("pk"), visit__enterprise=OuterRef("assignment__enterprise"), unit=OuterRef("unit")
     )
-    figures["quiet_units"] = sorted(set(pairs.exclude(Exists(visited)).values_list("unit__name", flat=True)))
+    # A unit is quiet while one of its enterprises has had no visit with it in the period.
+    figures["quiet_units"] = [
+        {"id": pk, "name": name, "not_visited": n}
+        for pk, name, n in pairs.exclude(Exists(visited))
+        .values("unit")
+        .annotate(n=Count("pk"))
+        .values_list("unit", "unit__name", "n")
+        .order_by("unit__name")
+    ]
     filed = HelpPlan.objects.filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
-    figures["plans_missing"] = sorted(set(pairs.exclude(Exists(filed)).values_list("unit__name", flat=True)))
+    figures["plans_missing"] = [
+        {"id": pk, "name": name}
+        for pk, name in pairs.exclude(Exists(filed)).values_list("unit", "unit__name").distinct().order_by("unit__name")
+    ]
     return figures

@@ -36,6 +36,15 @@ def visit_list(request):
 
 
 @login_required
+def participation_list(request):
+    """Visit person-times (走访人次): one row per official on a visit, for
+    the visits the same filters pick."""
+    filterset, rows = _filtered(request)
+    page = Paginator(selectors.participations(visits=rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/participation_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
 def visit_export(request):
     _filterset, rows = _filtered(request)
     headers = [

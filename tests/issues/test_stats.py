@@ -127,8 +127,11 @@ def test_figures_per_region_and_category(world, ledger):
     assert (town["registered"], town["resolved"], town["closed"], town["overdue"]) == (7, 3, 2, 2)
     assert town["closure_rate"] == round(2 / 7, 4)
     assert (town["extensions_requested"], town["extensions_approved"]) == (2, 1)
+    # An admin's regions: the city is the only root, so one level further down, its counties.
     everyone = by(issue_stats(user=world.admin, group_by="region", today=TODAY), "group")
-    assert everyone[world.town_b.pk]["registered"] == 1
+    assert {pk: row["registered"] for pk, row in everyone.items()} == {world.county_a.pk: 7, world.county_b.pk: 1}
+    within = issue_stats(user=world.admin, group_by="region", today=TODAY, region=world.county_b)
+    assert [(r["name"], r["direct"], r["registered"]) for r in within] == [("乙镇", False, 1)]
     categories = by(issue_stats(user=world.supervisor_a, group_by="category", today=TODAY), "group")
     assert {k: v["registered"] for k, v in categories.items()} == {"finance": 4, "land": 2, "people": 1}
 

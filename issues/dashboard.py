@@ -1,0 +1,123 @@
+"""The supervisors' dashboard: the figures for a scope and period, each with
+the address of the list behind it (issues, visits, visit person-times or
+enterprises), whose count is the figure."""
+
+import calendar as month_calendar
+import datetime
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core import clock
+
+from . import figures, selectors
+
+
+def default_period(campaign) -> tuple[datetime.date, datetime.date]:
+    today = clock.today()
+    return (campaign.start_date if campaign else today.replace(month=1, day=1)), today
+
+
+def _url(name: str, params: dict) -> str:
+    return reverse(name) + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
+
+
+def _issue_links(base: dict, **extra) -> dict:
+    """One link per figure: the issue list filtered to what the figure counts."""
+    prefix = reverse("issue-list") + "?" + urlencode({**base, **extra})
+    return {name: f"{prefix}&figure={name}" for name in figures.LABELS}
+
+
+def _window(start: datetime.date, period: str) -> tuple[datetime.date, datetime.date]:
+    if period == "week":
+        return start, start + datetime.timedelta(days=6)
+    return start, start.replace(day=month_calendar.monthrange(start.year, start.month)[1])
+
+
+def build(*, user, campaign, region, date_from, date_to, period: str = "month") -> dict:
+    from visits.selectors import visit_figures
+
+    filters = {"campaign": campaign, "region": region, "date_from": date_from, "date_to": date_to}
+    base = {"registered_from": date_from.isoformat(), "registered_to": date_to.isoformat()}
+    if campaign:
+        base["campaign"] = campaign.pk
+    if region:
+        base["region"] = region.pk
+
+    data = selectors.issue_figures(user=user, **filters)
+    totals = data["totals"]
+    totals["links"] = _issue_links(base)
+    for row in data["unit"]:
+        row["links"] = _issue_links(base, responsible_unit=row["group"]) if row["group"] else {}
+    for row in data["region"]:
+        row["links"] = _issue_links(base, **{"enterprise_region" if row["direct"] else "region": row["group"]})
+    for row in data["category"]:
+        row["links"] = _issue_links(base, category=row["group"])
+    ranked = sorted(
+        (row for row in data["unit"] if row["group"]),
+        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
+    )
+
+    trend = []
+    for point in selectors.trend(user=user, period=period, **filters):
+        start, end = _window(point["start"], period)
+        registered = {
+            **base,
+            "registered_from": max(start, date_from).isoformat(),
+            "registered_to": min(end, date_to).isoformat(),
+            "figure": "registered",
+        }
+        closed = {**base, "closed_from": start.isoformat(), "closed_to": end.isoformat(), "figure": "closed"}
+        label = f"{start:%Y-%m}" if period == "month" else f"{start:%m-%d}"
+        trend.append(
+            {
+                **point,
+                "label": label,
+                "registered_link": _url("issue-list", registered),
+                "closed_link": _url("issue-list", closed),
+            }
+        )
+
+    visits = visit_figures(user=user, campaign=campaign, date_from=date_from, date_to=date_to, region=region)
+    scope = {"campaign": campaign.pk if campaign else None, "region": region.pk if region else None}
+    period_params = {**scope, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    enterprise_period = {**scope, "visit_from": date_from.isoformat(), "visit_to": date_to.isoformat()}
+    visits["links"] = {
+        "visits": _url("visit-list", period_params),
+        "person_times": _url("visit-participations", period_params),
+        "assigned": _url("enterprise-list", scope),
+        "covered": _url("enterprise-list", {**enterprise_period, "visited_in_period": "true"}),
+        "not_covered": _url("enterprise-list", {**enterprise_period, "visited_in_period": "false"}),
+    }
+    visits["not_covered"] = visits["assigned"] - visits["covered"]
+    for unit in visits["quiet_units"]:
+        unit["link"] = _url(
+            "enterprise-list", {**enterprise_period, "unit": unit["id"], "unit_visited_in_period": "false"}
+        )
+
+    by_region = sorted(data["region"], key=lambda row: (-(row["closure_rate"] or 0), row["name"]))
+    return {
+        "totals": totals,
+        "ranked": ranked,
+        "by_region": by_region,
+        "by_category": data["category"],
+        "tables": [
+            (_("By region"), by_region, "region-table"),
+            (_("By category"), data["category"], "category-table"),
+        ],
+        "trend": trend,
+        "visits": visits,
+        "chart": {
+            "labels": [point["label"] for point in trend],
+            "registered": [point["registered"] for point in trend],
+            "closed": [point["closed"] for point in trend],
+            "registered_links": [point["registered_link"] for point in trend],
+            "closed_links": [point["closed_link"] for point in trend],
+            "categories": [row["name"] for row in data["category"]],
+            "category_registered": [row["registered"] for row in data["category"]],
+            "category_closed": [row["closed"] for row in data["category"]],
+            "category_links": [row["links"]["registered"] for row in data["category"]],
+            "category_closed_links": [row["links"]["closed"] for row in data["category"]],
+        },
+    }

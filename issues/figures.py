@@ -1,0 +1,82 @@
+"""What each figure of DOMAIN.md counts, defined once.
+
+The same definition counts (the dashboard, the bulletin, the stats API) and
+lists (the issue list's `figure` filter, where every number on the dashboard
+leads), so a figure and the list behind it cannot disagree. Every figure is a
+number of issues; a rate is one figure divided by another.
+"""
+
+import datetime
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import WORKING_STATUSES, Action, ExtensionStatus, Satisfaction, Status
+from .models import ExtensionRequest, IssueEvent
+
+# Figures counted on the issue rows themselves: name → (label, condition(today)).
+ROW_FIGURES = {
+    "registered": (_("Registered"), lambda today: Q()),
+    "resolved": (_("Resolved or closed"), lambda today: Q(status__in=[Status.RESOLVED, Status.CLOSED])),
+    "closed": (_("Closed"), lambda today: Q(status=Status.CLOSED)),
+    "closed_on_time": (
+        _("Closed on time"),
+        lambda today: Q(status=Status.CLOSED, closed_at__date__lte=F("due_date")),
+    ),
+    "overdue": (_("Overdue now"), lambda today: Q(status__in=WORKING_STATUSES, due_date__lt=today)),
+    "rated": (_("Closed with a satisfaction rating"), lambda today: Q(status=Status.CLOSED) & ~Q(satisfaction="")),
+    "satisfied": (
+        _("Closed, enterprise satisfied"),
+        lambda today: Q(
+            status=Status.CLOSED, satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+        ),
+    ),
+    "accepted": (_("Signed for"), lambda today: Q(accepted_at__isnull=False)),
+    "accepted_on_time": (_("Signed for on time"), lambda today: Q(accepted_at__date__lte=F("accept_due_date"))),
+}
+
+# Figures counted from the events' side: issues that were ever …
+EVENT_FIGURES = {
+    "ever_assigned": (_("Ever assigned"), Action.ASSIGN),
+    "ever_returned": (_("Ever returned by a unit"), Action.RETURN),
+    "ever_resolved": (_("Ever reported resolved"), Action.RESOLVE),
+    "ever_reopened": (_("Ever sent back for rework"), Action.REOPEN),
+}
+
+# Figures counted from the extension requests' side: issues with a request …
+EXTENSION_FIGURES = {
+    "extensions_requested": (_("Had an extension requested"), None),
+    "extensions_approved": (_("Had an extension approved"), ExtensionStatus.APPROVED),
+}
+
+# rate → (part, whole)
+RATES = {
+    "closure_rate": ("closed", "registered"),
+    "resolution_rate": ("resolved", "registered"),
+    "on_time_rate": ("closed_on_time", "closed"),
+    "satisfaction_rate": ("satisfied", "rated"),
+    "on_time_sign_for_rate": ("accepted_on_time", "accepted"),
+    "return_rate": ("ever_returned", "ever_assigned"),
+    "rework_rate": ("ever_reopened", "ever_resolved"),
+}
+
+LABELS = {
+    name: label for group in (ROW_FIGURES, EVENT_FIGURES, EXTENSION_FIGURES) for name, (label, _x) in group.items()
+}
+CHOICES = list(LABELS.items())
+
+
+def condition(name: str, today: datetime.date) -> Q:
+    """The issues a figure counts (cancelled issues are left out before this)."""
+    if name in ROW_FIGURES:
+        return ROW_FIGURES[name][1](today)
+    if name in EVENT_FIGURES:
+        action = EVENT_FIGURES[name][1]
+        return Q(Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=action)))
+    status = EXTENSION_FIGURES[name][1]
+    requests = ExtensionRequest.objects.filter(issue=OuterRef("pk"))
+    return Q(Exists(requests.filter(status=status) if status else requests))
+
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
