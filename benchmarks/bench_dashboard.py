@@ -7,6 +7,7 @@ migrated, empty database: python benchmarks/bench_dashboard.py [--issues 200000]
 """
 
 import argparse
+import datetime
 import statistics
 import sys
 import time
@@ -34,22 +35,44 @@ def main():
     client = Client()
     client.force_login(Official.objects.get(username="sup"))
     connection.force_debug_cursor = True
-    times, queries = [], []
-    for _ in range(args.runs):
-        reset_queries()
-        started = time.perf_counter()
-        response = client.get(
-            "/supervise/dashboard/", {"from": "2026-01-01", "to": "2026-12-31"}, HTTP_HOST="127.0.0.1"
+    from issues import selectors
+    from issues.dashboard import build as build_dashboard
+
+    user = Official.objects.get(username="sup")
+    period = {"date_from": datetime.date(2026, 1, 1), "date_to": datetime.date(2026, 12, 31)}
+    for label, work in (
+        ("figures alone (3 grouped scans)", lambda: selectors.issue_figures(user=user, campaign=None, **period)),
+        ("trend alone", lambda: selectors.trend(user=user, campaign=None, **period)),
+        ("everything but the HTML", lambda: build_dashboard(user=user, campaign=None, region=None, **period)),
+    ):
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        print(f"{label}: median {statistics.median(times) * 1000:.0f} ms", flush=True)
+    for trend in ("month", "week"):
+        times, queries, size = [], [], 0
+        for _ in range(args.runs):
+            reset_queries()
+            started = time.perf_counter()
+            response = client.get(
+                "/supervise/dashboard/",
+                {"date_from": "2026-01-01", "date_to": "2026-12-31", "trend": trend},
+                HTTP_HOST="127.0.0.1",
+            )
+            times.append(time.perf_counter() - started)
+            queries.append(len(connection.queries))
+            size = len(response.content)
+            assert response.status_code == 200
+        times.sort()
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
+        print(
+            f"dashboard (trend by {trend}): median {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, queries {min(queries)}–{max(queries)} over {args.runs} renders, "
+            f"page {size / 1024:.0f} KiB",
+            flush=True,
         )
-        times.append(time.perf_counter() - started)
-        queries.append(len(connection.queries))
-        assert response.status_code == 200
-    times.sort()
-    p95 = times[max(0, round(0.95 * len(times)) - 1)]
-    print(
-        f"dashboard: median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-        f"queries {min(queries)}–{max(queries)} over {args.runs} renders"
-    )
 
 
 if __name__ == "__main__":

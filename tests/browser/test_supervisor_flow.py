@@ -48,4 +48,18 @@ def test_dispatch_verify_close_and_the_dashboard_moves(signed_in, live_server, l
     assert sup.inner_text("#fig-closed") == "1"
     assert sup.inner_text("#fig-closure-rate") == "50%"  # one of two registered
     screenshot(sup, "dashboard")
+
+    # The rate opens the issues it counts: the one closed, and the list says so.
+    sup.click("#fig-closure-rate a")
+    sup.wait_for_selector("#filters-in-force")
+    assert sup.inner_text("h1 small") == "1"
+    assert sup.locator("#issue-table tbody tr").count() == 1 and "贷款续贷难" in sup.inner_text("#issue-table")
+    assert "已销号" in sup.inner_text("#filters-in-force")
+    screenshot(sup, "dashboard-drill-down")
+    # The week view's table opens the week's registrations.
+    sup.goto(f"{live_server.url}/supervise/dashboard/?trend=week")
+    sup.click("#trend-table-toggle")
+    sup.locator("#trend-table a").first.click()
+    sup.wait_for_selector("#filters-in-force")
+    assert sup.inner_text("h1 small") == "2"
     assert Issue.objects.get(pk=other.pk).status == "registered"
