@@ -60,17 +60,19 @@ def main():
                 "/supervise/dashboard/",
                 {"date_from": "2026-01-01", "date_to": "2026-12-31", "trend": trend},
                 HTTP_HOST="127.0.0.1",
+                HTTP_ACCEPT_ENCODING="gzip",
             )
             times.append(time.perf_counter() - started)
             queries.append(len(connection.queries))
             size = len(response.content)
+            assert response.headers.get("Content-Encoding") == "gzip"
             assert response.status_code == 200
         times.sort()
         p95 = times[max(0, round(0.95 * len(times)) - 1)]
         print(
             f"dashboard (trend by {trend}): median {statistics.median(times) * 1000:.0f} ms, "
             f"p95 {p95 * 1000:.0f} ms, queries {min(queries)}–{max(queries)} over {args.runs} renders, "
-            f"page {size / 1024:.0f} KiB",
+            f"page {size / 1024:.0f} KiB gzipped",
             flush=True,
         )
 

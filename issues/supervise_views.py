@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from core import calendar, clock
@@ -126,6 +127,7 @@ def escalations(request):
     return render(request, "supervise/escalations.html", {"groups": ordered})
 
 
+@gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent
 @supervisor_required
 def dashboard(request):
     """The figures for the supervisor's region (or a region in it), a

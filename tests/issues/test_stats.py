@@ -199,3 +199,24 @@ def test_totals_match_the_groups_and_count_sign_for_returns_and_rework(world, le
     # Ever assigned: I1–I4, J1, J2 and R = 7, one of them returned; ever resolved: I1, I2, J1, one reworked.
     assert totals["return_rate"] == round(1 / 7, 4)
     assert totals["rework_rate"] == round(1 / 3, 4)
+
+
+def test_on_time_is_judged_against_the_deadline_in_force(world, ledger):
+    """I4's deadline moved from 22 June to 31 July by an approved extension:
+    closed on 6 July it is on time; I3, closed the same day against 22 June, is late."""
+    w = world
+    for name in ("I3", "I4"):
+        with at(D(2026, 7, 3)):
+            services.issue_resolve(actor=w.official_a, issue_id=ledger[name].pk, outcome="solved")
+        with at(D(2026, 7, 6)):
+            services.issue_close(actor=w.supervisor_a, issue_id=ledger[name].pk, satisfaction="satisfied", note="回访")
+    unit = by(issue_stats(user=w.supervisor_a, group_by="unit", today=D(2026, 7, 6)))["甲县经信局"]
+    # Closed: I1 (on time), I2 (late), I3 (late), I4 (on time, extended).
+    assert (unit["closed"], unit["closed_on_time"], unit["on_time_rate"]) == (4, 2, 0.5)
+    assert unit["closure_rate"] == 1.0 and unit["satisfaction_rate"] == 0.75
+    region = issue_stats(user=w.supervisor_a, group_by="region", today=D(2026, 7, 6))[0]
+    # The town: the unit's four plus J1 (resolved), J2 (overdue) and K1 (unassigned).
+    assert (region["registered"], region["closed"], region["closed_on_time"]) == (7, 4, 2)
+    assert (region["closure_rate"], region["resolution_rate"]) == (round(4 / 7, 4), round(5 / 7, 4))
+    assert (region["extensions_requested"], region["extensions_approved"], region["overdue"]) == (2, 1, 1)
+    assert region["mean_days_to_close"] == pytest.approx((9 + 24 + 35 + 35) / 4)
