@@ -11,7 +11,7 @@ from core.api import ScopedPrimaryKeyRelatedField
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
-from . import selectors, services
+from . import figures, selectors, services
 from .choices import Category, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
@@ -219,20 +219,24 @@ class StatsQuery(serializers.Serializer):
         return attrs
 
 
-class StatsRowSerializer(serializers.Serializer):
-    group = serializers.CharField(allow_null=True, help_text="Unit or region id, or category code")
-    name = serializers.CharField()
-    registered = serializers.IntegerField()
-    resolved = serializers.IntegerField()
-    closed = serializers.IntegerField()
-    closure_rate = serializers.FloatField(allow_null=True)
-    resolution_rate = serializers.FloatField(allow_null=True)
-    on_time_rate = serializers.FloatField(allow_null=True)
-    overdue = serializers.IntegerField()
-    extensions_requested = serializers.IntegerField()
-    extensions_approved = serializers.IntegerField()
-    mean_days_to_close = serializers.FloatField(allow_null=True)
-    satisfaction_rate = serializers.FloatField(allow_null=True)
+StatsRowSerializer = type(
+    "StatsRowSerializer",
+    (serializers.Serializer,),
+    {
+        "group": serializers.CharField(allow_null=True, help_text="Unit or region id, or category code"),
+        "name": serializers.CharField(),
+        "direct": serializers.BooleanField(
+            required=False, help_text="Region rows: the enterprises directly in the chosen region"
+        ),
+        # Every count: issues, listed by GET /api/v1/issues/?figure=<name> with the same filters.
+        **{name: serializers.IntegerField(help_text=label) for name, label in figures.LABELS.items()},
+        **{
+            rate: serializers.FloatField(allow_null=True, help_text=f"{part} ÷ {whole}")
+            for rate, (part, whole) in figures.RATES.items()
+        },
+        "mean_days_to_close": serializers.FloatField(allow_null=True),
+    },
+)
 
 
 class StatsSerializer(serializers.Serializer):
@@ -241,7 +245,10 @@ class StatsSerializer(serializers.Serializer):
 
 
 class StatsView(APIView):
-    """Figures per unit, region or category, within the user's scope."""
+    """Figures per unit, region or category, within the user's scope. Each
+    count lists as `GET /api/v1/issues/?figure=<name>` with the same campaign,
+    registration period and the row's `responsible_unit`, `region` (or
+    `enterprise_region` when `direct`) or `category`."""
 
     @extend_schema(
         parameters=[

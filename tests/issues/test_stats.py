@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core import clock
-from issues import services
+from issues import figures, services
 from issues.selectors import issue_stats
 
 from ..conftest import api_client
@@ -155,12 +155,12 @@ def test_stats_api_scope_counts_and_drill_down(world, ledger, django_assert_max_
         # Drill down: the issue list behind each figure has that many rows.
         for unit in (world.unit_a, world.unit_a2):
             row = rows[unit.pk]
-            listed = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "status": ["resolved", "closed"]})
-            assert listed.json()["count"] == row["resolved"]
-            closed = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "status": "closed"})
-            assert closed.json()["count"] == row["closed"]
-            overdue = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "overdue": "true"})
-            assert overdue.json()["count"] == row["overdue"]
+            for name in figures.LABELS:
+                listed = client.get("/api/v1/issues/", {"responsible_unit": unit.pk, "figure": name})
+                assert listed.json()["count"] == row[name], name
+        assert (rows[world.unit_a.pk]["ever_assigned"], rows[world.unit_a.pk]["closed_on_time"]) == (4, 1)
+        unknown = client.get("/api/v1/issues/", {"figure": "happiness"})
+        assert unknown.status_code == 400 and "figure" in unknown.json()["errors"]
         other = api_client(world.supervisor_b).get("/api/v1/stats/", {"group_by": "unit"}).json()["results"]
         assert [(r["name"], r["registered"]) for r in other] == [("乙县经信局", 1)]
 
