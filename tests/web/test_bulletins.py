@@ -1,8 +1,10 @@
+import datetime
 import io
 
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core.models import CalendarDay
 from issues import bulletins
 from issues.models import Bulletin, Issue
 
@@ -11,6 +13,7 @@ from ..factories import OfficialFactory
 
 def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issue, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    CalendarDay.objects.create(date=datetime.date(2026, 6, 19), kind="holiday")  # 端午节
     late = make_issue("in_progress")
     Issue.objects.filter(pk=late.pk).update(due_date="2026-05-20")
     make_issue("closed")
@@ -21,13 +24,15 @@ def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issu
     assert (str(bulletin.period_start), str(bulletin.period_end)) == ("2026-06-01", "2026-06-30")
     page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
     overdue = page.split('id="bulletin-overdue"')[1]
-    assert late.number in overdue and "<td>41</td>" in overdue  # 20 May → 30 June
+    # 20 May → 30 June: 29 weekdays after 20 May, less the Dragon Boat holiday = 28 working days.
+    assert late.number in overdue and "<td>28</td>" in overdue
     assert "甲县经信局" in page
     workbook = load_workbook(
         io.BytesIO(b"".join(client.get(reverse("bulletin-file", args=[bulletin.pk])).streaming_content))
     )
     assert workbook.sheetnames == ["单位排名", "逾期问题", "未走访单位", "未报送帮扶方案"]
-    assert [row[0] for row in workbook["逾期问题"].iter_rows(min_row=2, values_only=True)] == [late.number]
+    rows = list(workbook["逾期问题"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[-1]) for row in rows] == [(late.number, 28)]
     client.force_login(world.supervisor_b)
     assert client.get(reverse("bulletin-detail", args=[bulletin.pk])).status_code == 404
     client.force_login(world.official_a)
@@ -35,8 +40,6 @@ def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issu
 
 
 def test_the_monthly_job_makes_each_regions_bulletin_once(world, settings, tmp_path):
-    import datetime
-
     settings.MEDIA_ROOT = tmp_path
     OfficialFactory(username="sup_a2", unit=world.office_a, role="supervisor")
     assert bulletins.monthly(datetime.date(2026, 7, 1)) == 2  # 甲县 and 乙县
