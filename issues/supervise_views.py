@@ -6,7 +6,8 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
@@ -19,7 +20,7 @@ from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
 from . import selectors, services
 from .choices import OPEN_STATUSES, ExtensionStatus, Status
-from .models import DeadlinePolicy, ExtensionRequest
+from .models import DeadlinePolicy, ExtensionRequest, Issue
 
 PAGE_SIZE = 25
 
@@ -113,18 +114,49 @@ def extensions(request):
 
 @supervisor_required
 def escalations(request):
-    """提请协调: open escalated issues grouped by category and region, so a
-    problem many enterprises share stands out."""
-    rows = (
-        selectors.issue_list(user=request.user)
-        .filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
-        .order_by("category", "enterprise__region__name", "escalated_at")
+    """提请协调: open escalated issues grouped by category and region, the
+    groups touching most enterprises first, so a problem many enterprises
+    share (面上共性问题) stands out. Counts come from one grouped query; each
+    group shows its first issues and links to all of them."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from enterprises.models import Region
+
+    shown_per_group = 20
+    escalated = selectors.issue_list(user=request.user).filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+    counts = (
+        escalated.values("category", "enterprise__region")
+        .annotate(issues=Count("pk"), enterprises=Count("enterprise", distinct=True))
+        .order_by()
     )
-    groups: dict[tuple, list] = defaultdict(list)
-    for issue in rows[:500]:
-        groups[(issue.get_category_display(), issue.enterprise.region.name)].append(issue)
-    ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
-    return render(request, "supervise/escalations.html", {"groups": ordered})
+    regions = dict(
+        Region.objects.filter(pk__in={row["enterprise__region"] for row in counts}).values_list("pk", "name")
+    )
+    labels = dict(Issue._meta.get_field("category").choices)
+    groups = {}
+    for row in counts:
+        query = {"escalated": "true", "category": row["category"], "enterprise_region": row["enterprise__region"]}
+        query["status"] = list(OPEN_STATUSES)
+        groups[(row["category"], row["enterprise__region"])] = {
+            "category": labels.get(row["category"], row["category"]),
+            "region": regions.get(row["enterprise__region"], ""),
+            "count": row["issues"],
+            "enterprises": row["enterprises"],
+            "link": reverse("issue-list") + "?" + urlencode(query, doseq=True),
+            "issues": [],
+        }
+    # The first issues of each group, in one query (window-ranked by escalation time).
+    first = escalated.annotate(
+        rank=Window(
+            RowNumber(), partition_by=[F("category"), F("enterprise__region")], order_by=F("escalated_at").asc()
+        )
+    ).filter(rank__lte=shown_per_group)
+    for issue in first.order_by("escalated_at"):
+        groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
+    ordered = sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
+    return render(request, "supervise/escalations.html", {"groups": ordered, "shown_per_group": shown_per_group})
 
 
 @gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent

@@ -1,5 +1,8 @@
 """The supervisors' desks: dispatch, verification, extensions, escalations."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -78,15 +81,39 @@ def test_extension_desk_shows_the_units_record_and_decides(client, world, make_i
     assert issue.number not in client.get(reverse("extensions")).content.decode()
 
 
-def test_escalations_group_common_problems(client, world, make_issue):
-    for _ in range(2):
-        make_issue("in_progress", category="land", extra=("escalate",))
-    make_issue("in_progress", category="finance", extra=("escalate",))
+def test_escalations_group_common_problems(client, world, make_issue, django_assert_max_num_queries):
+    from issues import services
+
+    from ..conftest import drive
+    from .test_dashboard import listed
+
+    # Land: one issue at each of two enterprises; finance: three at one enterprise.
+    make_issue("in_progress", category="land", extra=("escalate",))
+    other = services.issue_register(
+        actor=world.supervisor_a, enterprise=world.enterprise_a_other, category="land", title="用地指标"
+    )
+    drive(other, world, "assign", "accept", "escalate")
+    for _ in range(3):
+        make_issue("in_progress", category="finance", extra=("escalate",))
+    make_issue("closed", category="people", extra=())  # not escalated
     client.force_login(world.supervisor_a)
     page = client.get(reverse("escalations")).content.decode()
     groups = page.split('class="card mb-2 escalation-group"')[1:]
-    assert "用地" in groups[0] and groups[0].count("font-monospace") == 2  # the commonest first
-    assert "融资" in groups[1]
+    # Two enterprises sharing a problem come before three issues of one enterprise.
+    assert "用地" in groups[0] and groups[0].count("font-monospace") == 2
+    assert "融资" in groups[1] and groups[1].count("font-monospace") == 3 and len(groups) == 2
+    for group, count in zip(groups, (2, 3), strict=True):
+        link = html.unescape(re.search(r'href="([^"]+)" data-count="(\d+)"', group).group(1))
+        assert listed(client, link) == count
+    # Each group shows its first 20 and links to all; the queries do not grow with the issues.
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("escalations"))
+    for _ in range(19):
+        make_issue("in_progress", category="finance", extra=("escalate",))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("escalations")).content.decode()
+    finance = page.split('class="card mb-2 escalation-group"')[2]  # still after land's two enterprises
+    assert finance.count("font-monospace") == 20 and "22" in finance
 
 
 def test_dispatch_query_count_does_not_grow(client, world, make_issue, django_assert_max_num_queries):
