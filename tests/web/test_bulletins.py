@@ -48,3 +48,7 @@ def test_the_monthly_job_makes_each_regions_bulletin_once(world, settings, tmp_p
         ("甲县", datetime.date(2026, 6, 1)),
         ("乙县", datetime.date(2026, 6, 1)),
     }
+    # Each region's bulletin names only its own units (nobody has visited or filed a plan yet).
+    data = {b.region.name: b.data for b in Bulletin.objects.select_related("region")}
+    assert data["乙县"]["quiet_units"] == data["乙县"]["plans_missing"] == ["乙县经信局"]
+    assert data["甲县"]["quiet_units"] == ["甲县商务局", "甲县经信局"]
