@@ -45,6 +45,12 @@ def test_pages_and_docs_serve(client, demo):
     client.force_login(Official.objects.get(username="official"))
     for path in ("/", "/enterprises/", "/visits/", "/issues/", "/visits/new/"):
         assert client.get(path).status_code == 200, path
+    client.force_login(Official.objects.get(username="supervisor"))
+    for path in ("/supervise/dashboard/", "/supervise/dashboard/?trend=week"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.content.count(b'data-count="') > 20, path
+    for path in ("/supervise/escalations/", "/supervise/dispatch/", "/visits/person-times/"):
+        assert client.get(path).status_code == 200, path
     some_issue = Issue.objects.filter(status="in_progress").first()
     assert client.get(f"/issues/{some_issue.pk}/").status_code in (200, 404)
     assert client.get("/api/schema/").status_code == 200
