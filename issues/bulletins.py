@@ -22,8 +22,9 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
 
     campaign = Campaign.objects.current()
     filters = {"campaign": campaign, "region": region, "date_from": start, "date_to": end}
+    figures = selectors.issue_figures(user=user, today=end, groups=("unit",), **filters)
     ranking = sorted(
-        (row for row in selectors.issue_stats(user=user, group_by="unit", today=end, **filters) if row["group"]),
+        (row for row in figures["unit"] if row["group"]),
         key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
     )
     overdue = list(
@@ -37,7 +38,7 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
     visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     return {
         "campaign": campaign.name if campaign else "",
-        "totals": selectors.issue_totals(user=user, today=end, **filters),
+        "totals": figures["totals"],
         "ranking": [
             {k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate", "overdue")}
             for row in ranking

@@ -3,15 +3,15 @@
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, F, Prefetch, Q, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from core import clock
 from enterprises.models import HelpUnit, Region
 
 from . import figures
-from .choices import WORKING_STATUSES, Status
+from .choices import OPEN_STATUSES, WORKING_STATUSES, Status
 from .models import ExtensionRequest, Issue, IssueEvent
 
 
@@ -222,6 +222,41 @@ def trend(*, user, period: str = "month", **filters) -> list[dict]:
         {"start": start, "registered": registered.get(start, 0), "closed": closed.get(start, 0)}
         for start in sorted(set(registered) | set(closed))
     ]
+
+
+def escalation_groups(*, user, first: int) -> list[dict]:
+    """Open escalated issues grouped by category and region, the groups that
+    touch most enterprises first (面上共性问题): counts from one grouped
+    query, each group's `first` issues from one window-ranked query."""
+    escalated = issue_list(user=user).filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+    counts = (
+        escalated.values("category", "enterprise__region")
+        .annotate(issues=Count("pk"), enterprises=Count("enterprise", distinct=True))
+        .order_by()
+    )
+    # Region names for regions of issues already in scope (the tree itself is public).
+    regions = dict(Region.objects.filter(pk__in={r["enterprise__region"] for r in counts}).values_list("pk", "name"))
+    labels = dict(Issue._meta.get_field("category").choices)
+    groups = {
+        (row["category"], row["enterprise__region"]): {
+            "category": row["category"],
+            "category_name": labels.get(row["category"], row["category"]),
+            "region": row["enterprise__region"],
+            "region_name": regions.get(row["enterprise__region"], ""),
+            "count": row["issues"],
+            "enterprises": row["enterprises"],
+            "issues": [],
+        }
+        for row in counts
+    }
+    ranked = escalated.annotate(
+        rank=Window(
+            RowNumber(), partition_by=[F("category"), F("enterprise__region")], order_by=F("escalated_at").asc()
+        )
+    ).filter(rank__lte=first)
+    for issue in ranked.order_by("escalated_at"):
+        groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
+    return sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
 
 
 def with_deadline_marks(issues, today: datetime.date):

@@ -6,8 +6,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
@@ -20,7 +19,7 @@ from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
 from . import selectors, services
 from .choices import OPEN_STATUSES, ExtensionStatus, Status
-from .models import DeadlinePolicy, ExtensionRequest, Issue
+from .models import DeadlinePolicy, ExtensionRequest
 
 PAGE_SIZE = 25
 
@@ -122,41 +121,11 @@ def escalations(request):
 
     from django.urls import reverse
 
-    from enterprises.models import Region
-
-    shown_per_group = 20
-    escalated = selectors.issue_list(user=request.user).filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
-    counts = (
-        escalated.values("category", "enterprise__region")
-        .annotate(issues=Count("pk"), enterprises=Count("enterprise", distinct=True))
-        .order_by()
-    )
-    regions = dict(
-        Region.objects.filter(pk__in={row["enterprise__region"] for row in counts}).values_list("pk", "name")
-    )
-    labels = dict(Issue._meta.get_field("category").choices)
-    groups = {}
-    for row in counts:
-        query = {"escalated": "true", "category": row["category"], "enterprise_region": row["enterprise__region"]}
-        query["status"] = list(OPEN_STATUSES)
-        groups[(row["category"], row["enterprise__region"])] = {
-            "category": labels.get(row["category"], row["category"]),
-            "region": regions.get(row["enterprise__region"], ""),
-            "count": row["issues"],
-            "enterprises": row["enterprises"],
-            "link": reverse("issue-list") + "?" + urlencode(query, doseq=True),
-            "issues": [],
-        }
-    # The first issues of each group, in one query (window-ranked by escalation time).
-    first = escalated.annotate(
-        rank=Window(
-            RowNumber(), partition_by=[F("category"), F("enterprise__region")], order_by=F("escalated_at").asc()
-        )
-    ).filter(rank__lte=shown_per_group)
-    for issue in first.order_by("escalated_at"):
-        groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
-    ordered = sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
-    return render(request, "supervise/escalations.html", {"groups": ordered, "shown_per_group": shown_per_group})
+    groups = selectors.escalation_groups(user=request.user, first=20)
+    for group in groups:
+        query = {"escalated": "true", "category": group["category"], "enterprise_region": group["region"]}
+        group["link"] = reverse("issue-list") + "?" + urlencode({**query, "status": list(OPEN_STATUSES)}, doseq=True)
+    return render(request, "supervise/escalations.html", {"groups": groups})
 
 
 @gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent
