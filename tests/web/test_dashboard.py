@@ -170,12 +170,32 @@ def test_an_admin_sees_each_county(client, world, visited):
 
 
 def test_dashboard_queries_do_not_grow(client, world, make_issue, django_assert_max_num_queries):
+    """More issues, units, towns, enterprises, visits and escalations: the
+    same number of queries."""
+    from issues import services
+
+    from ..factories import EnterpriseFactory, HelpUnitFactory, RegionFactory
+
     client.force_login(world.supervisor_a)
     make_issue("closed")
     client.get(reverse("dashboard"))
     with django_assert_max_num_queries(40) as few:
         client.get(reverse("dashboard"))
+    baseline = len(few.captured_queries)
     for state in ("closed", "in_progress", "resolved", "registered") * 3:
-        make_issue(state)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("dashboard"), {"trend": "week"})
+        make_issue(state, extra=("escalate",) if state == "in_progress" else ())
+    for n in range(4):
+        town = RegionFactory(name=f"新镇{n}", parent=world.county_a)
+        unit = HelpUnitFactory(name=f"新单位{n}", region=world.county_a)
+        enterprise = EnterpriseFactory(region=town)
+        assignment = AssignmentFactory(campaign=world.campaign, enterprise=enterprise)
+        AssignmentUnitFactory(assignment=assignment, unit=unit, is_lead=True)
+        issue = services.issue_register(actor=world.supervisor_a, enterprise=enterprise, category="land", title="x")
+        services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=unit)
+        visit_services.visit_record(
+            actor=world.supervisor_a, enterprise=enterprise, date=D(2026, 6, 1), form="onsite", purposes=["policy"]
+        )
+    for params in ({}, {"trend": "week"}, {"region": world.county_a.pk}):
+        with django_assert_max_num_queries(baseline):
+            page = client.get(reverse("dashboard"), params).content.decode()
+        assert "新单位3" in page and "新镇3" in page
