@@ -102,7 +102,7 @@ class EnterpriseFilter(SearchFilterSet):
         from visits.models import Visit
 
         data = self.form.cleaned_data
-        visits = Visit.objects.filter(enterprise=OuterRef("pk"))
+        visits = Visit.objects.visible_to(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
         if data.get("visit_from"):
             visits = visits.filter(date__gte=data["visit_from"])
         if data.get("visit_to"):

@@ -66,8 +66,12 @@ LABELS = {
 CHOICES = list(LABELS.items())
 
 
+# Every figure leaves cancelled issues out (a duplicate or mistaken register).
+COUNTED = ~Q(status=Status.CANCELLED)
+
+
 def condition(name: str, today: datetime.date) -> Q:
-    """The issues a figure counts (cancelled issues are left out before this)."""
+    """The issues a figure counts, among those COUNTED."""
     if name in ROW_FIGURES:
         return ROW_FIGURES[name][1](today)
     if name in EVENT_FIGURES:

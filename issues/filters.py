@@ -95,7 +95,7 @@ class IssueFilter(SearchFilterSet):
         return queryset.filter(pk__in=Issue.objects.handled_by_unit(value.pk).values("pk"))
 
     def filter_figure(self, queryset, name, value):
-        return queryset.exclude(status=Status.CANCELLED).filter(figures.condition(value, clock.today()))
+        return queryset.filter(figures.COUNTED, figures.condition(value, clock.today()))
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=WORKING_STATUSES, due_date__lt=clock.today())

@@ -94,11 +94,11 @@ class DashboardForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from core.scoping import scope_of
+        from .selectors import scope_region
 
         regions = Region.objects.visible_to(user)
-        if path := scope_of(user).region_path:
-            regions = regions.filter(path__startswith=path)  # a supervisor picks within their region
+        if own := scope_region(user):
+            regions = regions.subtree(own)  # a supervisor picks within their region
         self.fields["region"].queryset = regions.order_by("path")
         self.fields["region"].label_from_instance = lambda region: "\u3000" * region.depth + region.name
         self.fields["region"].empty_label = _("All in my scope")

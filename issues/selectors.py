@@ -53,7 +53,7 @@ def scoped_issues(
     date_to: datetime.date | None = None,
 ):
     """Issues the figures count: in scope, not cancelled, filtered."""
-    qs = Issue.objects.visible_to(user).exclude(status=Status.CANCELLED)
+    qs = Issue.objects.visible_to(user).filter(figures.COUNTED)
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     if region is not None:
