@@ -25,6 +25,24 @@ def is_working_day(day: datetime.date) -> bool:
     return _is_working(day, _overrides(day, day))
 
 
+def _add(start: datetime.date, days: int, overrides, end: datetime.date) -> datetime.date | None:
+    """The `days`-th working day after `start`, or None past `end`."""
+    day, counted = start, 0
+    while day < end:
+        day += _DAY
+        if _is_working(day, overrides):
+            counted += 1
+            if counted == days:
+                return day
+    return None
+
+
+def add_span(days: int) -> int:
+    """Calendar days that surely hold `days` working days: even the Spring
+    Festival week cannot push n working days past 2n + 30 calendar days."""
+    return 2 * days + 30
+
+
 def add_working_days(start: datetime.date, days: int) -> datetime.date:
     """The `days`-th working day after `start` (start itself does not count).
     One query for the calendar window, whatever `days` is."""
@@ -32,20 +50,32 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         raise ValueError("days must not be negative")
     if days == 0:
         return start
-    # Generous window: even the Spring Festival week cannot push n working
-    # days past 2n + 30 calendar days; widen and retry if it ever does.
-    span = 2 * days + 30
-    while True:
+    span = add_span(days)
+    while True:  # widen and retry if the generous window ever falls short
         end = start + datetime.timedelta(days=span)
-        overrides = _overrides(start, end)
-        day, counted = start, 0
-        while day < end:
-            day += _DAY
-            if _is_working(day, overrides):
-                counted += 1
-                if counted == days:
-                    return day
+        found = _add(start, days, _overrides(start, end), end)
+        if found is not None:
+            return found
         span *= 2
+
+
+class Window:
+    """The calendar between two dates, read in one query, for pages that
+    count many deadlines against one day."""
+
+    def __init__(self, start: datetime.date, end: datetime.date):
+        self.start, self.end = start, end
+        self._overrides = _overrides(start, end)
+
+    def between(self, start: datetime.date, end: datetime.date) -> int:
+        """working_days_between, within the window."""
+        return _count(start, end, self._overrides)
+
+    def add(self, start: datetime.date, days: int) -> datetime.date:
+        """add_working_days, within the window (or with a query of its own past it)."""
+        if days == 0:
+            return start
+        return _add(start, days, self._overrides, self.end) or add_working_days(start, days)
 
 
 def _count(start: datetime.date, end: datetime.date, overrides) -> int:

@@ -31,3 +31,17 @@ def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterab
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+def chunked(queryset, size: int, prepare=None):
+    """Stream a queryset in chunks of `size` rows, letting `prepare` work on
+    each whole chunk first (one query per chunk for what rows need, never one
+    per row)."""
+    chunk = []
+    for row in queryset.iterator(chunk_size=size):
+        chunk.append(row)
+        if len(chunk) == size:
+            yield from prepare(chunk) if prepare else chunk
+            chunk = []
+    if chunk:
+        yield from prepare(chunk) if prepare else chunk

@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -10,9 +9,10 @@ from core import clock
 from core.forms import style_form
 from enterprises.models import Campaign
 from enterprises.selectors import unit_assignments
-from issues.choices import WORKING_STATUSES, Status
+from issues import deadlines
+from issues.choices import Status
 from issues.models import Issue
-from issues.selectors import issue_list, with_deadline_marks
+from issues.selectors import issue_list
 from visits.selectors import visit_list
 
 
@@ -29,13 +29,13 @@ def my_work(request):
     to_sign = list(
         mine.filter(status=Status.ASSIGNED, responsible_unit_id=unit_id).order_by("accept_due_date", "id")[:50]
     )
-    open_issues = list(mine.filter(status__in=WORKING_STATUSES).order_by("due_date", "id")[:50])
+    open_issues = list(mine.filter(deadlines.WORKING).order_by("due_date", "id")[:50])
     registered = list(
         issues.filter(status=Status.REGISTERED, registered_by__unit_id=unit_id).order_by("-registered_at")[:20]
         if unit_id
         else []
     )
-    with_deadline_marks(to_sign + open_issues, today)
+    deadlines.mark(to_sign + open_issues, today)
     assignments = list(unit_assignments(user=user, campaign=campaign)[:200])
     if campaign:
         for assignment in assignments:
@@ -49,7 +49,7 @@ def my_work(request):
         "registered": registered,
         "recent_visits": list(visit_list(user=user).filter(participant_rows__official=user)[:10]),
         "today": today,
-        "due_soon_days": settings.ZOUFANG_DUE_SOON_WORKING_DAYS,
+        "due_soon_days": deadlines.due_soon_days(),
     }
     return render(request, "core/my_work.html", context)
 

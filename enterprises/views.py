@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from core import clock
 from core.errors import ServiceError
 from core.forms import style_form
-from issues.selectors import issue_list, with_deadline_marks
+from issues import deadlines
+from issues.selectors import issue_list
 from visits.selectors import visit_list
 
 from . import selectors, services
@@ -47,7 +48,7 @@ def enterprise_detail(request, pk: int):
         raise Http404 from None
     campaign = Campaign.objects.current()
     issues = list(issue_list(user=request.user).filter(enterprise=enterprise).order_by("-registered_at")[:100])
-    with_deadline_marks(issues, clock.today())
+    deadlines.mark(issues, clock.today())
     context = {
         "enterprise": enterprise,
         "campaign": campaign,

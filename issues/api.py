@@ -7,14 +7,22 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import clock
 from core.api import ScopedPrimaryKeyRelatedField
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
-from . import figures, selectors, services
+from . import deadlines, figures, selectors, services
 from .choices import Category, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
+
+
+class IssueListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        issues = list(data.all() if hasattr(data, "all") else data)
+        deadlines.mark(issues, clock.today())  # one judgement for the page, not a query per row
+        return super().to_representation(issues)
 
 
 class IssueSerializer(serializers.ModelSerializer):
@@ -29,9 +37,15 @@ class IssueSerializer(serializers.ModelSerializer):
     registered_by = serializers.CharField(source="registered_by.display_name", read_only=True)
     extension_pending = serializers.BooleanField(read_only=True, default=False)
     escalated = serializers.BooleanField(source="is_escalated", read_only=True)
+    # Deadlines judged today (issues.deadlines), as on the issue page.
+    overdue = serializers.BooleanField(read_only=True)
+    overdue_by = serializers.IntegerField(read_only=True, allow_null=True, help_text="Working days overdue")
+    due_soon = serializers.BooleanField(read_only=True)
+    working_days_left = serializers.IntegerField(source="days_left", read_only=True, allow_null=True)
 
     class Meta:
         model = Issue
+        list_serializer_class = IssueListSerializer
         fields = [
             "id",
             "number",
@@ -54,6 +68,10 @@ class IssueSerializer(serializers.ModelSerializer):
             "accept_due_date",
             "due_date",
             "verify_due_date",
+            "overdue",
+            "overdue_by",
+            "due_soon",
+            "working_days_left",
             "registered_at",
             "assigned_at",
             "accepted_at",
@@ -73,6 +91,11 @@ class IssueSerializer(serializers.ModelSerializer):
             for f in fields
             if f not in {"enterprise", "visit", "source", "category", "title", "description", "request", "priority"}
         ]
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "overdue"):
+            deadlines.mark([instance], clock.today())
+        return super().to_representation(instance)
 
     def create(self, validated_data):
         return services.issue_register(actor=self.context["request"].user, **validated_data)

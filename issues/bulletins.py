@@ -8,39 +8,53 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from core import clock
-from core.calendar import working_days_until
 from enterprises.choices import Role
 from enterprises.models import Campaign, Official, Region
 
-from . import selectors
-from .choices import WORKING_STATUSES
-from .models import Bulletin, Issue
+from . import deadlines, selectors
+from .models import Bulletin
+
+
+def judged_at(end: datetime.date, today: datetime.date) -> datetime.date:
+    """A bulletin judges deadlines at its month's end, or today while the
+    month is still running (no issue is "overdue" on a day yet to come)."""
+    return min(end, today)
 
 
 def _content(*, user, region: Region, start: datetime.date, end: datetime.date) -> dict:
     from visits.selectors import visit_figures
 
     campaign = Campaign.objects.current()
-    filters = {"campaign": campaign, "region": region, "date_from": start, "date_to": end}
-    figures = selectors.issue_figures(user=user, today=end, groups=("unit",), **filters)
+    at = judged_at(end, clock.today())
+    standing = {"campaign": campaign, "region": region}
+    # The ranking counts what was registered in the month; "overdue" counts every
+    # issue of the campaign overdue at the date judged, whenever it was registered,
+    # and the overdue table lists exactly those issues.
+    period = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing, date_from=start, date_to=end)
+    now = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing)
+    overdue_by_unit = {row["group"]: row["overdue"] for row in now["unit"]}
     ranking = sorted(
-        (row for row in figures["unit"] if row["group"]),
+        (row for row in period["unit"] if row["group"]),
         key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
     )
-    overdue = list(
-        Issue.objects.visible_to(user)
-        .filter(enterprise__region__path__startswith=region.path, status__in=WORKING_STATUSES, due_date__lt=end)
+    overdue = deadlines.mark(
+        selectors.scoped_issues(user=user, **standing)
+        .filter(deadlines.overdue(at))
         .select_related("enterprise", "responsible_unit")
-        .order_by("due_date", "number")
+        .order_by("due_date", "number"),
+        at,
     )
-    # Overdue by working days, as everywhere else (one calendar query for all rows).
-    left = working_days_until(end, [issue.due_date for issue in overdue])
     visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     return {
         "campaign": campaign.name if campaign else "",
-        "totals": figures["totals"],
+        "judged_at": at.isoformat(),
+        "month_running": at < end,
+        "totals": {**period["totals"], "overdue": now["totals"]["overdue"]},
         "ranking": [
-            {k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate", "overdue")}
+            {
+                **{k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate")},
+                "overdue": overdue_by_unit.get(row["group"], 0),
+            }
             for row in ranking
         ],
         "overdue": [
@@ -50,7 +64,7 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
                 "enterprise": i.enterprise.name,
                 "unit": i.responsible_unit.name if i.responsible_unit else "",
                 "due": i.due_date.isoformat(),
-                "days": -left[i.due_date],
+                "days": i.overdue_by,
             }
             for i in overdue
         ],
@@ -65,6 +79,12 @@ def _xlsx(region, start, end, data) -> bytes:
     sheet = book.active
     sheet.title = "单位排名"
     sheet.append([f"{region.name} 通报 {start}至{end}"])
+    judged = data.get("judged_at", end.isoformat())
+    when = "本月尚未结束，按当日判定" if data.get("month_running") else "按月末判定"
+    totals = data["totals"]
+    sheet.append(
+        [f"挂号{totals['registered']}个，销号{totals['closed']}个；截至{judged}（{when}）逾期{totals['overdue']}个"]
+    )
     sheet.append(["排名", "单位", "挂号", "办结", "销号", "销号率", "当前逾期"])
     for index, row in enumerate(data["ranking"], start=1):
         sheet.append(

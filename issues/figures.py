@@ -11,7 +11,8 @@ import datetime
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import WORKING_STATUSES, Action, ExtensionStatus, Satisfaction, Status
+from . import deadlines
+from .choices import Action, ExtensionStatus, Satisfaction, Status
 from .models import ExtensionRequest, IssueEvent
 
 # Figures counted on the issue rows themselves: name → (label, condition(today)).
@@ -23,7 +24,7 @@ ROW_FIGURES = {
         _("Closed on time"),
         lambda today: Q(status=Status.CLOSED, closed_at__date__lte=F("due_date")),
     ),
-    "overdue": (_("Overdue now"), lambda today: Q(status__in=WORKING_STATUSES, due_date__lt=today)),
+    "overdue": (_("Overdue now"), deadlines.overdue),
     "rated": (_("Closed with a satisfaction rating"), lambda today: Q(status=Status.CLOSED) & ~Q(satisfaction="")),
     "satisfied": (
         _("Closed, enterprise satisfied"),

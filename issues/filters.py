@@ -1,16 +1,14 @@
 import django_filters
 from django import forms
-from django.conf import settings
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core import calendar, clock
+from core import clock
 from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, YesNoFilter, visible_enterprises, visible_units
 from core.forms import DateInput
 from enterprises.models import Campaign, Region
 
-from . import figures
-from .choices import WORKING_STATUSES, Category, Priority, Source, Status
+from . import deadlines, figures
+from .choices import Category, Priority, Source, Status
 from .models import Issue
 
 
@@ -98,11 +96,9 @@ class IssueFilter(SearchFilterSet):
         return queryset.filter(figures.COUNTED, figures.condition(value, clock.today()))
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=WORKING_STATUSES, due_date__lt=clock.today())
+        overdue = deadlines.overdue(clock.today())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_due_soon(self, queryset, name, value):
-        today = clock.today()
-        horizon = calendar.add_working_days(today, settings.ZOUFANG_DUE_SOON_WORKING_DAYS)
-        soon = Q(status__in=WORKING_STATUSES, due_date__gte=today, due_date__lte=horizon)
+        soon = deadlines.due_soon(clock.today())
         return queryset.filter(soon) if value else queryset.exclude(soon)

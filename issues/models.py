@@ -7,7 +7,6 @@ from enterprises.models import AssignmentUnit, Campaign, Enterprise, HelpUnit, O
 from visits.models import Visit
 
 from .choices import (
-    WORKING_STATUSES,
     Action,
     Category,
     ExtensionStatus,
@@ -77,9 +76,6 @@ class IssueQuerySet(models.QuerySet):
                 Q(responsible_unit_id=scope.unit_id) | Q(Exists(co)) | Q(registered_by=user) | Q(Exists(helped))
             )
         return self.none()
-
-    def overdue(self, today):
-        return self.filter(status__in=WORKING_STATUSES, due_date__lt=today)
 
     def with_extension_pending(self):
         pending = ExtensionRequest.objects.filter(issue=OuterRef("pk"), status=ExtensionStatus.PENDING)

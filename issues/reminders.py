@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,8 @@ from enterprises.choices import Rank, Role
 from enterprises.models import AssignmentUnit, Campaign, HelpPlan, HelpUnit, Official
 from visits.models import Visit
 
-from .choices import WORKING_STATUSES, ExtensionStatus, Status
+from . import deadlines
+from .choices import ExtensionStatus
 from .models import Delivery, Digest, ExtensionRequest, Issue, Reminder
 
 Kind = Reminder.Kind
@@ -79,22 +80,25 @@ def collect(today: datetime.date) -> list[tuple]:
     fields = ("pk", "number", "title", "enterprise_id", "enterprise__region__path", "responsible_unit_id", "due_date")
 
     if working_day:
-        horizon = calendar.add_working_days(today, _setting("ZOUFANG_DUE_SOON_WORKING_DAYS", 2))
-        soon = Issue.objects.filter(status__in=WORKING_STATUSES, due_date__gte=today, due_date__lte=horizon)
+        soon = Issue.objects.filter(deadlines.due_soon(today))
         for pk, number, title, enterprise_id, _path, unit_id, due in soon.values_list(*fields):
             text = _("%(n)s %(t)s is due on %(d)s") % {"n": number, "t": title, "d": due}
             found += [
                 (r, Kind.DUE_SOON, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
             ]
 
-        supervise_before = calendar.subtract_working_days(today, _setting("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", 3))
-        late = Issue.objects.filter(status__in=WORKING_STATUSES, due_date__lt=today)
-        for pk, number, title, enterprise_id, path, unit_id, due in late.values_list(*fields):
+        supervise = deadlines.overdue_for(today, _setting("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", 3))
+        late = Issue.objects.filter(deadlines.overdue(today)).annotate(
+            supervise=ExpressionWrapper(supervise, BooleanField())
+        )
+        for pk, number, title, enterprise_id, path, unit_id, due, past_threshold in late.values_list(
+            *fields, "supervise"
+        ):
             text = _("%(n)s %(t)s is overdue since %(d)s") % {"n": number, "t": title, "d": due}
             found += [
                 (r, Kind.OVERDUE, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
             ]
-            if due <= supervise_before:
+            if past_threshold:
                 found += [(r, Kind.SUPERVISE, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)]
 
         waiting_since = calendar.subtract_working_days(today, _setting("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", 2))
@@ -108,7 +112,7 @@ def collect(today: datetime.date) -> list[tuple]:
                 (r, Kind.EXTENSION_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)
             ]
 
-        verify = Issue.objects.filter(status=Status.RESOLVED, verify_due_date__lt=today)
+        verify = Issue.objects.filter(deadlines.verification_overdue(today))
         for pk, number, title, enterprise_id, path, _unit, _due in verify.values_list(*fields):
             text = _("%(n)s %(t)s waits for verification") % {"n": number, "t": title}
             found += [(r, Kind.VERIFY_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)]

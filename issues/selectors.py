@@ -12,7 +12,7 @@ from core import clock
 from enterprises.models import HelpUnit, Region
 
 from . import figures
-from .choices import OPEN_STATUSES, WORKING_STATUSES, Status
+from .choices import OPEN_STATUSES, Status
 from .models import ExtensionRequest, Issue, IssueEvent
 
 
@@ -273,21 +273,3 @@ def escalation_groups(*, user, first: int) -> list[dict]:
     for issue in ranked.order_by("escalated_at"):
         groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
     return sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
-
-
-def with_deadline_marks(issues, today: datetime.date):
-    """Set `days_left` (working days to the due date in force, negative when
-    overdue), `overdue`, `overdue_by` and `due_soon` on each issue: one calendar query for
-    the whole list."""
-    from django.conf import settings
-
-    from core.calendar import working_days_until
-
-    left = working_days_until(today, [issue.due_date for issue in issues])
-    for issue in issues:
-        working = issue.status in WORKING_STATUSES and issue.due_date is not None
-        issue.days_left = left.get(issue.due_date) if working else None
-        issue.overdue = working and issue.due_date < today
-        issue.due_soon = working and not issue.overdue and issue.days_left <= settings.ZOUFANG_DUE_SOON_WORKING_DAYS
-        issue.overdue_by = -issue.days_left if issue.overdue else None
-    return issues

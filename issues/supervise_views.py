@@ -17,7 +17,7 @@ from core.decorators import supervisor_required
 from core.errors import ServiceError
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
-from . import selectors, services
+from . import deadlines, selectors, services
 from .choices import OPEN_STATUSES, ExtensionStatus, Status
 from .models import DeadlinePolicy, ExtensionRequest
 
@@ -81,7 +81,8 @@ def verification(request):
     """销号: resolved issues awaiting verification, oldest first."""
     rows = selectors.issue_list(user=request.user).filter(status=Status.RESOLVED).order_by("resolved_at", "id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supervise/verification.html", {"page": page, "today": clock.today()})
+    deadlines.mark(page.object_list, clock.today())
+    return render(request, "supervise/verification.html", {"page": page})
 
 
 @supervisor_required

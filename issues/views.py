@@ -10,10 +10,10 @@ from django.views.decorators.http import require_POST
 
 from core import clock
 from core.errors import ServiceError
-from core.exports import xlsx_response
+from core.exports import chunked, xlsx_response
 from core.forms import style_form
 
-from . import selectors, services
+from . import deadlines, selectors, services
 from .choices import Action, ExtensionStatus
 from .filters import IssueFilter
 from .forms import ACTION_FORMS
@@ -58,7 +58,7 @@ def _filtered(request):
 def issue_list(request):
     filterset, rows, sort = _filtered(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.with_deadline_marks(page.object_list, clock.today())
+    deadlines.mark(page.object_list, clock.today())
     return render(request, "issues/issue_list.html", {"filter": filterset, "page": page, "sort": sort})
 
 
@@ -75,6 +75,7 @@ def issue_export(request):
         _("Co-handling units"),
         _("Registered at"),
         _("Resolve by"),
+        _("Working days overdue"),
         _("Resolved at"),
         _("Closed at"),
         _("Outcome"),
@@ -87,8 +88,10 @@ def issue_export(request):
         # Excel has no time zones: write the wall-clock time in Asia/Shanghai.
         return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
+    today = clock.today()
+
     def lines():
-        for issue in rows.iterator(chunk_size=500):
+        for issue in chunked(rows, 500, lambda chunk: deadlines.mark(chunk, today)):
             yield [
                 issue.number,
                 issue.enterprise.name,
@@ -99,6 +102,7 @@ def issue_export(request):
                 "、".join(unit.name for unit in issue.co_units.all()),
                 local(issue.registered_at),
                 issue.due_date,
+                issue.overdue_by,
                 local(issue.resolved_at),
                 local(issue.closed_at),
                 issue.get_outcome_display(),
@@ -122,7 +126,7 @@ def _issue_or_404(user, pk):
 @login_required
 def issue_detail(request, pk: int):
     issue = _issue_or_404(request.user, pk)
-    selectors.with_deadline_marks([issue], clock.today())
+    deadlines.mark([issue], clock.today())
     actions = services.allowed_actions(issue, request.user)
     forms = [
         (

@@ -24,15 +24,16 @@ def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issu
     assert (str(bulletin.period_start), str(bulletin.period_end)) == ("2026-06-01", "2026-06-30")
     page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
     overdue = page.split('id="bulletin-overdue"')[1]
-    # 20 May → 30 June: 29 weekdays after 20 May, less the Dragon Boat holiday = 28 working days.
-    assert late.number in overdue and "<td>28</td>" in overdue
+    # June is still running on 1 June, so the bulletin judges today: 21 May → 1 June
+    # is 8 working days (it would be 28 at the month's end, less the Dragon Boat holiday).
+    assert late.number in overdue and "<td>8</td>" in overdue
     assert "甲县经信局" in page
     workbook = load_workbook(
         io.BytesIO(b"".join(client.get(reverse("bulletin-file", args=[bulletin.pk])).streaming_content))
     )
     assert workbook.sheetnames == ["单位排名", "逾期问题", "未走访单位", "未报送帮扶方案"]
     rows = list(workbook["逾期问题"].iter_rows(min_row=2, values_only=True))
-    assert [(row[0], row[-1]) for row in rows] == [(late.number, 28)]
+    assert [(row[0], row[-1]) for row in rows] == [(late.number, 8)]
     client.force_login(world.supervisor_b)
     assert client.get(reverse("bulletin-detail", args=[bulletin.pk])).status_code == 404
     client.force_login(world.official_a)
