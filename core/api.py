@@ -1,5 +1,6 @@
 """What every API module shares: pagination, the error body, permissions."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, serializers
@@ -78,7 +79,24 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         request = self.context.get("request")
-        return self.model.objects.visible_to(request.user if request else None)
+        return self.model.objects.restrict(request.user if request else None)
+
+
+class ScopedViewMixin:
+    """The base of every API view over a scoped model: its rows come from a
+    selector taking the user, and a queryset that was not restricted to the
+    user's scope is refused outright (a view cannot forget the scope)."""
+
+    selector = None
+
+    def get_queryset(self):
+        return restricted(type(self).selector(user=self.request.user))
+
+
+def restricted(queryset):
+    if not getattr(queryset, "is_restricted", False):
+        raise ImproperlyConfigured(f"{queryset.model.__name__} rows must be read through restrict(user)")
+    return queryset
 
 
 def service_kwargs(data: dict, *names: str) -> dict:

@@ -1,4 +1,4 @@
-from core.scoping import scope_of
+from enterprises.scope import scope_of
 
 
 def navigation(request):

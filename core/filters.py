@@ -108,16 +108,16 @@ def visible_units(request):
     dropdown never lists names outside the scope."""
     from enterprises.models import HelpUnit
 
-    return HelpUnit.objects.visible_to(_user(request)).order_by("name")
+    return HelpUnit.objects.restrict(_user(request)).order_by("name")
 
 
 def visible_officials(request):
     from enterprises.models import Official
 
-    return Official.objects.visible_to(_user(request)).order_by("name")
+    return Official.objects.restrict(_user(request)).order_by("name")
 
 
 def visible_enterprises(request):
     from enterprises.models import Enterprise
 
-    return Enterprise.objects.visible_to(_user(request)).order_by("name")
+    return Enterprise.objects.restrict(_user(request)).order_by("name")

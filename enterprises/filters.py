@@ -102,7 +102,7 @@ class EnterpriseFilter(SearchFilterSet):
         from visits.models import Visit
 
         data = self.form.cleaned_data
-        visits = Visit.objects.visible_to(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
+        visits = Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
         if data.get("visit_from"):
             visits = visits.filter(date__gte=data["visit_from"])
         if data.get("visit_to"):
@@ -130,7 +130,8 @@ class EnterpriseFilter(SearchFilterSet):
         campaign = Campaign.objects.current()
         days = campaign.visit_every_days if campaign else 90
         since = clock.today() - datetime.timedelta(days=days)
-        recent = Exists(Visit.objects.filter(enterprise=OuterRef("pk"), date__gte=since))
+        visits = Visit.objects.restrict(getattr(self.request, "user", None))
+        recent = Exists(visits.filter(enterprise=OuterRef("pk"), date__gte=since))
         return queryset.filter(recent) if value else queryset.exclude(recent)
 
     def filter_campaign(self, queryset, name, value):

@@ -1,29 +1,19 @@
 import uuid
 
-from django.apps import apps
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
-from core.scoping import scope_of
 from core.validators import CREDIT_CODE_PATTERN, validate_credit_code
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
+from .scope import ScopedQuerySet
 
 
-def _unit_assignments(unit_id):
-    """AssignmentUnit rows of one unit: the enterprises a unit helps."""
-    return AssignmentUnit.objects.filter(unit_id=unit_id)
-
-
-class RegionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # The region tree is public reference data for anyone signed in.
-        return self if not scope_of(user).nothing else self.none()
-
+class RegionQuerySet(ScopedQuerySet):
     def subtree(self, region):
         return self.filter(path__startswith=region.path)
 
@@ -83,20 +73,6 @@ class Region(TimeStampedModel):
                 self.path = new_path
 
 
-class HelpUnitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            # Own unit and the partner units on the enterprises it helps.
-            partners = AssignmentUnit.objects.filter(assignment__units__unit_id=scope.unit_id, unit_id=OuterRef("pk"))
-            return self.filter(Q(pk=scope.unit_id) | Exists(partners))
-        return self.none()
-
-
 class HelpUnit(TimeStampedModel):
     """帮扶单位."""
 
@@ -110,7 +86,7 @@ class HelpUnit(TimeStampedModel):
     webhook_secret = models.CharField(_("webhook signing secret"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = HelpUnitQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("help unit")
@@ -125,21 +101,7 @@ class HelpUnit(TimeStampedModel):
         return self.name
 
 
-class OfficialQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(unit__region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            units = HelpUnit.objects.visible_to(user).values("pk")
-            leads = Assignment.objects.filter(units__unit_id=scope.unit_id).values("leader_id")
-            return self.filter(Q(unit__in=units) | Q(pk__in=leads))
-        return self.none()
-
-
-class OfficialManager(UserManager.from_queryset(OfficialQuerySet)):
+class OfficialManager(UserManager.from_queryset(ScopedQuerySet)):
     pass
 
 
@@ -187,25 +149,6 @@ class Official(AbstractUser):
         return self.is_active and self.role == Role.SUPERVISOR
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            return self.filter(
-                Exists(_unit_assignments(scope.unit_id).filter(assignment__enterprise=OuterRef("pk")))
-                | Exists(
-                    apps.get_model("issues", "Issue")
-                    .objects.handled_by_unit(scope.unit_id)
-                    .filter(enterprise=OuterRef("pk"))
-                )
-            )
-        return self.none()
-
-
 class Enterprise(TimeStampedModel):
     """企业."""
 
@@ -225,7 +168,7 @@ class Enterprise(TimeStampedModel):
     tags = models.JSONField(_("tags"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = EnterpriseQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("enterprise")
@@ -244,11 +187,7 @@ class Enterprise(TimeStampedModel):
         return self.name
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Campaigns are county-wide drives: every signed-in user sees them.
-        return self if not scope_of(user).nothing else self.none()
-
+class CampaignQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(is_current=True).first()
 
@@ -283,19 +222,6 @@ class Campaign(TimeStampedModel):
         return self.name
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(enterprise__region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            # Whoever may see an enterprise may see its help team.
-            return self.filter(enterprise__in=Enterprise.objects.visible_to(user).values("pk"))
-        return self.none()
-
-
 class Assignment(TimeStampedModel):
     """帮扶关系: one enterprise in one campaign, its county leader and units.
     The unit rows' count and single lead are held by the database (see the
@@ -316,7 +242,7 @@ class Assignment(TimeStampedModel):
         related_name="led_assignments",
     )
 
-    objects = AssignmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment")
@@ -351,6 +277,8 @@ class AssignmentUnit(models.Model):
         Official, verbose_name=_("contact"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assignment unit")
         verbose_name_plural = _("assignment units")
@@ -365,18 +293,6 @@ class AssignmentUnit(models.Model):
         return f"{self.unit}{' (lead)' if self.is_lead else ''}"
 
 
-class HelpPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(unit__region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            return self.filter(unit_id=scope.unit_id)
-        return self.none()
-
-
 class HelpPlan(TimeStampedModel):
     """帮扶方案: one per unit per campaign."""
 
@@ -389,7 +305,7 @@ class HelpPlan(TimeStampedModel):
     file = models.FileField(_("file"), upload_to="plans/%Y/", blank=True)
     summary = models.TextField(_("summary"), blank=True, max_length=5000)
 
-    objects = HelpPlanQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("help plan")
@@ -398,11 +314,6 @@ class HelpPlan(TimeStampedModel):
 
     def __str__(self):
         return f"{self.campaign} · {self.unit}"
-
-
-class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self if scope_of(user).everything else self.none()
 
 
 class ImportJob(TimeStampedModel):
@@ -442,7 +353,7 @@ class ImportJob(TimeStampedModel):
     message = models.TextField(_("message"), blank=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
-    objects = ImportJobQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("import")

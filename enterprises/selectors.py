@@ -1,4 +1,4 @@
-"""Reads of master data, always through each model's visible_to."""
+"""Reads of master data, always through each model's restrict(user) (enterprises.scope)."""
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -7,28 +7,28 @@ from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, 
 
 
 def region_list(*, user):
-    return Region.objects.visible_to(user).select_related("parent")
+    return Region.objects.restrict(user).select_related("parent")
 
 
 def unit_list(*, user):
-    return HelpUnit.objects.visible_to(user).select_related("region")
+    return HelpUnit.objects.restrict(user).select_related("region")
 
 
 def official_list(*, user):
-    return Official.objects.visible_to(user).select_related("unit")
+    return Official.objects.restrict(user).select_related("unit")
 
 
 def enterprise_list(*, user):
-    return Enterprise.objects.visible_to(user).select_related("region")
+    return Enterprise.objects.restrict(user).select_related("region")
 
 
 def campaign_list(*, user):
-    return Campaign.objects.visible_to(user)
+    return Campaign.objects.restrict(user)
 
 
 def assignment_list(*, user):
     return (
-        Assignment.objects.visible_to(user)
+        Assignment.objects.restrict(user)
         .select_related("campaign", "enterprise", "leader")
         .prefetch_related(
             Prefetch(
@@ -41,26 +41,21 @@ def assignment_list(*, user):
     )
 
 
-def last_visit_by_unit(unit_id, enterprise_ref="enterprise"):
-    """Subquery: the latest visit date to an enterprise by one unit's people."""
+def last_visit(*, user, enterprise_ref="pk", unit_id=None):
+    """Subquery: the date of the latest visit to an enterprise that `user` may
+    see (by one unit's people when `unit_id` is given). Built from the scoped
+    visits, so a date is never shown for a visit the user cannot open."""
     from visits.models import Visit
 
-    return Subquery(
-        Visit.objects.filter(enterprise=OuterRef(enterprise_ref), participant_rows__unit_id=unit_id)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-
-
-def last_visit_any(enterprise_ref="pk"):
-    from visits.models import Visit
-
-    return Subquery(Visit.objects.filter(enterprise=OuterRef(enterprise_ref)).order_by("-date").values("date")[:1])
+    visits = Visit.objects.restrict(user).filter(enterprise=OuterRef(enterprise_ref))
+    if unit_id is not None:
+        visits = visits.filter(participant_rows__unit_id=unit_id)
+    return Subquery(visits.order_by("-date").values("date")[:1])
 
 
 def enterprise_directory(*, user):
     """The enterprise list page: each row with its last visit."""
-    return enterprise_list(user=user).annotate(last_visit=last_visit_any())
+    return enterprise_list(user=user).annotate(last_visit=last_visit(user=user))
 
 
 def unit_assignments(*, user, campaign):
@@ -71,13 +66,9 @@ def unit_assignments(*, user, campaign):
     return (
         assignment_list(user=user)
         .filter(campaign=campaign, units__unit_id=user.unit_id)
-        .annotate(last_visit=last_visit_by_unit(user.unit_id))
+        .annotate(last_visit=last_visit(user=user, enterprise_ref="enterprise", unit_id=user.unit_id))
         .order_by("last_visit", "enterprise__name")
     )
-
-
-def enterprise_get(*, user, pk: int) -> Enterprise:
-    return enterprise_list(user=user).get(pk=pk)
 
 
 def enterprise_team(*, user, enterprise: Enterprise, campaign):

@@ -2,14 +2,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core import clock
 from core.errors import ServiceError
 from core.forms import style_form
+from core.shortcuts import get_restricted_or_404
 from issues import deadlines
 from issues.selectors import issue_list
 from visits.selectors import visit_list
@@ -42,10 +43,7 @@ def enterprise_list(request):
 
 @login_required
 def enterprise_detail(request, pk: int):
-    try:
-        enterprise = selectors.enterprise_get(user=request.user, pk=pk)
-    except Enterprise.DoesNotExist:
-        raise Http404 from None
+    enterprise = get_restricted_or_404(selectors.enterprise_list(user=request.user), pk=pk)
     campaign = Campaign.objects.current()
     issues = list(issue_list(user=request.user).filter(enterprise=enterprise).order_by("-registered_at")[:100])
     deadlines.mark(issues, clock.today())
@@ -80,7 +78,7 @@ class HelpPlanForm(forms.Form):
 def help_plan(request):
     """帮扶方案: the unit files its plan for the current campaign."""
     campaign = Campaign.objects.current()
-    plan = HelpPlan.objects.visible_to(request.user).filter(campaign=campaign, unit_id=request.user.unit_id).first()
+    plan = HelpPlan.objects.restrict(request.user).filter(campaign=campaign, unit_id=request.user.unit_id).first()
     form = HelpPlanForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and campaign and form.is_valid():
         try:
@@ -100,5 +98,5 @@ def help_plan(request):
 
 @login_required
 def help_plan_file(request, pk: int):
-    plan = get_object_or_404(HelpPlan.objects.visible_to(request.user).exclude(file=""), pk=pk)
+    plan = get_restricted_or_404(HelpPlan.objects.restrict(request.user).exclude(file=""), pk=pk)
     return FileResponse(plan.file.open("rb"), as_attachment=True, filename=plan.file.name.rsplit("/", 1)[-1])

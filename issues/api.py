@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import clock
-from core.api import ScopedPrimaryKeyRelatedField
+from core.api import ScopedPrimaryKeyRelatedField, ScopedViewMixin
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
@@ -179,13 +179,11 @@ ACTIONS = {
 }
 
 
-class IssueViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
     ordering_fields = ("due_date", "number", "registered_at")
-
-    def get_queryset(self):
-        return selectors.issue_list(user=self.request.user)
+    selector = staticmethod(selectors.issue_list)
 
     def perform_create(self, serializer):
         issue = serializer.save()

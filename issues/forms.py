@@ -36,7 +36,7 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = HelpUnit.objects.visible_to(self.user).filter(is_active=True).order_by("name")
+        units = HelpUnit.objects.restrict(self.user).filter(is_active=True).order_by("name")
         self.fields["unit"].queryset = units
         self.fields["co_units"].queryset = units
 
@@ -94,9 +94,9 @@ class DashboardForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from .selectors import scope_region
+        from enterprises.scope import scope_region
 
-        regions = Region.objects.visible_to(user)
+        regions = Region.objects.restrict(user)
         if own := scope_region(user):
             regions = regions.subtree(own)  # a supervisor picks within their region
         self.fields["region"].queryset = regions.order_by("path")

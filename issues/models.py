@@ -2,8 +2,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from core.scoping import scope_of
-from enterprises.models import AssignmentUnit, Campaign, Enterprise, HelpUnit, Official
+from enterprises.models import Campaign, Enterprise, HelpUnit, Official
+from enterprises.scope import ScopedQuerySet, handled_by
 from visits.models import Visit
 
 from .choices import (
@@ -57,25 +57,10 @@ class RegisterCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-class IssueQuerySet(models.QuerySet):
+class IssueQuerySet(ScopedQuerySet):
     def handled_by_unit(self, unit_id):
         """Issues a unit is responsible for or co-handles."""
-        co = Issue.co_units.through.objects.filter(issue=OuterRef("pk"), helpunit_id=unit_id)
-        return self.filter(Q(responsible_unit_id=unit_id) | Q(Exists(co)))
-
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(enterprise__region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            co = Issue.co_units.through.objects.filter(issue=OuterRef("pk"), helpunit_id=scope.unit_id)
-            helped = AssignmentUnit.objects.filter(unit_id=scope.unit_id, assignment__enterprise=OuterRef("enterprise"))
-            return self.filter(
-                Q(responsible_unit_id=scope.unit_id) | Q(Exists(co)) | Q(registered_by=user) | Q(Exists(helped))
-            )
-        return self.none()
+        return self.filter(handled_by(unit_id))
 
     def with_extension_pending(self):
         pending = ExtensionRequest.objects.filter(issue=OuterRef("pk"), status=ExtensionStatus.PENDING)
@@ -210,6 +195,8 @@ class IssueEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("issue event")
         verbose_name_plural = _("issue events")
@@ -224,11 +211,6 @@ class IssueEvent(models.Model):
 
     def __str__(self):
         return f"{self.issue_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class ExtensionRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(issue__in=Issue.objects.visible_to(user).values("pk"))
 
 
 class ExtensionRequest(models.Model):
@@ -252,7 +234,7 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), max_length=2000, blank=True)
 
-    objects = ExtensionRequestQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("extension request")
@@ -398,16 +380,6 @@ class Delivery(models.Model):
         return f"{self.channel} → {self.target}"
 
 
-class BulletinQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(region__path__startswith=scope.region_path)
-        return self.none()
-
-
 class Bulletin(models.Model):
     """通报: the monthly document supervisors used to write by hand — ranking
     by unit, overdue issues, units that have not visited, plans missing —
@@ -425,7 +397,7 @@ class Bulletin(models.Model):
     data = models.JSONField(_("contents"), default=dict)
     file = models.FileField(_("XLSX file"), upload_to="bulletins/%Y/")
 
-    objects = BulletinQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bulletin")

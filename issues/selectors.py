@@ -1,4 +1,4 @@
-"""Reads of the issue ledger, always through Issue.objects.visible_to."""
+"""Reads of the issue ledger, always through Issue.objects.restrict(user)."""
 
 import datetime
 from collections import defaultdict
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from enterprises.models import HelpUnit, Region
+from enterprises.scope import scope_region
 
 from . import figures
 from .choices import OPEN_STATUSES, Status
@@ -18,17 +19,11 @@ from .models import ExtensionRequest, Issue, IssueEvent
 
 def issue_list(*, user):
     return (
-        Issue.objects.visible_to(user)
+        Issue.objects.restrict(user)
         .select_related("enterprise", "enterprise__region", "responsible_unit", "registered_by")
         .prefetch_related(Prefetch("co_units", queryset=HelpUnit.objects.only("id", "name")))
         .with_extension_pending()
     )
-
-
-def issue_get(*, user, pk: int) -> Issue:
-    """One issue in the user's scope; Issue.DoesNotExist otherwise, which
-    callers turn into a 404 (a guessed id looks like a missing one)."""
-    return issue_list(user=user).get(pk=pk)
 
 
 def issue_events(*, issue: Issue):
@@ -53,7 +48,7 @@ def scoped_issues(
     date_to: datetime.date | None = None,
 ):
     """Issues the figures count: in scope, not cancelled, filtered."""
-    qs = Issue.objects.visible_to(user).filter(figures.COUNTED)
+    qs = Issue.objects.restrict(user).filter(figures.COUNTED)
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     if region is not None:
@@ -196,14 +191,6 @@ def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROU
             rows = _roll_up(cells, lambda key, i=index: key[i])
         result[group_by] = _named(group_by, rows, root_path)
     return result
-
-
-def scope_region(user) -> Region | None:
-    """A supervisor's region (None for an admin, who sees every region)."""
-    from core.scoping import scope_of
-
-    path = scope_of(user).region_path
-    return Region.objects.filter(path=path).first() if path else None
 
 
 def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:

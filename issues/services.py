@@ -173,7 +173,7 @@ def issue_register(
 ) -> Issue:
     """挂号: an official or supervisor registers an issue an enterprise raised."""
     _require_issue_actor(actor)
-    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
         raise NotPermitted("out_of_scope", _("This enterprise is outside your scope."))
     if category not in Category.values:
         raise InvalidInput("invalid_category", _("Unknown category “%(c)s”.") % {"c": category}, field="category")
@@ -221,7 +221,7 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
             issue = Issue.objects.select_for_update().get(pk=issue_id)
         except Issue.DoesNotExist:
             raise NotFound("not_found", _("No such issue.")) from None
-        if not Issue.objects.visible_to(actor).filter(pk=issue.pk).exists():
+        if not Issue.objects.restrict(actor).filter(pk=issue.pk).exists():
             raise NotFound("not_found", _("No such issue."))
         if expected_version is not None and expected_version != issue.version:
             raise Conflict(
@@ -278,7 +278,7 @@ def issue_assign(
 ) -> Issue:
     """交办: a supervisor gives the issue to a responsible unit with a due date."""
     note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
-    visible_units = HelpUnit.objects.visible_to(actor).filter(is_active=True)
+    visible_units = HelpUnit.objects.restrict(actor).filter(is_active=True)
     if not visible_units.filter(pk=unit.pk).exists():
         raise InvalidInput(
             "unit_out_of_scope", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field="unit"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import calendar, clock
 from core.decorators import supervisor_required
 from core.errors import ServiceError
+from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
 from . import deadlines, selectors, services
@@ -49,7 +50,7 @@ def dispatch(request):
     for issue in issues:
         issue.suggested = teams.get(issue.enterprise_id, [])
         issue.default_due = defaults.get(issue.category) or calendar.add_working_days(today, 15)
-    units = HelpUnit.objects.visible_to(request.user).filter(is_active=True).order_by("name")
+    units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
     return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})
 
 
@@ -57,7 +58,7 @@ def dispatch(request):
 @require_POST
 def dispatch_bulk(request):
     """Assign a selection to one unit with each issue's default deadline."""
-    unit = HelpUnit.objects.visible_to(request.user).filter(pk=request.POST.get("unit") or 0).first()
+    unit = HelpUnit.objects.restrict(request.user).filter(pk=request.POST.get("unit") or 0).first()
     ids = [int(value) for value in request.POST.getlist("issues") if value.isdigit()]
     if unit is None or not ids:
         messages.error(request, _("Choose the issues and a unit."))
@@ -98,7 +99,7 @@ def extensions(request):
     records = {
         row["unit"]: row
         # The unit's record within this supervisor's scope, like every read.
-        for row in ExtensionRequest.objects.visible_to(request.user)
+        for row in ExtensionRequest.objects.restrict(request.user)
         .filter(unit__in={r.unit_id for r in page.object_list})
         .values("unit")
         .annotate(
@@ -181,36 +182,34 @@ def bulletin_list(request):
         )
         return redirect("bulletin-detail", bulletin.pk)
     last_month = (clock.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
-    rows = Bulletin.objects.visible_to(request.user).select_related("region", "created_by")[:50]
+    rows = Bulletin.objects.restrict(request.user).select_related("region", "created_by")[:50]
     return render(request, "supervise/bulletins.html", {"bulletins": rows, "last_month": last_month})
 
 
 def _scope_region(user):
+    """The region a bulletin covers: the supervisor's own, or for an admin the top of the tree."""
     from enterprises.models import Region
+    from enterprises.scope import scope_region
 
-    if user.unit_id and not user.is_superuser:
-        return user.unit.region
-    return Region.objects.filter(parent__isnull=True).order_by("path").first()
+    return scope_region(user) or Region.objects.filter(parent__isnull=True).order_by("path").first()
 
 
 @supervisor_required
 def bulletin_detail(request, pk: int):
-    from django.shortcuts import get_object_or_404
 
     from .models import Bulletin
 
-    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user).select_related("region"), pk=pk)
+    bulletin = get_restricted_or_404(Bulletin.objects.restrict(request.user).select_related("region"), pk=pk)
     return render(request, "supervise/bulletin.html", {"b": bulletin, "d": bulletin.data})
 
 
 @supervisor_required
 def bulletin_file(request, pk: int):
     from django.http import FileResponse
-    from django.shortcuts import get_object_or_404
 
     from .models import Bulletin
 
-    bulletin = get_object_or_404(Bulletin.objects.visible_to(request.user), pk=pk)
+    bulletin = get_restricted_or_404(Bulletin.objects.restrict(request.user), pk=pk)
     return FileResponse(
         bulletin.file.open("rb"), as_attachment=True, filename=f"通报-{bulletin.period_start:%Y%m}.xlsx"
     )

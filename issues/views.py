@@ -12,6 +12,7 @@ from core import clock
 from core.errors import ServiceError
 from core.exports import chunked, xlsx_response
 from core.forms import style_form
+from core.shortcuts import get_restricted_or_404
 
 from . import deadlines, selectors, services
 from .choices import Action, ExtensionStatus
@@ -117,10 +118,7 @@ def issue_export(request):
 
 
 def _issue_or_404(user, pk):
-    try:
-        return selectors.issue_get(user=user, pk=pk)
-    except Issue.DoesNotExist:
-        raise Http404 from None
+    return get_restricted_or_404(selectors.issue_list(user=user), pk=pk)
 
 
 @login_required

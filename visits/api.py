@@ -1,6 +1,6 @@
 from rest_framework import mixins, serializers, viewsets
 
-from core.api import ScopedPrimaryKeyRelatedField
+from core.api import ScopedPrimaryKeyRelatedField, ScopedViewMixin
 from enterprises.models import Enterprise, Official
 from issues.choices import Category, Priority
 
@@ -79,12 +79,10 @@ class VisitSerializer(serializers.ModelSerializer):
         )
 
 
-class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class VisitViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
-
-    def get_queryset(self):
-        return selectors.visit_list(user=self.request.user)
+    selector = staticmethod(selectors.visit_list)
 
     def perform_create(self, serializer):
         serializer.instance = serializer.save()

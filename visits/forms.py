@@ -35,8 +35,8 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = Enterprise.objects.visible_to(user).order_by("name")
-        self.fields["participants"].queryset = Official.objects.visible_to(user).filter(
+        self.fields["enterprise"].queryset = Enterprise.objects.restrict(user).order_by("name")
+        self.fields["participants"].queryset = Official.objects.restrict(user).filter(
             is_active=True, unit__isnull=False
         )
         style_form(self)

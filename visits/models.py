@@ -1,26 +1,12 @@
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
-from core.scoping import scope_of
-from enterprises.models import AssignmentUnit, Campaign, Enterprise, HelpUnit, Official
+from enterprises.models import Campaign, Enterprise, HelpUnit, Official
+from enterprises.scope import ScopedQuerySet
 
 from .choices import VisitForm
-
-
-class VisitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        scope = scope_of(user)
-        if scope.everything:
-            return self
-        if scope.is_supervisor:
-            return self.filter(enterprise__region__path__startswith=scope.region_path)
-        if scope.unit_id:
-            ours = VisitParticipant.objects.filter(visit=OuterRef("pk"), unit_id=scope.unit_id)
-            helped = AssignmentUnit.objects.filter(unit_id=scope.unit_id, assignment__enterprise=OuterRef("enterprise"))
-            return self.filter(Q(Exists(ours)) | Q(Exists(helped)))
-        return self.none()
 
 
 class Visit(TimeStampedModel):
@@ -48,7 +34,7 @@ class Visit(TimeStampedModel):
         Official, verbose_name=_("participants"), through="VisitParticipant", related_name="visits"
     )
 
-    objects = VisitQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit")
@@ -77,6 +63,8 @@ class VisitParticipant(models.Model):
     official = models.ForeignKey(Official, verbose_name=_("official"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(HelpUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="visit_rows")
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("visit participant")
         verbose_name_plural = _("visit participants")
@@ -85,12 +73,6 @@ class VisitParticipant(models.Model):
 
     def __str__(self):
         return f"{self.official_id}@{self.visit_id}"
-
-
-class VisitAttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        visits = Visit.objects.visible_to(user).values("pk")
-        return self.filter(Q(visit__in=visits) | Q(visit__isnull=True, uploaded_by=user.pk if user else None))
 
 
 class VisitAttachment(models.Model):
@@ -112,7 +94,7 @@ class VisitAttachment(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("content type"), max_length=100)
 
-    objects = VisitAttachmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit attachment")

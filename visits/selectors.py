@@ -5,7 +5,7 @@ from .models import Visit, VisitParticipant
 
 def visit_list(*, user):
     return (
-        Visit.objects.visible_to(user)
+        Visit.objects.restrict(user)
         .select_related("enterprise", "created_by", "campaign")
         .prefetch_related(
             Prefetch("participant_rows", queryset=VisitParticipant.objects.select_related("official", "unit"))
@@ -31,7 +31,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
 
     from enterprises.models import AssignmentUnit, Enterprise, HelpPlan
 
-    visits = Visit.objects.visible_to(user).filter(date__range=(date_from, date_to))
+    visits = Visit.objects.restrict(user).filter(date__range=(date_from, date_to))
     if campaign is not None:
         visits = visits.filter(campaign=campaign)
     if region is not None:
@@ -47,7 +47,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     }
     if campaign is None:
         return figures
-    enterprises = Enterprise.objects.visible_to(user).filter(assignments__campaign=campaign)
+    enterprises = Enterprise.objects.restrict(user).filter(assignments__campaign=campaign)
     if region is not None:
         enterprises = enterprises.filter(region__path__startswith=region.path)
     figures["assigned"] = enterprises.count()

@@ -86,7 +86,7 @@ def visit_record(
 
     if not actor.is_active or actor.unit_id is None and not actor.is_admin:
         raise NotPermitted("no_unit", _("Only an official with a unit can record a visit."))
-    if not Enterprise.objects.visible_to(actor).filter(pk=enterprise.pk).exists():
+    if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
         raise NotPermitted("out_of_scope", _("This enterprise is outside your scope."))
     check_visit_date(date)
     if form not in VisitForm.values:

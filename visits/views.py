@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,6 +11,7 @@ from core import clock
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
+from core.shortcuts import get_restricted_or_404
 from enterprises.models import Official
 
 from . import selectors, services
@@ -83,10 +84,7 @@ def visit_export(request):
 
 @login_required
 def visit_detail(request, pk: int):
-    try:
-        visit = selectors.visit_list(user=request.user).get(pk=pk)
-    except Visit.DoesNotExist:
-        raise Http404 from None
+    visit = get_restricted_or_404(selectors.visit_list(user=request.user), pk=pk)
     from issues.selectors import issue_list
 
     context = {
@@ -153,7 +151,7 @@ def visit_create(request):
         form = VisitForm(initial=initial, user=user)
         formset = RaisedIssueFormSet(prefix="issues")
     chosen_ids = form["participants"].value() or []
-    chosen = Official.objects.visible_to(user).filter(pk__in=[int(i) for i in chosen_ids if str(i).isdigit()])
+    chosen = Official.objects.restrict(user).filter(pk__in=[int(i) for i in chosen_ids if str(i).isdigit()])
     context = {
         "form": form,
         "formset": formset,
@@ -172,7 +170,7 @@ def participant_search(request):
     people = []
     if query:
         people = (
-            Official.objects.visible_to(request.user)
+            Official.objects.restrict(request.user)
             .filter(is_active=True, unit__isnull=False)
             .filter(Q(name__icontains=query) | Q(username__icontains=query) | Q(unit__name__icontains=query))
             .select_related("unit")
@@ -183,10 +181,7 @@ def participant_search(request):
 
 @login_required
 def attachment_download(request, pk: int):
-    try:
-        attachment = VisitAttachment.objects.visible_to(request.user).get(pk=pk)
-    except VisitAttachment.DoesNotExist:
-        raise Http404 from None
+    attachment = get_restricted_or_404(VisitAttachment.objects.restrict(request.user), pk=pk)
     return FileResponse(
         attachment.file.open("rb"),
         filename=attachment.name,

@@ -1,0 +1,201 @@
+"""The scope rule (enterprises.scope), walked: every scoped model and every
+list, count, annotation and filter that reads a related scoped model, for an
+official, a supervisor of another region and an admin.
+
+The expectations are written here from the rule in words (README, DOMAIN.md),
+independently of REACH, so a change to either shows up as a failure."""
+
+import datetime
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from enterprises.models import Enterprise
+from enterprises.scope import REACH, ScopedQuerySet
+from issues import services as issue_services
+from issues.models import ExtensionRequest, Issue, IssueEvent
+from visits import services as visit_services
+from visits.models import Visit, VisitParticipant
+
+from ..conftest import api_client, drive
+from ..factories import OfficialFactory
+
+
+def test_every_scoped_model_is_declared_once_and_only_through_restrict():
+    scoped = {
+        model._meta.label
+        for model in apps.get_models()
+        if isinstance(model._default_manager.all(), ScopedQuerySet)
+    }
+    assert scoped == set(REACH)
+    # Unrestricted querysets say so, restricted ones (and what is derived from them) too.
+    assert not Issue.objects.all().is_restricted
+    assert Issue.objects.restrict(None).filter(pk=1).order_by("pk").is_restricted
+
+
+@pytest.fixture
+def walk(world, make_issue):
+    """Things in and out of the official's reach, in both counties."""
+    w = world
+    unit_a4_person = OfficialFactory(username="a4_person", unit=w.unit_a4)
+    with_unit_a4 = dict(form="onsite", purposes=["situation"], summary="了解情况")
+    def register(actor, enterprise):
+        return issue_services.issue_register(actor=actor, enterprise=enterprise, category="land", title="用地")
+
+    # On the enterprise unit_a helps, registered and handled by others: read by the team.
+    team_issue = register(w.official_a2, w.enterprise_a)
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=team_issue.pk, unit=w.unit_a3)
+    # On an enterprise unit_a does not help: one it handles, one it does not.
+    handled = register(w.supervisor_a, w.enterprise_a_other)
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=handled.pk, unit=w.unit_a)
+    not_ours = register(w.supervisor_a, w.enterprise_a_other)
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=not_ours.pk, unit=w.unit_a4)
+    co_handled = register(w.supervisor_a, w.enterprise_a_other)
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=co_handled.pk, unit=w.unit_a4, co_units=[w.unit_a])
+    # In the other county.
+    far_issue = register(w.official_b, w.enterprise_b)
+    issue_services.issue_assign(actor=w.supervisor_b, issue_id=far_issue.pk, unit=w.unit_b)
+    # A visit by unit_a to the enterprise it helps; one by another unit to an
+    # enterprise unit_a only handles an issue of (unit_a4 handles one
+    # there too, so it may visit it); one in the other county.
+    ours = visit_services.visit_record(
+        actor=w.official_a, enterprise=w.enterprise_a, date=datetime.date(2026, 5, 20), **with_unit_a4
+    )
+    theirs = visit_services.visit_record(
+        actor=unit_a4_person, enterprise=w.enterprise_a_other, date=datetime.date(2026, 5, 28), **with_unit_a4
+    )
+    far = visit_services.visit_record(
+        actor=w.official_b, enterprise=w.enterprise_b, date=datetime.date(2026, 5, 25), **with_unit_a4
+    )
+
+    # Extension requests in reach and out of it.
+    drive(handled, w, "accept")
+    issue_services.issue_request_extension(
+        actor=w.official_a, issue_id=handled.pk, new_due_date=datetime.date(2026, 8, 1), reason="用地报批"
+    )
+    issue_services.issue_accept(actor=unit_a4_person, issue_id=not_ours.pk)
+    issue_services.issue_request_extension(
+        actor=unit_a4_person, issue_id=not_ours.pk, new_due_date=datetime.date(2026, 8, 1), reason="用地报批"
+    )
+    return w, locals()
+
+
+def official_sees(w, things):
+    """The rule in words, for official_a of unit_a (甲县经信局)."""
+    return {
+        "enterprises": {w.enterprise_a.pk, w.enterprise_a_other.pk},
+        "issues": {things[n].pk for n in ("team_issue", "handled", "co_handled")},
+        "visits": {things["ours"].pk},
+        "units": {w.unit_a.pk, w.unit_a2.pk},
+        "officials": {w.official_a.pk, w.official_a_colleague.pk, w.official_a2.pk, w.leader.pk},
+    }
+
+
+def test_each_model_restricts_to_the_rule_for_each_kind_of_user(walk):
+    w, things = walk
+    expected = official_sees(w, things)
+    rows = {
+        "enterprises": Enterprise.objects,
+        "issues": Issue.objects,
+        "visits": Visit.objects,
+        "units": apps.get_model("enterprises.HelpUnit").objects,
+        "officials": apps.get_model("enterprises.Official").objects,
+    }
+    for name, manager in rows.items():
+        assert set(manager.restrict(w.official_a).values_list("pk", flat=True)) == expected[name], name
+    # Rows reached through their parent follow it exactly.
+    visible_issues = expected["issues"]
+    assert set(IssueEvent.objects.restrict(w.official_a).values_list("issue", flat=True)) == visible_issues
+    assert set(ExtensionRequest.objects.restrict(w.official_a).values_list("issue", flat=True)) == {
+        things["handled"].pk
+    }
+    assert set(VisitParticipant.objects.restrict(w.official_a).values_list("visit", flat=True)) == expected["visits"]
+
+    # A supervisor of the other county sees only that county; an admin sees everything.
+    for label in REACH:
+        model = apps.get_model(label)
+        everything = set(model.objects.values_list("pk", flat=True))
+        assert set(model.objects.restrict(w.admin).values_list("pk", flat=True)) == everything, label
+        theirs = set(model.objects.restrict(w.supervisor_b).values_list("pk", flat=True))
+        path = REACH[label].region
+        if REACH[label].public:
+            assert theirs == everything, label
+        elif path is None:
+            assert theirs == set(), label
+        else:
+            in_b = {
+                pk
+                for pk, region in model.objects.values_list("pk", f"{path}__path")
+                if region and region.startswith(w.county_b.path)
+            }
+            assert theirs == in_b, label
+    assert set(Issue.objects.restrict(w.supervisor_b).values_list("pk", flat=True)) == {things["far_issue"].pk}
+    # Signed out or deactivated: nothing.
+    w.official_a.is_active = False
+    assert not Issue.objects.restrict(w.official_a).exists()
+
+
+def test_pages_and_api_list_count_and_date_only_what_is_in_scope(client, walk):
+    w, things = walk
+    expected = official_sees(w, things)
+    api = api_client(w.official_a)
+    for resource, name in (("enterprises", "enterprises"), ("issues", "issues"), ("visits", "visits")):
+        listed = {row["id"] for row in api.get(f"/api/v1/{resource}/", {"page_size": 100}).json()["results"]}
+        assert listed == expected[name], resource
+    assert {row["id"] for row in api.get("/api/v1/units/").json()["results"]} == expected["units"]
+    assert {row["id"] for row in api.get("/api/v1/officials/").json()["results"]} == expected["officials"]
+
+    client.force_login(w.official_a)
+    for url, name in (("enterprise-list", "enterprises"), ("issue-list", "issues"), ("visit-list", "visits")):
+        page = client.get(reverse(url)).context["page"]
+        assert {row.pk for row in page.object_list} == expected[name], url
+        assert page.paginator.count == len(expected[name]), url
+
+    # The last-visit date and the "visited" filter read only visits the user may open:
+    # 甲县未结对企业 was visited by 甲县税务局, whose visit the official cannot see.
+    rows = {row.pk: row for row in client.get(reverse("enterprise-list")).context["page"].object_list}
+    assert rows[w.enterprise_a.pk].last_visit == datetime.date(2026, 5, 20)
+    assert rows[w.enterprise_a_other.pk].last_visit is None
+    visited = client.get(reverse("enterprise-list"), {"visited": "true"}).context["page"].object_list
+    assert {row.pk for row in visited} == {w.enterprise_a.pk}
+    not_visited = client.get(reverse("enterprise-list"), {"visited": "false"}).context["page"].object_list
+    assert {row.pk for row in not_visited} == {w.enterprise_a_other.pk}
+    # The enterprise page lists only the issues and visits in scope.
+    page = client.get(reverse("enterprise-detail", args=[w.enterprise_a_other.pk])).context
+    assert {issue.pk for issue in page["issues"]} == {things["handled"].pk, things["co_handled"].pk}
+    assert list(page["visits"]) == []
+    # Drop-downs offer only what is in scope.
+    unit_choices = client.get(reverse("issue-list")).context["filter"].form.fields["unit"].queryset
+    assert set(unit_choices.values_list("pk", flat=True)) == expected["units"]
+
+    # A guessed id outside the scope is a 404, page and API alike.
+    outside = {
+        "enterprise-detail": w.enterprise_b.pk,
+        "issue-detail": things["not_ours"].pk,
+        "visit-detail": things["theirs"].pk,
+    }
+    for url, pk in outside.items():
+        assert client.get(reverse(url, args=[pk])).status_code == 404, url
+    assert api.get(f"/api/v1/issues/{things['far_issue'].pk}/").status_code == 404
+    assert api.get(f"/api/v1/issues/{things['not_ours'].pk}/events/").status_code == 404
+    assert api.get(f"/api/v1/visits/{things['far'].pk}/").status_code == 404
+    assert api.get(f"/api/v1/enterprises/{w.enterprise_b.pk}/").status_code == 404
+
+    # Reading is not acting: the team's issue is read, but only its unit signs for it.
+    response = api.post(f"/api/v1/issues/{things['team_issue'].pk}/accept/")
+    assert (response.status_code, response.json()["code"]) == (403, "not_responsible_unit")
+
+
+def test_a_supervisor_of_another_region_counts_nothing_of_this_one(client, walk):
+    w, things = walk
+    api = api_client(w.supervisor_b)
+    stats = api.get("/api/v1/stats/", {"group_by": "unit"}).json()["results"]
+    assert sum(row["registered"] for row in stats) == 1
+    client.force_login(w.supervisor_b)
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.status_code == 200
+    assert dashboard.context["totals"]["registered"] == 1
+    assert dashboard.context["visits"]["visits"] == 1
+    enterprises = client.get(reverse("enterprise-list")).context["page"].object_list
+    assert {row.pk: row.last_visit for row in enterprises} == {w.enterprise_b.pk: datetime.date(2026, 5, 25)}
