@@ -84,6 +84,22 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The threaded server, the Celery worker and beat share the file. In WAL
+    # mode readers never wait for the writer. A transaction that began with a
+    # read and then writes cannot wait for another writer (SQLite answers
+    # "database is locked" at once, whatever the timeout), so every atomic
+    # block takes the write lock at BEGIN (IMMEDIATE) and queues there for up
+    # to `timeout` seconds; then the lifecycle's version check gives the 409.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            # NORMAL is durable across application crashes in WAL mode; only a
+            # power cut may lose the last commits.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "enterprises.Official"
 
