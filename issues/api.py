@@ -13,7 +13,8 @@ from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
 from . import deadlines, figures, selectors, services
-from .choices import Category, Outcome, Priority, Satisfaction, Source
+from .actions import ACTIONS, BY_SLUG, CHOICES, NOTE_MAX, IssueAction, Kind
+from .choices import Category, Priority, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
 
@@ -122,61 +123,34 @@ class IssueEventSerializer(serializers.ModelSerializer):
         ]
 
 
-# Action payloads: shapes only; the rules live in issues.services.
+# Action payloads, generated from issues.actions: shapes only; the rules live
+# in issues.services. Blank text passes here so the service, which every
+# interface shares, says what is missing in its own words.
 
 
-class ActionPayload(serializers.Serializer):
-    version = serializers.IntegerField(required=False, min_value=1, help_text="The version you saw; 409 if it moved.")
+def _payload_field(action: IssueAction, field):
+    required = action.required(field)
+    if field.kind is Kind.TEXT:
+        return serializers.CharField(required=required, allow_blank=True, max_length=NOTE_MAX)
+    if field.kind is Kind.DATE:
+        return serializers.DateField(required=required, allow_null=not required)
+    if field.kind is Kind.UNIT:
+        return ScopedPrimaryKeyRelatedField(HelpUnit, required=required)
+    if field.kind is Kind.UNITS:
+        return ScopedPrimaryKeyRelatedField(HelpUnit, many=True, required=False)
+    return serializers.ChoiceField(choices=CHOICES[field.kind], required=required)
 
 
-class AssignPayload(ActionPayload):
-    unit = ScopedPrimaryKeyRelatedField(HelpUnit)
-    due_date = serializers.DateField(required=False, allow_null=True)
-    co_units = ScopedPrimaryKeyRelatedField(HelpUnit, many=True, required=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX)
+def _payload(action: IssueAction):
+    fields = {field.name: _payload_field(action, field) for field in action.fields}
+    fields["version"] = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version you saw; 409 if it moved."
+    )
+    name = "".join(part.title() for part in action.name.split("_")) + "Payload"
+    return type(name, (serializers.Serializer,), fields)
 
 
-class NotePayload(ActionPayload):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=services.NOTE_MAX)
-
-
-# Blank text passes here so the service, which every interface shares, says
-# what is missing in its own words.
-class RequiredNotePayload(ActionPayload):
-    note = serializers.CharField(max_length=services.NOTE_MAX, allow_blank=True)
-
-
-class ReasonPayload(ActionPayload):
-    reason = serializers.CharField(max_length=services.NOTE_MAX, allow_blank=True)
-
-
-class ExtensionPayload(ReasonPayload):
-    new_due_date = serializers.DateField()
-
-
-class ResolvePayload(NotePayload):
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-
-
-class ClosePayload(RequiredNotePayload):
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-
-
-# url path → (service, payload); the payload's fields are the service's keywords.
-ACTIONS = {
-    "assign": (services.issue_assign, AssignPayload),
-    "accept": (services.issue_accept, NotePayload),
-    "return": (services.issue_return, ReasonPayload),
-    "feedback": (services.issue_feedback, RequiredNotePayload),
-    "request-extension": (services.issue_request_extension, ExtensionPayload),
-    "approve-extension": (services.issue_approve_extension, NotePayload),
-    "reject-extension": (services.issue_reject_extension, ReasonPayload),
-    "resolve": (services.issue_resolve, ResolvePayload),
-    "close": (services.issue_close, ClosePayload),
-    "reopen": (services.issue_reopen, ReasonPayload),
-    "cancel": (services.issue_cancel, ReasonPayload),
-    "escalate": (services.issue_escalate, RequiredNotePayload),
-}
+PAYLOADS = {action.slug: _payload(action) for action in ACTIONS.values()}
 
 
 class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -197,12 +171,11 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
 
     def _act(self, request, name):
         issue = self.get_object()  # 404 outside the user's scope
-        service, payload_class = ACTIONS[name]
-        payload = payload_class(data=request.data, context=self.get_serializer_context())
+        payload = PAYLOADS[name](data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         kwargs = {key: value for key, value in payload.validated_data.items() if value is not None}
         version = kwargs.pop("version", None)
-        service(actor=request.user, issue_id=issue.pk, expected_version=version, **kwargs)
+        BY_SLUG[name].service(actor=request.user, issue_id=issue.pk, expected_version=version, **kwargs)
         return Response(self.get_serializer(self.get_queryset().get(pk=issue.pk)).data)
 
 
@@ -215,8 +188,8 @@ def _make_action(name, payload_class):
     return action(detail=True, methods=["post"], url_path=name, url_name=name)(handler)
 
 
-for _name, (_service, _payload) in ACTIONS.items():
-    setattr(IssueViewSet, _name.replace("-", "_") + "_action", _make_action(_name, _payload))
+for _slug, _payload_class in PAYLOADS.items():
+    setattr(IssueViewSet, _slug.replace("-", "_") + "_action", _make_action(_slug, _payload_class))
 
 
 class StatsQuery(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""One small form per lifecycle action. They check shapes only; the rules
-(who, when, what is required) are the service's, shared with the API."""
+"""One small form per lifecycle action, generated from issues.actions. They
+check shapes only; the rules (who, when, what is required) are the
+service's, shared with the API."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,77 +8,35 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
-from .choices import Outcome, Satisfaction
+from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
 
 
 class ActionForm(forms.Form):
+    """The form of one lifecycle action, built from its row in issues.actions."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, action: IssueAction, user=None, **kwargs):
+        kwargs.setdefault("prefix", action.name)
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.action, self.user = action, user
+        for field in action.fields:
+            self.fields[field.name] = self._field(field, action.required(field))
         style_form(self)
 
-
-def _text(label, rows=2):
-    # Blank text reaches the service, which says what is missing.
-    return forms.CharField(label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": rows}))
-
-
-class AssignForm(ActionForm):
-    unit = forms.ModelChoiceField(queryset=HelpUnit.objects.none(), label=_("Responsible unit"))
-    co_units = forms.ModelMultipleChoiceField(
-        queryset=HelpUnit.objects.none(), label=_("Co-handling units"), required=False
-    )
-    due_date = forms.DateField(
-        label=_("Resolve by (blank: the category's default)"), required=False, widget=DateInput()
-    )
-    note = _text(_("Note"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = HelpUnit.objects.restrict(self.user).filter(is_active=True).order_by("name")
-        self.fields["unit"].queryset = units
-        self.fields["co_units"].queryset = units
-
-
-class NoteForm(ActionForm):
-    note = _text(_("Note"))
-
-
-class ReasonForm(ActionForm):
-    reason = _text(_("Reason"))
-
-
-class ExtensionForm(ActionForm):
-    new_due_date = forms.DateField(label=_("New due date"), widget=DateInput())
-    reason = _text(_("Reason"))
-
-
-class ResolveForm(ActionForm):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
-    note = _text(_("Explanation"), rows=3)
-
-
-class CloseForm(ActionForm):
-    satisfaction = forms.ChoiceField(label=_("Enterprise's satisfaction"), choices=Satisfaction.choices)
-    note = _text(_("Verification note"))
-
-
-ACTION_FORMS = {
-    "assign": AssignForm,
-    "accept": NoteForm,
-    "return": ReasonForm,
-    "feedback": NoteForm,
-    "request_extension": ExtensionForm,
-    "approve_extension": NoteForm,
-    "reject_extension": ReasonForm,
-    "resolve": ResolveForm,
-    "close": CloseForm,
-    "reopen": ReasonForm,
-    "cancel": ReasonForm,
-    "escalate": NoteForm,
-}
+    def _field(self, field, required: bool):
+        if field.kind is Kind.TEXT:
+            # Blank text reaches the service, which says what is missing.
+            widget = forms.Textarea(attrs={"rows": field.rows})
+            return forms.CharField(label=field.label, required=False, max_length=NOTE_MAX, widget=widget)
+        if field.kind is Kind.DATE:
+            return forms.DateField(label=field.label, required=required, widget=DateInput())
+        if field.kind in (Kind.UNIT, Kind.UNITS):
+            units = HelpUnit.objects.restrict(self.user).filter(is_active=True).order_by("name")
+            if field.kind is Kind.UNIT:
+                return forms.ModelChoiceField(queryset=units, label=field.label, required=required)
+            return forms.ModelMultipleChoiceField(queryset=units, label=field.label, required=False)
+        return forms.ChoiceField(label=field.label, choices=CHOICES[field.kind], required=required)
 
 
 class DashboardForm(forms.Form):

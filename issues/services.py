@@ -22,8 +22,8 @@ from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
 from . import notices
+from .actions import ACTIONS, NOTE_MAX, Who
 from .choices import (
-    OPEN_STATUSES,
     Action,
     Category,
     ExtensionStatus,
@@ -34,36 +34,6 @@ from .choices import (
     Status,
 )
 from .models import DeadlinePolicy, ExtensionRequest, Issue, IssueEvent, RegisterCounter
-
-NOTE_MAX = 2000
-
-# action → (states it is legal in, state it leads to; None = unchanged)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    Action.ASSIGN: ((Status.REGISTERED,), Status.ASSIGNED),
-    Action.ACCEPT: ((Status.ASSIGNED,), Status.IN_PROGRESS),
-    Action.RETURN: ((Status.ASSIGNED,), Status.REGISTERED),
-    Action.FEEDBACK: ((Status.IN_PROGRESS,), None),
-    Action.REQUEST_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
-    Action.APPROVE_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
-    Action.REJECT_EXTENSION: ((Status.ASSIGNED, Status.IN_PROGRESS), None),
-    Action.RESOLVE: ((Status.IN_PROGRESS,), Status.RESOLVED),
-    Action.CLOSE: ((Status.RESOLVED,), Status.CLOSED),
-    Action.REOPEN: ((Status.RESOLVED,), Status.IN_PROGRESS),
-    Action.CANCEL: ((Status.REGISTERED,), Status.CANCELLED),
-    Action.ESCALATE: (tuple(OPEN_STATUSES), None),
-}
-
-SUPERVISOR_ACTIONS = {
-    Action.ASSIGN,
-    Action.APPROVE_EXTENSION,
-    Action.REJECT_EXTENSION,
-    Action.CLOSE,
-    Action.REOPEN,
-    Action.CANCEL,
-    Action.ESCALATE,
-}
-RESPONSIBLE_UNIT_ACTIONS = {Action.ACCEPT, Action.RETURN, Action.REQUEST_EXTENSION, Action.RESOLVE}
-
 
 # Guards ----------------------------------------------------------------------
 
@@ -82,24 +52,22 @@ class Refusal:
 def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int]) -> Refusal | None:
     if not actor.is_active:
         return Refusal("inactive", _("This account is deactivated."), 403)
-    if action in SUPERVISOR_ACTIONS:
+    who = ACTIONS[action].who
+    if who is Who.SUPERVISOR:
         if actor.is_admin or actor.is_supervisor:
             return None
         return Refusal("supervisor_only", _("Only a supervisor may do this."), 403)
-    if action in RESPONSIBLE_UNIT_ACTIONS:
+    if who is Who.RESPONSIBLE_UNIT:
         if issue.responsible_unit_id is not None and actor.unit_id == issue.responsible_unit_id:
             return None
         return Refusal("not_responsible_unit", _("Only the responsible unit may do this."), 403)
-    if action == Action.FEEDBACK:
-        if actor.unit_id is not None and (actor.unit_id == issue.responsible_unit_id or actor.unit_id in co_unit_ids):
-            return None
-        return Refusal("not_handling_unit", _("Only the responsible or a co-handling unit may give feedback."), 403)
-    return None
+    if actor.unit_id is not None and (actor.unit_id == issue.responsible_unit_id or actor.unit_id in co_unit_ids):
+        return None
+    return Refusal("not_handling_unit", _("Only the responsible or a co-handling unit may give feedback."), 403)
 
 
 def _state_refusal(issue: Issue, action: str, extension_pending: bool) -> Refusal | None:
-    allowed, _target = TRANSITIONS[action]
-    if issue.status not in allowed:
+    if issue.status not in ACTIONS[action].sources:
         return Refusal(
             "invalid_transition",
             _("“%(action)s” is not possible while the issue is %(status)s.")
@@ -126,7 +94,7 @@ def allowed_actions(issue: Issue, actor) -> list[str]:
     co_units, pending = _co_unit_ids(issue), _has_pending_extension(issue)
     return [
         action
-        for action in TRANSITIONS
+        for action in ACTIONS
         if _permission_refusal(issue, actor, action, co_units) is None
         and _state_refusal(issue, action, pending) is None
     ]
@@ -242,7 +210,7 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
         from_status = issue.status
         now = clock.now()
         data = change(issue, clock.today(), now) or {}
-        target = TRANSITIONS[action][1]
+        target = ACTIONS[action].target
         if target is not None:
             issue.status = target
         issue.version += 1

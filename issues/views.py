@@ -15,9 +15,10 @@ from core.forms import style_form
 from core.shortcuts import get_restricted_or_404
 
 from . import deadlines, selectors, services
-from .choices import Action, ExtensionStatus
+from .actions import ACTIONS
+from .choices import ExtensionStatus
 from .filters import IssueFilter
-from .forms import ACTION_FORMS
+from .forms import ActionForm
 from .models import Issue
 
 PAGE_SIZE = 25
@@ -28,20 +29,6 @@ SORTS = {
     "-number": ("-number",),
     "enterprise": ("enterprise__name", "number"),
     "-registered": ("-registered_at", "-id"),
-}
-SERVICES = {
-    "assign": services.issue_assign,
-    "accept": services.issue_accept,
-    "return": services.issue_return,
-    "feedback": services.issue_feedback,
-    "request_extension": services.issue_request_extension,
-    "approve_extension": services.issue_approve_extension,
-    "reject_extension": services.issue_reject_extension,
-    "resolve": services.issue_resolve,
-    "close": services.issue_close,
-    "reopen": services.issue_reopen,
-    "cancel": services.issue_cancel,
-    "escalate": services.issue_escalate,
 }
 
 
@@ -125,14 +112,13 @@ def _issue_or_404(user, pk):
 def issue_detail(request, pk: int):
     issue = _issue_or_404(request.user, pk)
     deadlines.mark([issue], clock.today())
-    actions = services.allowed_actions(issue, request.user)
     forms = [
         (
-            action,
-            Action(action).label,
-            ACTION_FORMS[action](user=request.user, initial={"version": issue.version}, prefix=action),
+            name,
+            ACTIONS[name].label,
+            ActionForm(action=ACTIONS[name], user=request.user, initial={"version": issue.version}),
         )
-        for action in actions
+        for name in services.allowed_actions(issue, request.user)
     ]
     context = {
         "issue": issue,
@@ -146,10 +132,10 @@ def issue_detail(request, pk: int):
 @login_required
 @require_POST
 def issue_action(request, pk: int, action: str):
-    if action not in SERVICES:
+    if action not in ACTIONS:
         raise Http404
     issue = _issue_or_404(request.user, pk)
-    form = ACTION_FORMS[action](request.POST, user=request.user, prefix=action)
+    form = ActionForm(request.POST, action=ACTIONS[action], user=request.user)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -160,11 +146,11 @@ def issue_action(request, pk: int, action: str):
     if "co_units" in data:
         data["co_units"] = list(data["co_units"])
     try:
-        SERVICES[action](actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+        ACTIONS[action].service(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
+        messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
     return _back(request, issue)
 
 
