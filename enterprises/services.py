@@ -1,8 +1,9 @@
 """Writes to master data: regions, units, officials, enterprises, campaigns
-and 三帮一 assignments. Admins only; every rule is checked here so the API,
-the admin, imports and commands refuse the same things the same way."""
-
-from dataclasses import dataclass
+and 三帮一 assignments. Admins only. The rules themselves live in
+enterprises.rules; each `*_check` here loads what its rule needs for one
+record and each `*_save` refuses the first broken rule, so the API, the web
+forms, the Django admin and commands refuse the same things the same way
+(the importer calls the same rules with lookups loaded once per file)."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -11,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
-from core.validators import credit_code_error
 
-from .choices import Rank, Role
+from . import rules
+from .choices import Rank
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+from .rules import RuleError, UnitSlot  # UnitSlot: the API and the board build teams from it
 
 
 def _assign_fields(instance, fields: dict, allowed: set[str]) -> None:
@@ -25,9 +27,39 @@ def _assign_fields(instance, fields: dict, allowed: set[str]) -> None:
         setattr(instance, name, value)
 
 
+def _refuse(errors: list[RuleError]) -> None:
+    """Raise the first broken rule, as the rule words it."""
+    if errors:
+        first = errors[0]
+        raise InvalidInput(first.code, first.message, field=first.field)
+
+
+def _values(instance, fields: set[str]) -> dict:
+    """The rule's view of a model instance: foreign keys by id."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        values[name] = getattr(instance, field.attname)
+    return values
+
+
 # Regions -------------------------------------------------------------------
 
 REGION_FIELDS = {"name", "code", "level", "parent"}
+
+
+def region_check(region: Region) -> list[RuleError]:
+    """Every rule `region`, as it stands in memory, breaks."""
+    parent_path = (
+        Region.objects.filter(pk=region.parent_id).values_list("path", flat=True).first() if region.parent_id else None
+    )
+    taken = Region.objects.filter(parent_id=region.parent_id, name=region.name).exclude(pk=region.pk)
+    return rules.region_errors(
+        _values(region, REGION_FIELDS),
+        own_path=region.path if region.pk else None,
+        parent_path=parent_path,
+        taken_names=set(taken.values_list("name", flat=True)),
+    )
 
 
 @transaction.atomic
@@ -35,13 +67,7 @@ def region_save(*, actor, region: Region | None = None, **fields) -> Region:
     require_admin(actor)
     region = region or Region()
     _assign_fields(region, fields, REGION_FIELDS)
-    if region.pk and region.parent_id and region.parent.path.startswith(region.path):
-        raise InvalidInput("region_cycle", _("A region cannot be placed below itself."), field="parent")
-    clash = Region.objects.filter(parent=region.parent, name=region.name).exclude(pk=region.pk)
-    if clash.exists():
-        raise InvalidInput(
-            "duplicate", _("This parent already has a region named “%(n)s”.") % {"n": region.name}, field="name"
-        )
+    _refuse(region_check(region))
     return save_or_conflict(region, code="duplicate", message=_("A region with this name already exists here."))
 
 
@@ -60,15 +86,17 @@ UNIT_FIELDS = {
 }
 
 
+def unit_check(unit: HelpUnit) -> list[RuleError]:
+    taken = HelpUnit.objects.filter(region_id=unit.region_id, name=unit.name).exclude(pk=unit.pk)
+    return rules.unit_errors(_values(unit, UNIT_FIELDS), taken_names=set(taken.values_list("name", flat=True)))
+
+
 @transaction.atomic
 def unit_save(*, actor, unit: HelpUnit | None = None, **fields) -> HelpUnit:
     require_admin(actor)
     unit = unit or HelpUnit()
     _assign_fields(unit, fields, UNIT_FIELDS)
-    if HelpUnit.objects.filter(region=unit.region, name=unit.name).exclude(pk=unit.pk).exists():
-        raise InvalidInput(
-            "duplicate", _("The region already has a unit named “%(n)s”.") % {"n": unit.name}, field="name"
-        )
+    _refuse(unit_check(unit))
     return save_or_conflict(unit, code="duplicate", message=_("A unit with this name already exists in this region."))
 
 
@@ -77,24 +105,29 @@ def unit_save(*, actor, unit: HelpUnit | None = None, **fields) -> HelpUnit:
 OFFICIAL_FIELDS = {"username", "name", "unit", "role", "rank", "phone", "email", "is_active", "email_notifications"}
 
 
+def official_check(official: Official) -> list[RuleError]:
+    taken = Official.objects.filter(username=official.username).exclude(pk=official.pk)
+    return rules.official_errors(
+        {**_values(official, OFFICIAL_FIELDS), "is_superuser": official.is_superuser},
+        taken_usernames=set(taken.values_list("username", flat=True)),
+    )
+
+
 @transaction.atomic
 def official_save(*, actor, official: Official | None = None, password: str | None = None, **fields) -> Official:
     require_admin(actor)
     official = official or Official()
     _assign_fields(official, fields, OFFICIAL_FIELDS)
-    if official.role != Role.ADMIN and official.unit_id is None and not official.is_superuser:
-        raise InvalidInput("unit_required", _("Officials and supervisors must belong to a unit."), field="unit")
-    if Official.objects.filter(username=official.username).exclude(pk=official.pk).exists():
-        raise InvalidInput(
-            "duplicate", _("The user name “%(u)s” is taken.") % {"u": official.username}, field="username"
-        )
+    _refuse(official_check(official))
     if password is not None:
         try:
             validate_password(password, official)
         except ValidationError as exc:
             raise InvalidInput("weak_password", " ".join(exc.messages), field="password") from exc
         official.set_password(password)
-    elif official.pk is None:
+    elif official.pk is None and not official.password:
+        # A new account without a password (the Django admin may have set
+        # one already) signs in only after the reset link.
         official.set_unusable_password()
     return save_or_conflict(official, code="duplicate", message=_("This user name is taken."))
 
@@ -118,22 +151,22 @@ ENTERPRISE_FIELDS = {
 }
 
 
+def enterprise_check(enterprise: Enterprise) -> list[RuleError]:
+    """Trims and capitalises the credit code in place (that is how codes are
+    stored and compared), then checks."""
+    enterprise.credit_code = rules.clean_credit_code(enterprise.credit_code)
+    taken = Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk)
+    return rules.enterprise_errors(
+        _values(enterprise, ENTERPRISE_FIELDS), taken_codes=set(taken.values_list("credit_code", flat=True))
+    )
+
+
 @transaction.atomic
 def enterprise_save(*, actor, enterprise: Enterprise | None = None, **fields) -> Enterprise:
     require_admin(actor)
     enterprise = enterprise or Enterprise()
-    if "credit_code" in fields:
-        fields["credit_code"] = (fields["credit_code"] or "").strip().upper()
     _assign_fields(enterprise, fields, ENTERPRISE_FIELDS)
-    error = credit_code_error(enterprise.credit_code)
-    if error:
-        raise InvalidInput("invalid_credit_code", error, field="credit_code")
-    if Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk).exists():
-        raise InvalidInput(
-            "duplicate_credit_code",
-            _("An enterprise with the credit code %(c)s already exists.") % {"c": enterprise.credit_code},
-            field="credit_code",
-        )
+    _refuse(enterprise_check(enterprise))
     return save_or_conflict(
         enterprise, code="duplicate_credit_code", message=_("An enterprise with this credit code exists.")
     )
@@ -152,25 +185,21 @@ CAMPAIGN_FIELDS = {
 }
 
 
+def campaign_check(campaign: Campaign) -> list[RuleError]:
+    taken = Campaign.objects.filter(name=campaign.name).exclude(pk=campaign.pk)
+    return rules.campaign_errors(
+        _values(campaign, CAMPAIGN_FIELDS),
+        taken_names=set(taken.values_list("name", flat=True)),
+        largest_team=_largest_assignment(campaign) if campaign.pk else 0,
+    )
+
+
 @transaction.atomic
 def campaign_save(*, actor, campaign: Campaign | None = None, **fields) -> Campaign:
     require_admin(actor)
     campaign = campaign or Campaign()
     _assign_fields(campaign, fields, CAMPAIGN_FIELDS)
-    if campaign.end_date < campaign.start_date:
-        raise InvalidInput("dates_reversed", _("The end date is before the start date."), field="end_date")
-    if not 1 <= campaign.units_per_enterprise <= 3:
-        raise InvalidInput("invalid_mode", _("Units per enterprise must be 1, 2 or 3."), field="units_per_enterprise")
-    if campaign.pk:
-        largest = _largest_assignment(campaign)
-        if largest > campaign.units_per_enterprise:
-            raise InvalidInput(
-                "mode_below_assignments",
-                _("An enterprise in this campaign already has %(n)d units.") % {"n": largest},
-                field="units_per_enterprise",
-            )
-    if Campaign.objects.filter(name=campaign.name).exclude(pk=campaign.pk).exists():
-        raise InvalidInput("duplicate", _("A campaign named “%(n)s” exists.") % {"n": campaign.name}, field="name")
+    _refuse(campaign_check(campaign))
     if campaign.is_current:
         # One current campaign: making this one current retires the other.
         Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk).update(is_current=False)
@@ -187,47 +216,8 @@ def _largest_assignment(campaign: Campaign) -> int:
 # Assignments (三帮一) --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UnitSlot:
-    unit: HelpUnit
-    is_lead: bool = False
-    responsible: Official | None = None
-    contact: Official | None = None
-
-
 def _check_slots(campaign: Campaign, leader: Official | None, slots: list[UnitSlot]) -> None:
-    if leader is not None and leader.rank != Rank.COUNTY_LEADER:
-        raise InvalidInput(
-            "leader_not_county_leader",
-            _("%(n)s is not a county-level leader.") % {"n": leader.display_name},
-            field="leader",
-        )
-    if len(slots) > campaign.units_per_enterprise:
-        raise InvalidInput(
-            "too_many_units",
-            _("This campaign pairs at most %(max)d units with an enterprise; %(n)d were given.")
-            % {"max": campaign.units_per_enterprise, "n": len(slots)},
-            field="units",
-        )
-    seen = set()
-    for slot in slots:
-        if slot.unit.pk in seen:
-            raise InvalidInput("duplicate_unit", _("%(u)s is listed twice.") % {"u": slot.unit.name}, field="units")
-        seen.add(slot.unit.pk)
-        for role, person in (("responsible", slot.responsible), ("contact", slot.contact)):
-            if person is not None and person.unit_id != slot.unit.pk:
-                raise InvalidInput(
-                    f"{role}_not_in_unit",
-                    _("%(p)s does not belong to %(u)s.") % {"p": person.display_name, "u": slot.unit.name},
-                    field="units",
-                )
-    leads = sum(1 for slot in slots if slot.is_lead)
-    if slots and leads == 0:
-        raise InvalidInput("lead_required", _("One of the units must be the lead unit."), field="units")
-    if leads > 1:
-        raise InvalidInput(
-            "second_lead", _("Only one unit can be the lead unit; %(n)d were marked.") % {"n": leads}, field="units"
-        )
+    _refuse(rules.team_errors(mode=campaign.units_per_enterprise, leader=leader, units=slots))
 
 
 @transaction.atomic
@@ -242,20 +232,24 @@ def assignment_save(
 ) -> Assignment:
     """Create an assignment or replace its leader and units as a whole."""
     require_admin(actor)
+    already_assigned = False
     if assignment is None:
         assignment = Assignment(campaign=campaign, enterprise=enterprise)
-        if Assignment.objects.filter(campaign=campaign, enterprise=enterprise).exists():
-            raise InvalidInput(
-                "already_assigned",
-                _("%(e)s already has an assignment in this campaign.") % {"e": enterprise.name},
-                field="enterprise",
-            )
+        already_assigned = Assignment.objects.filter(campaign=campaign, enterprise=enterprise).exists()
     else:
         # The board changes a team under the same row lock.
         assignment = Assignment.objects.select_for_update().select_related("campaign").get(pk=assignment.pk)
     assignment.leader = leader
     slots = list(units or [])
-    _check_slots(assignment.campaign, leader, slots)
+    _refuse(
+        rules.team_errors(
+            mode=assignment.campaign.units_per_enterprise,
+            leader=leader,
+            units=slots,
+            already_assigned=already_assigned,
+            enterprise_name=getattr(enterprise, "name", ""),
+        )
+    )
     save_or_conflict(
         assignment, code="already_assigned", message=_("This enterprise already has an assignment in this campaign.")
     )
@@ -538,6 +532,8 @@ def preferences_save(*, actor: Official, email: str, email_notifications: bool) 
     """A user's own settings: the address for reminders and whether to get
     them by e-mail (the in-app inbox always has them)."""
     actor.email = (email or "").strip()
+    # Only the address is the user's to change here, so only its rule speaks.
+    _refuse([error for error in official_check(actor) if error.field == "email"])
     actor.email_notifications = bool(email_notifications)
     actor.save(update_fields=["email", "email_notifications"])
     return actor
