@@ -7,14 +7,18 @@ when every row is clean, so a file with one bad row writes nothing, and the
 same file applied twice changes nothing the second time. Exports use the same
 columns, so an exported sheet can be edited and imported back.
 
-The rules are the services' own (credit codes, choices, 三帮一 mode and single
-lead); lookups are loaded once per file and writes go in batches, so 50,000
-rows cost a few dozen queries, not one per row.
+The rules are the services' own: each row goes through the same function of
+enterprises.rules (credit codes, phones, e-mail, choices, lengths, the 三帮一
+mode, single lead, leader's rank, people of their own unit), and each error
+it reports lands under its column with the same message the forms and the
+API show. What is the importer's own is reading the sheet: labels to codes,
+names and paths to objects, 是/否, and the same key twice in one file. Lookups
+are loaded once per file and writes go in batches, so 50,000 rows cost a few
+dozen queries, not one per row.
 """
 
 import csv
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,12 +27,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.services import require_admin
-from core.validators import credit_code_error
 
+from . import rules
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 
-USERNAME = re.compile(r"^[\w.@+-]+$", re.ASCII)
 BATCH = 2000
 MAX_ERRORS_KEPT = 2000
 MAX_CHANGES_KEPT = 5000
@@ -183,36 +186,21 @@ class Importer:
         raise NotImplementedError
 
 
-def _required(values: dict, header: str, outcome: RowOutcome, max_length: int = 200) -> str:
+def _choice(values: dict, header: str, mapping: dict[str, str]) -> str:
+    """A Chinese label as its code; anything else as written, for the rule
+    to refuse (or accept, when it is a code already)."""
     text = values.get(header, "")
-    if not text:
-        outcome.errors.append((header, _("required")))
-    elif len(text) > max_length:
-        outcome.errors.append((header, _("longer than %(n)d characters") % {"n": max_length}))
-    return text
+    return mapping.get(text, text)
 
 
-def _optional(values: dict, header: str, outcome: RowOutcome, max_length: int) -> str:
-    text = values.get(header, "")
-    if len(text) > max_length:
-        outcome.errors.append((header, _("longer than %(n)d characters") % {"n": max_length}))
-    return text
-
-
-def _choice(values: dict, header: str, outcome: RowOutcome, mapping: dict[str, str], default=None, codes=()):
-    text = values.get(header, "")
-    if not text:
-        if default is None:
-            outcome.errors.append((header, _("required")))
-        return default
-    if text in mapping:
-        return mapping[text]
-    if text in codes:
-        return text
-    outcome.errors.append(
-        (header, _("“%(v)s” is not one of: %(choices)s") % {"v": text, "choices": "、".join(mapping)})
-    )
-    return default
+def _rule_errors(outcome: RowOutcome, errors: list, columns: dict[str, str]) -> None:
+    """The rules' refusals under their columns. A column that could not be
+    read keeps that reason alone: "unknown unit" says more than "required"."""
+    unreadable = {column for column, _reason in outcome.errors}
+    for error in errors:
+        column = columns.get(error.field) or next(iter(columns.values()))
+        if column not in unreadable:
+            outcome.errors.append((column, error.message))
 
 
 def _flag(values: dict, header: str, outcome: RowOutcome) -> bool:
@@ -271,6 +259,7 @@ class RegionImporter(Importer):
         Column("层级", True, "省、市、区/县、乡镇/街道"),
         Column("区划代码", False, "可选"),
     ]
+    COLUMNS = {"name": "区划全称", "parent": "区划全称", "level": "层级", "code": "区划代码"}
 
     def _plan(self, records, progress):
         levels = _zh(RegionLevel)
@@ -280,15 +269,15 @@ class RegionImporter(Importer):
         for number, values in records:
             path = PATH_SEPARATOR.join(part.strip() for part in values.get("区划全称", "").split(PATH_SEPARATOR))
             outcome = RowOutcome(number, path)
-            _required(values, "区划全称", outcome, 255)
-            level = _choice(values, "层级", outcome, levels, codes=RegionLevel.values)
-            code = _optional(values, "区划代码", outcome, 12)
+            level = _choice(values, "层级", levels)
+            code = values.get("区划代码", "")
             seen.check(path, outcome, "区划全称")
             parent_path, _sep, name = path.rpartition(PATH_SEPARATOR)
-            if len(name) > 64:
-                outcome.errors.append(("区划全称", _("longer than %(n)d characters") % {"n": 64}))
             if parent_path and parent_path not in known and parent_path not in planned:
                 outcome.errors.append(("区划全称", _("the parent region “%(p)s” does not exist") % {"p": parent_path}))
+            # A row is found by its path, so a known path is an update and
+            # never a second region of the same name.
+            _rule_errors(outcome, rules.region_errors({"name": name, "level": level, "code": code}), self.COLUMNS)
             existing = known.get(path)
             if not outcome.errors:
                 if existing is None:
@@ -332,6 +321,14 @@ class UnitImporter(Importer):
         Column("联系人", False),
         Column("联系电话", False),
     ]
+    COLUMNS = {
+        "name": "单位名称",
+        "region": "所在区划",
+        "kind": "单位类型",
+        "head_name": "一把手",
+        "contact_name": "联系人",
+        "contact_phone": "联系电话",
+    }
 
     def _plan(self, records, progress):
         kinds = _zh(UnitKind)
@@ -342,18 +339,18 @@ class UnitImporter(Importer):
             name = values.get("单位名称", "")
             region_path = values.get("所在区划", "")
             outcome = RowOutcome(number, f"{region_path} {name}")
-            _required(values, "单位名称", outcome, 100)
-            _required(values, "所在区划", outcome, 255)
             region = regions.get(region_path)
             if region_path and region is None:
                 outcome.errors.append(("所在区划", _("unknown region “%(r)s”") % {"r": region_path}))
             fields = {
-                "kind": _choice(values, "单位类型", outcome, kinds, codes=UnitKind.values),
-                "head_name": _optional(values, "一把手", outcome, 50),
-                "contact_name": _optional(values, "联系人", outcome, 50),
-                "contact_phone": _optional(values, "联系电话", outcome, 30),
+                "kind": _choice(values, "单位类型", kinds),
+                "head_name": values.get("一把手", ""),
+                "contact_name": values.get("联系人", ""),
+                "contact_phone": values.get("联系电话", ""),
             }
             seen.check(f"{region_path}|{name}", outcome, "单位名称")
+            # Found by region and name: a known pair is an update, not a clash.
+            _rule_errors(outcome, rules.unit_errors({**fields, "name": name, "region": region}), self.COLUMNS)
             if not outcome.errors:
                 unit = existing.get((region.pk, name))
                 outcome.action = _diff_action(unit, fields)
@@ -427,7 +424,7 @@ class OfficialImporter(Importer):
     kind = "officials"
     columns = [
         Column("用户名", True, "登录名,唯一"),
-        Column("姓名", True),
+        Column("姓名", False, "可留空,显示为用户名"),
         Column("所属单位", False, "管理员可留空"),
         Column("单位所在区划", False, "单位重名时填写"),
         Column("职级", True, "县级领导、单位负责人、分管负责人、工作人员"),
@@ -435,6 +432,15 @@ class OfficialImporter(Importer):
         Column("手机", False),
         Column("邮箱", False),
     ]
+    COLUMNS = {
+        "username": "用户名",
+        "name": "姓名",
+        "unit": "所属单位",
+        "rank": "职级",
+        "role": "角色",
+        "phone": "手机",
+        "email": "邮箱",
+    }
 
     def _plan(self, records, progress):
         ranks, roles = _zh(Rank), _zh(Role)
@@ -444,23 +450,26 @@ class OfficialImporter(Importer):
         for number, values in records:
             username = values.get("用户名", "")
             outcome = RowOutcome(number, username)
-            _required(values, "用户名", outcome, 150)
-            if username and not USERNAME.match(username):
-                outcome.errors.append(("用户名", _("letters, digits and @ . + - _ only")))
             fields = {
-                "name": _required(values, "姓名", outcome, 50),
-                "rank": _choice(values, "职级", outcome, ranks, codes=Rank.values),
-                "role": _choice(values, "角色", outcome, roles, codes=Role.values),
-                "phone": _optional(values, "手机", outcome, 30),
-                "email": _optional(values, "邮箱", outcome, 254),
+                "name": values.get("姓名", ""),
+                "rank": _choice(values, "职级", ranks),
+                "role": _choice(values, "角色", roles),
+                "phone": values.get("手机", ""),
+                "email": values.get("邮箱", ""),
             }
             unit = _resolve_unit(values, "所属单位", "单位所在区划", outcome, units, regions)
             fields["unit_id"] = unit.pk if unit else None
-            if fields["role"] in (Role.OFFICIAL, Role.SUPERVISOR) and unit is None and not values.get("所属单位"):
-                outcome.errors.append(("所属单位", _("officials and supervisors must belong to a unit")))
             seen.check(username, outcome, "用户名")
+            official = existing.get(username)
+            # Found by user name: a known one is an update, never a clash.
+            candidate = {
+                **fields,
+                "username": username,
+                "unit": fields["unit_id"],
+                "is_superuser": official is not None and official.is_superuser,
+            }
+            _rule_errors(outcome, rules.official_errors(candidate), self.COLUMNS)
             if not outcome.errors:
-                official = existing.get(username)
                 outcome.action = _diff_action(official, fields)
                 if outcome.action != "unchanged":
                     if official is None:
@@ -508,6 +517,18 @@ class EnterpriseImporter(Importer):
         Column("联系电话", False),
         Column("标签", False, "多个用“、”分隔"),
     ]
+    COLUMNS = {
+        "credit_code": "统一社会信用代码",
+        "name": "企业名称",
+        "region": "所在区划",
+        "address": "地址",
+        "industry": "行业门类",
+        "size": "企业规模",
+        "legal_representative": "法定代表人",
+        "contact_name": "联系人",
+        "contact_phone": "联系电话",
+        "tags": "标签",
+    }
     FIELDS = [
         "name",
         "region_id",
@@ -525,7 +546,7 @@ class EnterpriseImporter(Importer):
     def _plan(self, records, progress):
         industries, sizes = _zh(Industry), _zh(EnterpriseSize)
         regions = region_paths()
-        codes = [values.get("统一社会信用代码", "").upper() for _n, values in records]
+        codes = [rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records]
         existing = {}
         for start in range(0, len(codes), BATCH):
             existing.update(
@@ -535,35 +556,27 @@ class EnterpriseImporter(Importer):
         for index, (number, values) in enumerate(records):
             code = codes[index]
             outcome = RowOutcome(number, code)
-            if not code:
-                outcome.errors.append(("统一社会信用代码", _("required")))
-            else:
-                error = credit_code_error(code)
-                if error:
-                    outcome.errors.append(("统一社会信用代码", str(error)))
             seen.check(code, outcome, "统一社会信用代码")
             region_path = values.get("所在区划", "")
             region = regions.get(region_path)
             if region_path and region is None:
                 outcome.errors.append(("所在区划", _("unknown region “%(r)s”") % {"r": region_path}))
-            elif not region_path:
-                outcome.errors.append(("所在区划", _("required")))
-            tags = [tag for tag in values.get("标签", "").replace(",", "、").split("、") if tag]
-            if len(tags) > 20 or any(len(tag) > 30 for tag in tags):
-                outcome.errors.append(("标签", _("at most 20 tags of 30 characters")))
             fields = {
-                "name": _required(values, "企业名称", outcome, 200),
+                "name": values.get("企业名称", ""),
                 "region_id": region.pk if region else None,
-                "address": _optional(values, "地址", outcome, 200),
-                "industry": _choice(values, "行业门类", outcome, industries, codes=Industry.values),
-                "size": _choice(values, "企业规模", outcome, sizes, codes=EnterpriseSize.values),
+                "address": values.get("地址", ""),
+                "industry": _choice(values, "行业门类", industries),
+                "size": _choice(values, "企业规模", sizes),
                 "is_above_scale": _flag(values, "规上企业", outcome),
                 "is_key": _flag(values, "重点企业", outcome),
-                "legal_representative": _optional(values, "法定代表人", outcome, 50),
-                "contact_name": _optional(values, "联系人", outcome, 50),
-                "contact_phone": _optional(values, "联系电话", outcome, 30),
-                "tags": tags,
+                "legal_representative": values.get("法定代表人", ""),
+                "contact_name": values.get("联系人", ""),
+                "contact_phone": values.get("联系电话", ""),
+                "tags": [tag for tag in values.get("标签", "").replace(",", "、").split("、") if tag],
             }
+            # Found by credit code: a known code is an update, not a clash.
+            candidate = {**fields, "credit_code": code, "region": fields["region_id"]}
+            _rule_errors(outcome, rules.enterprise_errors(candidate), self.COLUMNS)
             if not outcome.errors:
                 enterprise = existing.get(code)
                 outcome.action = _diff_action(enterprise, fields)
@@ -617,57 +630,56 @@ class AssignmentImporter(Importer):
         Column("第一责任人", False, "该单位干部的用户名或姓名"),
         Column("具体联系人", False, "该单位干部的用户名或姓名"),
     ]
+    # A team rule's error lands under the column of the entry at fault.
+    COLUMNS = {
+        "enterprise": "统一社会信用代码",
+        "leader": "县级领导",
+        "unit": "帮扶单位",
+        "is_lead": "是否牵头",
+        "responsible": "第一责任人",
+        "contact": "具体联系人",
+    }
 
     def _plan(self, records, progress):
         campaign = self.campaign
         units, regions = _units_by_name(), region_paths()
         enterprises = {}
-        codes = list({values.get("统一社会信用代码", "").upper() for _n, values in records})
+        codes = list({rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records})
         for start in range(0, len(codes), BATCH):
             enterprises.update(
                 {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
             )
         people = defaultdict(list)  # (unit id or None, name or username) → officials
         leaders = defaultdict(list)
+        # Anyone by name or user name, so a person named under the wrong unit
+        # or as a leader without the rank reaches the rule, which says so.
+        everyone = defaultdict(list)
         for official in Official.objects.filter(is_active=True).only("pk", "username", "name", "unit_id", "rank"):
             for handle in {official.username, official.name} - {""}:
                 people[(official.unit_id, handle)].append(official)
+                everyone[handle].append(official)
                 if official.rank == Rank.COUNTY_LEADER:
                     leaders[handle].append(official)
 
         groups: dict[str, list] = defaultdict(list)
         report, outcomes = Report(), []
-        seen = _Duplicates()
         for index, (number, values) in enumerate(records):
             if progress and index % BATCH == 0:
                 progress(index)
-            code = values.get("统一社会信用代码", "").upper()
+            code = rules.clean_credit_code(values.get("统一社会信用代码"))
             outcome = RowOutcome(number, code)
             enterprise = enterprises.get(code)
             if not code:
-                outcome.errors.append(("统一社会信用代码", _("required")))
+                outcome.errors.append(("统一社会信用代码", _("%(field)s is required.") % {"field": "统一社会信用代码"}))
             elif enterprise is None:
                 outcome.errors.append(("统一社会信用代码", _("no enterprise has the credit code %(c)s") % {"c": code}))
             unit = _resolve_unit(values, "帮扶单位", "单位所在区划", outcome, units, regions)
             if not values.get("帮扶单位"):
-                outcome.errors.append(("帮扶单位", _("required")))
+                outcome.errors.append(("帮扶单位", _("%(field)s is required.") % {"field": "帮扶单位"}))
             is_lead = _flag(values, "是否牵头", outcome)
-            responsible = self._person(values, "第一责任人", unit, people, outcome)
-            contact = self._person(values, "具体联系人", unit, people, outcome)
-            leader = None
-            if values.get("县级领导"):
-                found = leaders.get(values["县级领导"], [])
-                if len(found) != 1:
-                    reason = (
-                        _("no county leader is called “%(n)s”")
-                        if not found
-                        else _("several county leaders are called “%(n)s”")
-                    )
-                    outcome.errors.append(("县级领导", reason % {"n": values["县级领导"]}))
-                else:
-                    leader = found[0]
-            if unit is not None:
-                seen.check(f"{code}|{unit.pk}", outcome, "帮扶单位")
+            responsible = self._person(values, "第一责任人", unit, people, everyone, outcome)
+            contact = self._person(values, "具体联系人", unit, people, everyone, outcome)
+            leader = self._leader(values.get("县级领导", ""), leaders, everyone, outcome)
             groups[code].append((outcome, unit, is_lead, responsible, contact, leader, values.get("县级领导", "")))
             outcomes.append(outcome)
 
@@ -716,46 +728,58 @@ class AssignmentImporter(Importer):
         return report, plan
 
     @staticmethod
-    def _person(values, header, unit, people, outcome):
+    def _person(values, header, unit, people, everyone, outcome):
         handle = values.get(header, "")
         if not handle or unit is None:
             return None
         found = people.get((unit.pk, handle), [])
-        if len(found) == 1:
-            return found[0]
-        reason = (
-            _("%(u)s has no official “%(n)s”")
-            if not found
-            else _("%(u)s has several officials “%(n)s”; use the user name")
-        )
+        if len(found) > 1:
+            reason = _("%(u)s has several officials “%(n)s”; use the user name")
+        else:
+            found = found or everyone.get(handle, [])
+            if len(found) == 1:
+                return found[0]  # of another unit, maybe: the team rule says so
+            reason = _("%(u)s has no official “%(n)s”")
         outcome.errors.append((header, reason % {"u": unit.name, "n": handle}))
         return None
 
     @staticmethod
-    def _check_group(rows, campaign):
-        outcomes = [row[0] for row in rows]
-        last = outcomes[-1]
-        if len(rows) > campaign.units_per_enterprise:
-            last.errors.append(
-                (
-                    "帮扶单位",
-                    _("more than %(n)d units for one enterprise (rows %(rows)s)")
-                    % {"n": campaign.units_per_enterprise, "rows": "、".join(str(o.row) for o in outcomes)},
-                )
-            )
-        leads = [row for row in rows if row[2]]
-        if len(leads) > 1:
-            leads[-1][0].errors.append(
-                (
-                    "是否牵头",
-                    _("a second lead unit (rows %(rows)s)") % {"rows": "、".join(str(row[0].row) for row in leads)},
-                )
-            )
-        elif not leads:
-            last.errors.append(("是否牵头", _("no lead unit for this enterprise")))
+    def _leader(handle, leaders, everyone, outcome):
+        if not handle:
+            return None
+        found = leaders.get(handle, [])
+        if len(found) > 1:
+            reason = _("several county leaders are called “%(n)s”")
+        else:
+            found = found or everyone.get(handle, [])
+            if len(found) == 1:
+                return found[0]  # without the rank, maybe: the team rule says so
+            reason = _("no county leader is called “%(n)s”")
+        outcome.errors.append(("县级领导", reason % {"n": handle}))
+        return None
+
+    def _check_group(self, rows, campaign):
+        """The team rule on one enterprise's rows; each error goes to the row
+        of the entry at fault (the group's last row when it is the team as a
+        whole, such as no lead)."""
+        seated = [row for row in rows if row[1] is not None]
+        leader_row = next((row for row in rows if row[5] is not None), None)
+        errors = rules.team_errors(
+            mode=campaign.units_per_enterprise,
+            leader=leader_row[5] if leader_row else None,
+            units=[rules.UnitSlot(unit=row[1], is_lead=row[2], responsible=row[3], contact=row[4]) for row in seated],
+        )
+        for error in errors:
+            if error.field == "leader":
+                row = leader_row
+            elif error.item is not None:
+                row = seated[error.item]
+            else:
+                row = rows[-1]
+            _rule_errors(row[0], [error], {error.field: self.COLUMNS[error.part or error.field]})
         named = {row[6] for row in rows if row[6]}
         if len(named) > 1:
-            last.errors.append(("县级领导", _("different county leaders for one enterprise")))
+            rows[-1][0].errors.append(("县级领导", _("different county leaders for one enterprise")))
 
     def write(self, plan):
         from core.services import check_deferred_constraints
