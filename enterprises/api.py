@@ -1,5 +1,8 @@
 """API for master data. Reads are scoped (selectors); writes go through
-enterprises.services and are for admins only."""
+enterprises.services and are for admins only. The serializers only parse
+(numbers, dates, ids, choices, text); formats, lengths and ranges are
+judged by enterprises.rules through the service, so a client reads the same
+message as the forms, the admin and the importer show."""
 
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
@@ -16,6 +19,15 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     service = None
     instance_kwarg = ""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if not field.read_only:
+                # Lengths, ranges and formats are the rules' to judge; the
+                # limits stay on the fields for the schema.
+                field.validators = []
+        return fields
 
     def _call(self, instance, validated_data):
         return type(self).service(
@@ -48,6 +60,7 @@ class HelpUnitSerializer(ServiceSerializer):
     instance_kwarg = "unit"
     region = ScopedPrimaryKeyRelatedField(Region)
     region_name = serializers.CharField(source="region.name", read_only=True)
+    webhook_url = serializers.CharField(required=False, allow_blank=True)
 
     class Meta:
         model = HelpUnit
@@ -74,6 +87,7 @@ class OfficialSerializer(ServiceSerializer):
     unit = ScopedPrimaryKeyRelatedField(HelpUnit, allow_null=True, required=False)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
     password = serializers.CharField(write_only=True, required=False, max_length=128, style={"input_type": "password"})
+    email = serializers.CharField(required=False, allow_blank=True)
 
     class Meta:
         model = Official
@@ -98,7 +112,8 @@ class EnterpriseSerializer(ServiceSerializer):
     instance_kwarg = "enterprise"
     region = ScopedPrimaryKeyRelatedField(Region)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=30), required=False, max_length=20)
+    credit_code = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
 
     class Meta:
         model = Enterprise
@@ -119,8 +134,6 @@ class EnterpriseSerializer(ServiceSerializer):
             "tags",
             "is_active",
         ]
-        # The service checks the code (check character, duplicates) itself.
-        extra_kwargs = {"credit_code": {"validators": []}}
 
 
 class CampaignSerializer(ServiceSerializer):

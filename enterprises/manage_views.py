@@ -223,19 +223,35 @@ def board_change(request, campaign_id: int, enterprise_id: int, op: str):
 # Campaigns --------------------------------------------------------------------------
 
 
+def _leave_judging_to_the_rules(form) -> None:
+    """Master-data forms read what was typed (text, a date, a number, a
+    choice); lengths, ranges and formats are enterprises.rules' to judge,
+    through the service, so the page words a refusal as every other
+    interface does. The limits stay on the inputs (maxlength) as a hint."""
+    for field in form.fields.values():
+        field.validators = []
+
+
 class CampaignForm(forms.Form):
+    """Reads the typed values; what they must satisfy is enterprises.rules'
+    to say (through the service), so this page words it as the API, the
+    admin and the importer do."""
+
     name = forms.CharField(label=_lazy("Name"), max_length=100)
     start_date = forms.DateField(label=_lazy("Start date"), widget=DateInput())
     end_date = forms.DateField(label=_lazy("End date"), widget=DateInput())
     units_per_enterprise = forms.TypedChoiceField(
         label=_lazy("Units per enterprise"), coerce=int, choices=[(3, "3 (三帮一)"), (2, "2"), (1, "1 (一帮一)")]
     )
-    visit_every_days = forms.IntegerField(label=_lazy("Visit at least every (days)"), min_value=1, initial=90)
+    visit_every_days = forms.IntegerField(
+        label=_lazy("Visit at least every (days)"), initial=90, widget=forms.NumberInput(attrs={"min": 1})
+    )
     plan_due_date = forms.DateField(label=_lazy("Help plans due"), required=False, widget=DateInput())
     is_current = forms.BooleanField(label=_lazy("Current campaign"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _leave_judging_to_the_rules(self)
         style_form(self)
 
 
@@ -306,13 +322,17 @@ def plan_status(request):
 
 
 class OfficialForm(forms.Form):
+    """Reads the typed values; the rules (user name, unit, phone, e-mail) are
+    enterprises.rules', applied by the service, so a refusal reads here as it
+    does in the API, the admin and the importer."""
+
     username = forms.CharField(label=_lazy("User name"), max_length=150)
-    name = forms.CharField(label=_lazy("Full name"), max_length=50)
+    name = forms.CharField(label=_lazy("Full name"), max_length=50, required=False)
     unit = forms.ModelChoiceField(label=_lazy("Unit"), queryset=None, required=False)
     role = forms.ChoiceField(label=_lazy("Role"))
     rank = forms.ChoiceField(label=_lazy("Rank"))
     phone = forms.CharField(label=_lazy("Phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_lazy("E-mail"), required=False)
+    email = forms.CharField(label=_lazy("E-mail"), max_length=254, required=False, widget=forms.EmailInput)
     is_active = forms.BooleanField(label=_lazy("Active (untick to deactivate)"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
@@ -323,6 +343,7 @@ class OfficialForm(forms.Form):
         self.fields["unit"].queryset = HelpUnit.objects.filter(is_active=True).order_by("name")
         self.fields["role"].choices = Role.choices
         self.fields["rank"].choices = Rank.choices
+        _leave_judging_to_the_rules(self)
         style_form(self)
 
 
