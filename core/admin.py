@@ -1,10 +1,111 @@
-from django.contrib import admin
+"""What every app's admin shares: the Django admin either writes through a
+service, so it refuses what every other interface refuses, in the same
+words, or only shows a model. It never writes around the services."""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+
+from core.errors import ServiceError
 
 from .models import CalendarDay
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never written here: these rows change through their services
+    (the issue lifecycle, visit intake, the assignment board)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _RulesForm:
+    """Mixed into the admin's model form. For the fields the service writes,
+    the form only reads what was typed (a date, a number, a known choice, an
+    existing row) and the service's check judges it, instead of the form's
+    validators and the model's own validation, which would word the same
+    refusals differently (or refuse what the service allows: making a
+    campaign current retires the other one). Other fields (Django's own on
+    an account) keep Django's validation."""
+
+    rules_check = None  # the service's `*_check(instance) -> [RuleError]`
+    rules_fields: set[str] = set()  # the fields the service writes
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name in self.rules_fields:
+                field.validators = []  # formats, lengths, ranges: the rule's to say
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | self.rules_fields
+
+    def _post_clean(self):
+        super()._post_clean()  # puts the typed values on self.instance
+        for error in type(self).rules_check(self.instance):
+            field = error.field if error.field in self.fields else None
+            if field is not None and field in self._errors:
+                continue  # the field could not be read; that reason stands
+            self.add_error(field, error.message)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Validates with `service_check` and saves with `service_save` (taking
+    the actor and the instance), so the admin obeys the same rules as the API,
+    the forms and the importer. Master data is deactivated, never deleted
+    (the API does not delete either)."""
+
+    service_check = None  # e.g. services.enterprise_check
+    service_save = None  # e.g. services.enterprise_save
+    service_fields: set[str] = set()  # e.g. services.ENTERPRISE_FIELDS
+    instance_kwarg = ""  # the service's keyword for the instance
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        attrs = {"rules_check": staticmethod(type(self).service_check), "rules_fields": set(self.service_fields)}
+        return type(form.__name__, (_RulesForm, form), attrs)
+
+    def save_model(self, request, obj, form, change):
+        type(self).service_save(actor=request.user, **{self.instance_kwarg: obj})
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A refusal the form could not foresee (not an admin in the
+        # service's sense, a concurrent writer) becomes a message, and the
+        # admin's transaction is rolled back, instead of a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
+    # Edited here on purpose: the holiday calendar is plain data with no
+    # service or rule beyond its database constraints (one row per date,
+    # a known kind), which the model form checks.
     list_display = ("date", "kind", "name")
     list_filter = ("kind",)
     search_fields = ("name",)

@@ -1,13 +1,30 @@
+"""Master data in the Django admin. Regions, units, officials, enterprises and
+campaigns are edited here through their services (enterprises.services), so
+the admin refuses what the API, the web forms and the importer refuse, with
+the same message. 三帮一 teams and help plans are shown only: the assignment
+board and the help-plan page are where they change, one checked step at a
+time, and a team's rules span the assignment and its unit rows, which the
+admin's form and inline would validate apart."""
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 from . import services
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpPlan, HelpUnit, Official, Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ServiceAdmin):
+    service_check = services.region_check
+    service_save = services.region_save
+    instance_kwarg = "region"
+    service_fields = services.REGION_FIELDS
     list_display = ("name", "level", "code", "parent", "path")
     list_filter = ("level",)
     search_fields = ("name", "code")
@@ -16,15 +33,34 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpUnit)
-class HelpUnitAdmin(admin.ModelAdmin):
+class HelpUnitAdmin(ServiceAdmin):
+    service_check = services.unit_check
+    service_save = services.unit_save
+    instance_kwarg = "unit"
+    service_fields = services.UNIT_FIELDS
+    # Plain text: the rule judges the address as typed, as in the API
+    # (Django's URL field would quietly prefix a bare host).
+    formfield_overrides = {models.URLField: {"form_class": forms.CharField}}
     list_display = ("name", "kind", "region", "head_name", "contact_name", "contact_phone", "is_active")
     list_filter = ("kind", "is_active", "region")
     search_fields = ("name", "head_name", "contact_name")
     autocomplete_fields = ("region",)
 
 
+class OfficialCreationForm(AdminUserCreationForm):
+    def clean_username(self):
+        # Whether the name is taken is the rule's to say (exactly as the
+        # API and the importer see it), not Django's case-blind check.
+        return self.cleaned_data.get("username")
+
+
 @admin.register(Official)
-class OfficialAdmin(UserAdmin):
+class OfficialAdmin(ServiceAdmin, UserAdmin):
+    service_check = services.official_check
+    service_save = services.official_save  # the creation form has set (and checked) the password
+    instance_kwarg = "official"
+    service_fields = services.OFFICIAL_FIELDS
+    add_form = OfficialCreationForm
     list_display = ("username", "name", "unit", "role", "rank", "phone", "is_active")
     list_filter = ("role", "rank", "is_active", "unit")
     search_fields = ("username", "name", "phone")
@@ -34,13 +70,13 @@ class OfficialAdmin(UserAdmin):
     )
     add_fieldsets = UserAdmin.add_fieldsets + ((_("Zoufang"), {"fields": ("name", "unit", "role", "rank", "phone")}),)
 
-    def has_delete_permission(self, request, obj=None):
-        # Deactivate, never delete: the ledger's history keeps its actors.
-        return False
-
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(ServiceAdmin):
+    service_check = services.enterprise_check
+    service_save = services.enterprise_save
+    instance_kwarg = "enterprise"
+    service_fields = services.ENTERPRISE_FIELDS
     list_display = ("name", "credit_code", "region", "industry", "size", "is_key", "is_above_scale", "is_active")
     list_filter = ("is_key", "is_above_scale", "industry", "size", "region")
     search_fields = ("name", "credit_code", "legal_representative")
@@ -48,35 +84,34 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ServiceAdmin):
+    service_check = services.campaign_check
+    service_save = services.campaign_save  # making one campaign current retires the other
+    instance_kwarg = "campaign"
+    service_fields = services.CAMPAIGN_FIELDS
     list_display = ("name", "start_date", "end_date", "units_per_enterprise", "visit_every_days", "is_current")
     list_filter = ("is_current",)
     search_fields = ("name",)
 
-    def save_model(self, request, obj, form, change):
-        # Through the service, so making one campaign current retires the other.
-        services.campaign_save(actor=request.user, campaign=obj)
 
-
-class AssignmentUnitInline(admin.TabularInline):
+class AssignmentUnitInline(ReadOnlyInline):
     model = AssignmentUnit
-    extra = 0
-    max_num = 3
-    autocomplete_fields = ("unit", "responsible", "contact")
+    fields = ("unit", "is_lead", "responsible", "contact")
+    readonly_fields = fields
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ("enterprise", "campaign", "leader")
     list_filter = ("campaign",)
     search_fields = ("enterprise__name", "enterprise__credit_code", "leader__name")
-    autocomplete_fields = ("enterprise", "leader")
+    list_select_related = ("enterprise", "campaign", "leader")
     inlines = [AssignmentUnitInline]
 
 
 @admin.register(HelpPlan)
-class HelpPlanAdmin(admin.ModelAdmin):
+class HelpPlanAdmin(ReadOnlyAdmin):
     list_display = ("unit", "campaign", "submitted_at", "submitted_by")
     list_filter = ("campaign",)
     search_fields = ("unit__name",)
-    autocomplete_fields = ("unit", "submitted_by")
+    list_select_related = ("unit", "campaign", "submitted_by")

@@ -1,37 +1,27 @@
+"""The issue ledger is shown in the admin, never edited: every state change
+goes through issues.services, which writes its event, stamps its time and
+recomputes the deadlines; an edit here would do none of that."""
+
 from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import DeadlinePolicy, ExtensionRequest, Issue, IssueEvent
 
 
 @admin.register(DeadlinePolicy)
 class DeadlinePolicyAdmin(admin.ModelAdmin):
+    # Edited here on purpose: the limits per category are configuration
+    # with no service or rule beyond their database constraints (a known
+    # category, positive days), which the model form checks.
     list_display = ("category", "accept_days", "resolve_days", "verify_days", "rework_days")
     search_fields = ("category",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """State changes only through issues.services, which writes the events;
-    the admin shows the ledger but does not edit it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class IssueEventInline(admin.TabularInline):
+class IssueEventInline(ReadOnlyInline):
     model = IssueEvent
-    extra = 0
     fields = ("created_at", "action", "actor", "actor_unit", "from_status", "to_status", "note")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Issue)

@@ -1,19 +1,25 @@
+"""Visits are shown in the admin, never edited: visits.services records a
+visit with its participants, their units and its issues in one checked
+transaction, which an edit here would bypass."""
+
 from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Visit, VisitParticipant
 
 
-class VisitParticipantInline(admin.TabularInline):
+class VisitParticipantInline(ReadOnlyInline):
     model = VisitParticipant
-    extra = 0
-    autocomplete_fields = ("official", "unit")
+    fields = ("official", "unit")
+    readonly_fields = fields
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = ("date", "enterprise", "form", "created_by", "campaign")
     list_filter = ("form", "campaign")
     search_fields = ("enterprise__name", "summary")
     date_hierarchy = "date"
-    autocomplete_fields = ("enterprise", "created_by")
+    list_select_related = ("enterprise", "created_by", "campaign")
     inlines = [VisitParticipantInline]
