@@ -26,6 +26,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Needs GNU gettext. The compiled .mo is committed, so running the app does not.
 messages: $(VENV)/.runtime

@@ -2,18 +2,18 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from desk import api as desk_api
 from enterprises import api as enterprises_api
 from issues import api as issues_api
-from visits import api as visits_api
 
 router = DefaultRouter()
 router.register("regions", enterprises_api.RegionViewSet, basename="region")
 router.register("units", enterprises_api.HelpUnitViewSet, basename="unit")
 router.register("officials", enterprises_api.OfficialViewSet, basename="official")
-router.register("enterprises", enterprises_api.EnterpriseViewSet, basename="enterprise")
+router.register("enterprises", desk_api.EnterpriseViewSet, basename="enterprise")
 router.register("campaigns", enterprises_api.CampaignViewSet, basename="campaign")
 router.register("assignments", enterprises_api.AssignmentViewSet, basename="assignment")
-router.register("visits", visits_api.VisitViewSet, basename="visit")
+router.register("visits", desk_api.VisitViewSet, basename="visit")
 router.register("issues", issues_api.IssueViewSet, basename="issue")
 
 urlpatterns = [

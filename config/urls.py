@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("desk.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("manage/", include("enterprises.manage_urls")),
     path("visits/", include("visits.urls")),

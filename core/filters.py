@@ -6,8 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from enterprises.models import Region
-
 
 class YesNoWidget(django_filters.widgets.BooleanWidget):
     """`true` / `false` in the query string (as the API takes them), shown as
@@ -81,43 +79,5 @@ class SearchFilterSet(django_filters.FilterSet):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
-    """A region and everything below it, matched on the region path."""
-
-    def __init__(self, *args, path_field: str, **kwargs):
-        kwargs.setdefault("queryset", Region.objects.all())
-        kwargs.setdefault("method", self._subtree)
-        self.path_field = path_field
-        super().__init__(*args, **kwargs)
-
-    def _subtree(self, queryset, name, value):
-        return queryset.filter(**{f"{self.path_field}__startswith": value.path}) if value else queryset
-
-
-@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.ModelChoiceFilter):
     """A reference by id to a related object, filtered by a method."""
-
-
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def visible_units(request):
-    """Choices for a unit filter: only the units the user may see, so a
-    dropdown never lists names outside the scope."""
-    from enterprises.models import HelpUnit
-
-    return HelpUnit.objects.restrict(_user(request)).order_by("name")
-
-
-def visible_officials(request):
-    from enterprises.models import Official
-
-    return Official.objects.restrict(_user(request)).order_by("name")
-
-
-def visible_enterprises(request):
-    from enterprises.models import Enterprise
-
-    return Enterprise.objects.restrict(_user(request)).order_by("name")

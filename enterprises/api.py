@@ -7,7 +7,7 @@ message as the forms, the admin and the importer show."""
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from core.api import NO_DELETE, IsAdminOrReadOnly, ScopedPrimaryKeyRelatedField, service_kwargs
+from core.api import NO_DELETE, IsAdminOrReadOnly, ScopedPrimaryKeyRelatedField, ScopedViewMixin, service_kwargs
 
 from . import selectors, services
 from .filters import AssignmentFilter, CampaignFilter, EnterpriseFilter, HelpUnitFilter, OfficialFilter, RegionFilter
@@ -219,13 +219,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
         )
 
 
-class MasterDataViewSet(viewsets.ModelViewSet):
+class MasterDataViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated, IsAdminOrReadOnly]
     http_method_names = NO_DELETE
-    selector = None
-
-    def get_queryset(self):
-        return type(self).selector(user=self.request.user)
 
 
 class RegionViewSet(MasterDataViewSet):

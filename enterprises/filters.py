@@ -1,22 +1,51 @@
-import datetime
-
 import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from core.filters import (
-    IdFilter,
-    RegionSubtreeFilter,
-    SearchFilterSet,
-    YesNoFilter,
-    visible_enterprises,
-    visible_officials,
-    visible_units,
-)
-from core.forms import DateInput
+from core.filters import IdFilter, SearchFilterSet, YesNoFilter
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+
+# Every choice a filter offers comes from the user's scope, so no drop-down
+# lists a name outside it.
+
+
+def restricted(model):
+    """Choices for a filter: `model`'s rows the requesting user may see."""
+
+    def choices(request):
+        return model.objects.restrict(getattr(request, "user", None))
+
+    return choices
+
+
+def visible_units(request):
+    return restricted(HelpUnit)(request).order_by("name")
+
+
+def visible_officials(request):
+    return restricted(Official)(request).order_by("name")
+
+
+def visible_enterprises(request):
+    return restricted(Enterprise)(request).order_by("name")
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class RegionSubtreeFilter(django_filters.ModelChoiceFilter):
+    """A region and everything below it, matched on the region path."""
+
+    def __init__(self, *args, path_field: str, **kwargs):
+        kwargs.setdefault("queryset", restricted(Region))
+        kwargs.setdefault("method", self._subtree)
+        self.path_field = path_field
+        super().__init__(*args, **kwargs)
+
+    def _subtree(self, queryset, name, value):
+        return queryset.filter(**{f"{self.path_field}__startswith": value.path}) if value else queryset
 
 
 class RegionFilter(SearchFilterSet):
@@ -52,7 +81,7 @@ class OfficialFilter(SearchFilterSet):
 
 class EnterpriseFilter(SearchFilterSet):
     search_fields = ("name", "credit_code", "legal_representative")
-    page_fields = ("q", "region", "industry", "size", "is_key", "is_above_scale", "unit", "visited")
+    page_fields = ("q", "region", "industry", "size", "is_key", "is_above_scale", "unit")
     region = RegionSubtreeFilter(path_field="region__path", label=_("Region"))
     industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("Industry"))
     size = django_filters.ChoiceFilter(choices=EnterpriseSize.choices, label=_("Size"))
@@ -60,15 +89,7 @@ class EnterpriseFilter(SearchFilterSet):
     is_above_scale = YesNoFilter(label=_("Above scale"))
     is_active = YesNoFilter(label=_("Active"))
     unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Help unit"))
-    visited = YesNoFilter(method="filter_visited", label=_("Visited within the campaign's frequency"))
-    campaign = IdFilter(queryset=Campaign.objects.all(), method="filter_campaign", label=_("Assigned in campaign"))
-    # A period of visits, and whether the enterprise had one in it (the dashboard's coverage leads here).
-    visit_from = django_filters.DateFilter(method="period_bound", label=_("Visits from"), widget=DateInput())
-    visit_to = django_filters.DateFilter(method="period_bound", label=_("Visits to"), widget=DateInput())
-    visited_in_period = YesNoFilter(method="filter_visited_in_period", label=_("Visited in the period"))
-    unit_visited_in_period = YesNoFilter(
-        method="filter_unit_visited_in_period", label=_("Visited by the help unit in the period")
-    )
+    campaign = IdFilter(queryset=restricted(Campaign), method="filter_campaign", label=_("Assigned in campaign"))
 
     class Meta:
         model = Enterprise
@@ -81,12 +102,7 @@ class EnterpriseFilter(SearchFilterSet):
             "is_above_scale",
             "is_active",
             "unit",
-            "visited",
             "campaign",
-            "visit_from",
-            "visit_to",
-            "visited_in_period",
-            "unit_visited_in_period",
         ]
 
     def filter_unit(self, queryset, name, value):
@@ -94,45 +110,6 @@ class EnterpriseFilter(SearchFilterSet):
         if campaign := self.form.cleaned_data.get("campaign"):
             rows = rows.filter(assignment__campaign=campaign)  # the unit helps it in that campaign
         return queryset.filter(Exists(rows))
-
-    def period_bound(self, queryset, name, value):
-        return queryset  # read by the two filters below
-
-    def _visits_in_period(self):
-        from visits.models import Visit
-
-        data = self.form.cleaned_data
-        visits = Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
-        if data.get("visit_from"):
-            visits = visits.filter(date__gte=data["visit_from"])
-        if data.get("visit_to"):
-            visits = visits.filter(date__lte=data["visit_to"])
-        if data.get("campaign"):
-            visits = visits.filter(campaign=data["campaign"])
-        return visits
-
-    def filter_visited_in_period(self, queryset, name, value):
-        visited = Exists(self._visits_in_period())
-        return queryset.filter(visited) if value else queryset.exclude(visited)
-
-    def filter_unit_visited_in_period(self, queryset, name, value):
-        visits = self._visits_in_period()
-        if unit := self.form.cleaned_data.get("unit"):
-            visits = visits.filter(participant_rows__unit=unit)
-        visited = Exists(visits)
-        return queryset.filter(visited) if value else queryset.exclude(visited)
-
-    def filter_visited(self, queryset, name, value):
-        """Visited within the current campaign's visit frequency (e.g. 90 days)."""
-        from core import clock
-        from visits.models import Visit
-
-        campaign = Campaign.objects.current()
-        days = campaign.visit_every_days if campaign else 90
-        since = clock.today() - datetime.timedelta(days=days)
-        visits = Visit.objects.restrict(getattr(self.request, "user", None))
-        recent = Exists(visits.filter(enterprise=OuterRef("pk"), date__gte=since))
-        return queryset.filter(recent) if value else queryset.exclude(recent)
 
     def filter_campaign(self, queryset, name, value):
         return queryset.filter(Exists(Assignment.objects.filter(campaign=value, enterprise=OuterRef("pk"))))

@@ -46,13 +46,13 @@ def import_list(request):
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return redirect("import-detail", job.pk)
-    jobs = ImportJob.objects.visible_to(request.user).select_related("created_by", "campaign")[:30]
+    jobs = ImportJob.objects.restrict(request.user).select_related("created_by", "campaign")[:30]
     return render(request, "manage/import_list.html", {"form": form, "jobs": jobs, "kinds": ImportJob.Kind.choices})
 
 
 @admin_required
 def import_detail(request, pk: int):
-    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    job = get_object_or_404(ImportJob.objects.restrict(request.user), pk=pk)
     if request.method == "POST":
         try:
             services.import_job_apply(actor=request.user, job=job)
@@ -289,14 +289,14 @@ def plan_status(request):
         return redirect("campaign-list")
     today = clock.today()
     units = (
-        HelpUnit.objects.visible_to(request.user)
+        HelpUnit.objects.restrict(request.user)
         .filter(assignments__assignment__campaign=campaign)
         .distinct()
         .order_by("name")
     )
     plans = {
         p.unit_id: p
-        for p in HelpPlan.objects.visible_to(request.user).filter(campaign=campaign).select_related("submitted_by")
+        for p in HelpPlan.objects.restrict(request.user).filter(campaign=campaign).select_related("submitted_by")
     }
     rows = []
     for unit in units:

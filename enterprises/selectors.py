@@ -41,36 +41,6 @@ def assignment_list(*, user):
     )
 
 
-def last_visit(*, user, enterprise_ref="pk", unit_id=None):
-    """Subquery: the date of the latest visit to an enterprise that `user` may
-    see (by one unit's people when `unit_id` is given). Built from the scoped
-    visits, so a date is never shown for a visit the user cannot open."""
-    from visits.models import Visit
-
-    visits = Visit.objects.restrict(user).filter(enterprise=OuterRef(enterprise_ref))
-    if unit_id is not None:
-        visits = visits.filter(participant_rows__unit_id=unit_id)
-    return Subquery(visits.order_by("-date").values("date")[:1])
-
-
-def enterprise_directory(*, user):
-    """The enterprise list page: each row with its last visit."""
-    return enterprise_list(user=user).annotate(last_visit=last_visit(user=user))
-
-
-def unit_assignments(*, user, campaign):
-    """The enterprises the user's unit helps in a campaign (My work), each with
-    the date of the unit's last visit."""
-    if campaign is None or user.unit_id is None:
-        return Assignment.objects.none()
-    return (
-        assignment_list(user=user)
-        .filter(campaign=campaign, units__unit_id=user.unit_id)
-        .annotate(last_visit=last_visit(user=user, enterprise_ref="enterprise", unit_id=user.unit_id))
-        .order_by("last_visit", "enterprise__name")
-    )
-
-
 def enterprise_team(*, user, enterprise: Enterprise, campaign):
     """The enterprise's 三帮一 team in a campaign, or None."""
     if campaign is None:
@@ -134,8 +104,3 @@ def attach_teams(enterprises, *, campaign) -> None:
     }
     for enterprise in enterprises:
         enterprise.team = teams.get(enterprise.pk)
-
-
-def unit_partners(*, user, campaign):
-    """A unit's own board: the enterprises it helps, and with whom."""
-    return unit_assignments(user=user, campaign=campaign).order_by("enterprise__name")

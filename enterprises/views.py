@@ -1,68 +1,19 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from core import clock
 from core.errors import ServiceError
 from core.forms import style_form
 from core.shortcuts import get_restricted_or_404
-from issues import deadlines
-from issues.selectors import issue_list
-from visits.selectors import visit_list
 
-from . import selectors, services
-from .filters import EnterpriseFilter
-from .models import Campaign, Enterprise, HelpPlan
+from . import services
+from .models import Campaign, HelpPlan
 
 PAGE_SIZE = 25
-
-
-@login_required
-def enterprise_list(request):
-    filterset = EnterpriseFilter(
-        request.GET, queryset=selectors.enterprise_directory(user=request.user), request=request
-    )
-    style_form(filterset.form)
-    rows = filterset.qs.order_by("name", "id") if filterset.is_valid() else Enterprise.objects.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    campaign = Campaign.objects.current()
-    today = clock.today()
-    for enterprise in page:
-        enterprise.not_visited = campaign is not None and (
-            enterprise.last_visit is None or (today - enterprise.last_visit).days > campaign.visit_every_days
-        )
-    return render(
-        request, "enterprises/enterprise_list.html", {"filter": filterset, "page": page, "campaign": campaign}
-    )
-
-
-@login_required
-def enterprise_detail(request, pk: int):
-    enterprise = get_restricted_or_404(selectors.enterprise_list(user=request.user), pk=pk)
-    campaign = Campaign.objects.current()
-    issues = list(issue_list(user=request.user).filter(enterprise=enterprise).order_by("-registered_at")[:100])
-    deadlines.mark(issues, clock.today())
-    context = {
-        "enterprise": enterprise,
-        "campaign": campaign,
-        "team": selectors.enterprise_team(user=request.user, enterprise=enterprise, campaign=campaign),
-        "visits": visit_list(user=request.user).filter(enterprise=enterprise)[:20],
-        "issues": issues,
-    }
-    return render(request, "enterprises/enterprise_detail.html", context)
-
-
-@login_required
-def our_enterprises(request):
-    """A unit's view of the board: the enterprises we help, and with whom."""
-    campaign = Campaign.objects.current()
-    assignments = list(selectors.unit_partners(user=request.user, campaign=campaign)) if campaign else []
-    return render(request, "enterprises/our_enterprises.html", {"campaign": campaign, "assignments": assignments})
 
 
 class HelpPlanForm(forms.Form):
@@ -100,3 +51,27 @@ def help_plan(request):
 def help_plan_file(request, pk: int):
     plan = get_restricted_or_404(HelpPlan.objects.restrict(request.user).exclude(file=""), pk=pk)
     return FileResponse(plan.file.open("rb"), as_attachment=True, filename=plan.file.name.rsplit("/", 1)[-1])
+
+
+class PreferencesForm(forms.Form):
+    email = forms.EmailField(label=_lazy("E-mail"), required=False)
+    email_notifications = forms.BooleanField(
+        label=_lazy("Send me reminders by e-mail too (the inbox always has them)"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+@login_required
+def preferences(request):
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None, initial={"email": user.email, "email_notifications": user.email_notifications}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.preferences_save(actor=user, **form.cleaned_data)
+        messages.success(request, _("Saved."))
+        return redirect("preferences")
+    return render(request, "core/preferences.html", {"form": form})

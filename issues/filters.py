@@ -3,8 +3,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import clock
-from core.filters import IdFilter, RegionSubtreeFilter, SearchFilterSet, YesNoFilter, visible_enterprises, visible_units
+from core.filters import IdFilter, SearchFilterSet, YesNoFilter
 from core.forms import DateInput
+from enterprises.filters import RegionSubtreeFilter, restricted, visible_enterprises, visible_units
 from enterprises.models import Campaign, Region
 
 from . import deadlines, figures
@@ -36,13 +37,13 @@ class IssueFilter(SearchFilterSet):
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     # Every id filter offers only what the user may see (no names leak through a dropdown).
     enterprise = django_filters.ModelChoiceFilter(queryset=visible_enterprises, label=_("Enterprise"))
-    campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("Campaign"))
+    campaign = django_filters.ModelChoiceFilter(queryset=restricted(Campaign), label=_("Campaign"))
     responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Responsible unit"))
     visit = django_filters.NumberFilter(label=_("Visit"))
     unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Responsible or co-handling unit"))
     region = RegionSubtreeFilter(path_field="enterprise__region__path", label=_("Region"))
     enterprise_region = django_filters.ModelChoiceFilter(
-        field_name="enterprise__region", queryset=Region.objects.all(), label=_("Region (directly in it)")
+        field_name="enterprise__region", queryset=restricted(Region), label=_("Region (directly in it)")
     )
     overdue = YesNoFilter(method="filter_overdue", label=_("Overdue"))
     due_soon = YesNoFilter(method="filter_due_soon", label=_("Due soon"))

@@ -9,6 +9,7 @@ from core.forms import DateInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
+from .choices import Category, Priority
 
 
 class ActionForm(forms.Form):
@@ -69,3 +70,21 @@ class DashboardForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end of the period is before its start."))
         return data
+
+
+class RaisedIssueForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices])
+    title = forms.CharField(label=_("Issue"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    request = forms.CharField(label=_("Enterprise's request"), max_length=2000, required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+# Every form is "extra": one left untouched is skipped, one half typed is an error.
+RaisedIssueFormSet = forms.formset_factory(RaisedIssueForm, extra=0, max_num=20, validate_max=True)

@@ -4,13 +4,14 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth, TruncWeek
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
 from core import clock
 from enterprises.models import HelpUnit, Region
 from enterprises.scope import scope_region
+from visits.selectors import visit_list
 
 from . import figures
 from .choices import OPEN_STATUSES, Status
@@ -260,3 +261,18 @@ def escalation_groups(*, user, first: int) -> list[dict]:
     for issue in ranked.order_by("escalated_at"):
         groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
     return sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
+
+
+def visits_with_issue_counts(user):
+    """The user's visits (visits.selectors.visit_list), each with the number of
+    issues raised at it that the user may see: counted from the restricted
+    ledger, so a count never includes an issue outside the scope."""
+    raised = (
+        Issue.objects.restrict(user)
+        .filter(visit=OuterRef("pk"))
+        .order_by()
+        .values("visit")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return visit_list(user=user).annotate(issue_count=Coalesce(Subquery(raised), 0))

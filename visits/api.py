@@ -1,21 +1,11 @@
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
-from core.api import ScopedPrimaryKeyRelatedField, ScopedViewMixin
+from core.api import ScopedPrimaryKeyRelatedField
 from enterprises.models import Enterprise, Official
-from issues.choices import Category, Priority
 
-from . import selectors, services
+from . import services
 from .choices import VisitForm, VisitPurpose
-from .filters import VisitFilter
 from .models import Visit
-
-
-class RaisedIssueSerializer(serializers.Serializer):
-    category = serializers.ChoiceField(choices=Category.choices)
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    request = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -32,8 +22,6 @@ class VisitSerializer(serializers.ModelSerializer):
     purposes = serializers.ListField(child=serializers.ChoiceField(choices=VisitPurpose.choices), allow_empty=False)
     participants = ScopedPrimaryKeyRelatedField(Official, many=True, required=False)
     participant_details = ParticipantSerializer(source="participant_rows", many=True, read_only=True)
-    issues = RaisedIssueSerializer(many=True, required=False, write_only=True)
-    issue_count = serializers.IntegerField(read_only=True)
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
 
     class Meta:
@@ -53,16 +41,15 @@ class VisitSerializer(serializers.ModelSerializer):
             "order_book",
             "participants",
             "participant_details",
-            "issues",
-            "issue_count",
             "created_by",
             "created_at",
         ]
         read_only_fields = ["campaign", "created_at"]
 
-    def create(self, validated_data):
-        return services.visit_record(
-            actor=self.context["request"].user,
+    service = staticmethod(services.visit_record)
+
+    def service_kwargs(self, validated_data) -> dict:
+        return dict(
             enterprise=validated_data["enterprise"],
             date=validated_data["date"],
             form=validated_data["form"],
@@ -75,16 +62,7 @@ class VisitSerializer(serializers.ModelSerializer):
                 headcount=validated_data.get("headcount"),
                 order_book=validated_data.get("order_book", ""),
             ),
-            issues=[services.RaisedIssue(**item) for item in validated_data.get("issues", [])],
         )
 
-
-class VisitViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    serializer_class = VisitSerializer
-    filterset_class = VisitFilter
-    selector = staticmethod(selectors.visit_list)
-
-    def perform_create(self, serializer):
-        serializer.instance = serializer.save()
-        # Re-read through the selector so the response carries annotations.
-        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+    def create(self, validated_data):
+        return self.service(actor=self.context["request"].user, **self.service_kwargs(validated_data))

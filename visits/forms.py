@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ServiceError
 from core.forms import DateInput, style_form
 from enterprises.models import Enterprise, Official
-from issues.choices import Category, Priority
 
 from . import services
 from .choices import VisitForm as Form
@@ -48,21 +47,3 @@ class VisitForm(forms.Form):
         except ServiceError as error:
             raise forms.ValidationError(error.message, code=error.code) from None
         return date
-
-
-class RaisedIssueForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices])
-    title = forms.CharField(label=_("Issue"), max_length=200)
-    description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
-    )
-    request = forms.CharField(label=_("Enterprise's request"), max_length=2000, required=False)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self)
-
-
-# Every form is "extra": one left untouched is skipped, one half typed is an error.
-RaisedIssueFormSet = forms.formset_factory(RaisedIssueForm, extra=0, max_num=20, validate_max=True)

@@ -1,4 +1,7 @@
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+
+from enterprises.models import Assignment
+from enterprises.selectors import assignment_list, enterprise_list
 
 from .models import Visit, VisitParticipant
 
@@ -10,7 +13,6 @@ def visit_list(*, user):
         .prefetch_related(
             Prefetch("participant_rows", queryset=VisitParticipant.objects.select_related("official", "unit"))
         )
-        .annotate(issue_count=Count("issues", distinct=True))
         .order_by("-date", "-id")
     )
 
@@ -74,3 +76,39 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
         for pk, name in pairs.exclude(Exists(filed)).values_list("unit", "unit__name").distinct().order_by("unit__name")
     ]
     return figures
+
+
+# Enterprises with their visits -------------------------------------------------
+
+
+def last_visit(*, user, enterprise_ref="pk", unit_id=None):
+    """Subquery: the date of the latest visit to an enterprise that `user` may
+    see (by one unit's people when `unit_id` is given). Built from the scoped
+    visits, so a date is never shown for a visit the user cannot open."""
+    visits = Visit.objects.restrict(user).filter(enterprise=OuterRef(enterprise_ref))
+    if unit_id is not None:
+        visits = visits.filter(participant_rows__unit_id=unit_id)
+    return Subquery(visits.order_by("-date").values("date")[:1])
+
+
+def enterprise_directory(*, user):
+    """The enterprise list page: each row with its last visit."""
+    return enterprise_list(user=user).annotate(last_visit=last_visit(user=user))
+
+
+def unit_assignments(*, user, campaign):
+    """The enterprises the user's unit helps in a campaign (My work), each with
+    the date of the unit's last visit."""
+    if campaign is None or user.unit_id is None:
+        return Assignment.objects.none()
+    return (
+        assignment_list(user=user)
+        .filter(campaign=campaign, units__unit_id=user.unit_id)
+        .annotate(last_visit=last_visit(user=user, enterprise_ref="enterprise", unit_id=user.unit_id))
+        .order_by("last_visit", "enterprise__name")
+    )
+
+
+def unit_partners(*, user, campaign):
+    """A unit's own board: the enterprises it helps, and with whom."""
+    return unit_assignments(user=user, campaign=campaign).order_by("enterprise__name")

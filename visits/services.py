@@ -1,4 +1,4 @@
-"""Writes for visits: a visit and the issues raised at it, in one transaction."""
+"""Writes for visits: a visit, its participants and its files."""
 
 import datetime
 from dataclasses import dataclass
@@ -14,15 +14,6 @@ from enterprises.models import Campaign, Enterprise, Official
 
 from .choices import VisitForm, VisitPurpose
 from .models import Visit, VisitAttachment, VisitParticipant
-
-
-@dataclass(frozen=True)
-class RaisedIssue:
-    category: str
-    title: str
-    description: str = ""
-    request: str = ""
-    priority: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -78,12 +69,9 @@ def visit_record(
     summary: str = "",
     participants: list[Official] | None = None,
     snapshot: Snapshot | None = None,
-    issues: list[RaisedIssue] = (),
     attachments: list[VisitAttachment] = (),
 ) -> Visit:
-    """走访登记: record a visit and register every issue raised at it."""
-    from issues.services import issue_register
-
+    """走访登记: record a visit (issues.intake adds the issues raised at it)."""
     if not actor.is_active or actor.unit_id is None and not actor.is_admin:
         raise NotPermitted("no_unit", _("Only an official with a unit can record a visit."))
     if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
@@ -130,15 +118,4 @@ def visit_record(
             "invalid_attachment", _("An attachment is missing or belongs to another visit."), field="files"
         )
     pending.update(visit=visit)
-    for raised in issues:
-        issue_register(
-            actor=actor,
-            enterprise=enterprise,
-            visit=visit,
-            category=raised.category,
-            title=raised.title,
-            description=raised.description,
-            request=raised.request,
-            priority=raised.priority,
-        )
     return visit

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "enterprises",
     "visits",
     "issues",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +69,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
-                "core.context_processors.navigation",
+                "desk.context_processors.navigation",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],

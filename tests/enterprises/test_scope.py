@@ -24,9 +24,7 @@ from ..factories import OfficialFactory
 
 def test_every_scoped_model_is_declared_once_and_only_through_restrict():
     scoped = {
-        model._meta.label
-        for model in apps.get_models()
-        if isinstance(model._default_manager.all(), ScopedQuerySet)
+        model._meta.label for model in apps.get_models() if isinstance(model._default_manager.all(), ScopedQuerySet)
     }
     assert scoped == set(REACH)
     # Unrestricted querysets say so, restricted ones (and what is derived from them) too.
@@ -40,6 +38,7 @@ def walk(world, make_issue):
     w = world
     unit_a4_person = OfficialFactory(username="a4_person", unit=w.unit_a4)
     with_unit_a4 = dict(form="onsite", purposes=["situation"], summary="了解情况")
+
     def register(actor, enterprise):
         return issue_services.issue_register(actor=actor, enterprise=enterprise, category="land", title="用地")
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core import clock
+from issues import intake
 from issues.models import Issue
-from visits import services as visit_services
 from visits.models import Visit
 
 from ..factories import EnterpriseFactory
@@ -22,14 +22,14 @@ def login(client, user):
 
 def record_visit(world, enterprise=None, issues=0, who=None):
     who = who or world.official_a
-    return visit_services.visit_record(
+    return intake.visit_record_with_issues(
         actor=who,
         enterprise=enterprise or world.enterprise_a,
         date=clock.today(),
         form="onsite",
         purposes=["situation"],
         summary="了解情况",
-        issues=[visit_services.RaisedIssue(category="finance", title=f"问题{i}") for i in range(issues)],
+        issues=[intake.RaisedIssue(category="finance", title=f"问题{i}") for i in range(issues)],
     )
 
 

@@ -7,7 +7,7 @@ import random
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import calendar, clock
@@ -16,7 +16,7 @@ from core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from enterprises import demo, services
 from enterprises.choices import Rank, RegionLevel, Role, UnitKind
 from enterprises.models import Official
-from issues import notices
+from issues import intake, notices
 from issues import services as issue_services
 from issues.choices import Outcome, Satisfaction
 from visits import services as visit_services
@@ -41,6 +41,13 @@ class Command(BaseCommand):
         # The demo's history is loaded, not lived: it tells no one.
         with transaction.atomic(), notices.muted():
             self._build(options["enterprises"])
+            if connection.vendor == "postgresql":
+                # Thousands of rows just arrived: without fresh statistics the
+                # planner takes each table for empty and nests loops over
+                # whole tables (the dashboard's quiet-units query ran past a
+                # minute). ANALYZE counts this transaction's own rows.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
         self._print_logins()
 
     # -- helpers -------------------------------------------------------------
@@ -234,13 +241,11 @@ class Command(BaseCommand):
                 else:
                     team = [self.supervisor]  # the 帮扶办 visits enterprises outside the scheme
                 raised = [
-                    visit_services.RaisedIssue(
-                        category=category, title=title, description=text, request="请予以协调解决。"
-                    )
+                    intake.RaisedIssue(category=category, title=title, description=text, request="请予以协调解决。")
                     for category, title, text in self._raised(rng.choice([0, 1, 1, 1, 2, 2]))
                 ]
                 with clock.frozen_at(self._at(day, 10)):
-                    visit = visit_services.visit_record(
+                    visit = intake.visit_record_with_issues(
                         actor=team[0],
                         enterprise=enterprise,
                         date=day,

@@ -1,0 +1,258 @@
+"""The desk: the pages of a working day that bring the layers together —
+My work, the enterprise list and page (with their visits and issues), the
+visit list and page (with the issues raised) and the visit form with its
+issues (issues.intake). Thin views over the apps' selectors and services;
+each app below knows nothing of this one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from core import clock
+from core.errors import ServiceError
+from core.exports import xlsx_response
+from core.forms import style_form
+from core.shortcuts import get_restricted_or_404
+from enterprises import selectors as enterprise_selectors
+from enterprises.models import Campaign, Enterprise, Official
+from issues import deadlines, intake
+from issues.choices import Status
+from issues.forms import RaisedIssueFormSet
+from issues.models import Issue
+from issues.selectors import issue_list, visits_with_issue_counts
+from visits import selectors as visit_selectors
+from visits import services as visit_services
+from visits.filters import EnterpriseVisitFilter, VisitFilter
+from visits.forms import VisitForm
+from visits.models import Visit, VisitAttachment
+
+PAGE_SIZE = 25
+
+
+@login_required
+def my_work(request):
+    """My work: the unit's enterprises, what waits for sign-for, open issues
+    by deadline, and my recent visits."""
+    user = request.user
+    today = clock.today()
+    campaign = Campaign.objects.current()
+    issues = issue_list(user=user)
+    unit_id = user.unit_id
+    mine = issues.filter(pk__in=Issue.objects.handled_by_unit(unit_id).values("pk")) if unit_id else issues.none()
+    to_sign = list(
+        mine.filter(status=Status.ASSIGNED, responsible_unit_id=unit_id).order_by("accept_due_date", "id")[:50]
+    )
+    open_issues = list(mine.filter(deadlines.WORKING).order_by("due_date", "id")[:50])
+    registered = list(
+        issues.filter(status=Status.REGISTERED, registered_by__unit_id=unit_id).order_by("-registered_at")[:20]
+        if unit_id
+        else []
+    )
+    deadlines.mark(to_sign + open_issues, today)
+    assignments = list(visit_selectors.unit_assignments(user=user, campaign=campaign)[:200])
+    if campaign:
+        for assignment in assignments:
+            last = assignment.last_visit
+            assignment.not_visited = last is None or (today - last).days > campaign.visit_every_days
+    context = {
+        "campaign": campaign,
+        "assignments": assignments,
+        "to_sign": to_sign,
+        "open_issues": open_issues,
+        "registered": registered,
+        "recent_visits": list(visits_with_issue_counts(user).filter(participant_rows__official=user)[:10]),
+        "today": today,
+        "due_soon_days": deadlines.due_soon_days(),
+    }
+    return render(request, "core/my_work.html", context)
+
+
+# Enterprises -------------------------------------------------------------------
+
+
+@login_required
+def enterprise_list(request):
+    filterset = EnterpriseVisitFilter(
+        request.GET, queryset=visit_selectors.enterprise_directory(user=request.user), request=request
+    )
+    style_form(filterset.form)
+    rows = filterset.qs.order_by("name", "id") if filterset.is_valid() else Enterprise.objects.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    campaign = Campaign.objects.current()
+    today = clock.today()
+    for enterprise in page:
+        enterprise.not_visited = campaign is not None and (
+            enterprise.last_visit is None or (today - enterprise.last_visit).days > campaign.visit_every_days
+        )
+    return render(
+        request, "enterprises/enterprise_list.html", {"filter": filterset, "page": page, "campaign": campaign}
+    )
+
+
+@login_required
+def enterprise_detail(request, pk: int):
+    enterprise = get_restricted_or_404(enterprise_selectors.enterprise_list(user=request.user), pk=pk)
+    campaign = Campaign.objects.current()
+    issues = list(issue_list(user=request.user).filter(enterprise=enterprise).order_by("-registered_at")[:100])
+    deadlines.mark(issues, clock.today())
+    context = {
+        "enterprise": enterprise,
+        "campaign": campaign,
+        "team": enterprise_selectors.enterprise_team(user=request.user, enterprise=enterprise, campaign=campaign),
+        "visits": visits_with_issue_counts(request.user).filter(enterprise=enterprise)[:20],
+        "issues": issues,
+    }
+    return render(request, "enterprises/enterprise_detail.html", context)
+
+
+@login_required
+def our_enterprises(request):
+    """A unit's view of the board: the enterprises we help, and with whom."""
+    campaign = Campaign.objects.current()
+    assignments = list(visit_selectors.unit_partners(user=request.user, campaign=campaign)) if campaign else []
+    return render(request, "enterprises/our_enterprises.html", {"campaign": campaign, "assignments": assignments})
+
+
+# Visits ------------------------------------------------------------------------
+
+
+def _filtered(request):
+    filterset = VisitFilter(request.GET, queryset=visits_with_issue_counts(request.user), request=request)
+    style_form(filterset.form)
+    rows = filterset.qs if filterset.is_valid() else Visit.objects.none()
+    return filterset, rows
+
+
+@login_required
+def visit_list(request):
+    filterset, rows = _filtered(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/visit_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def participation_list(request):
+    """Visit person-times (走访人次): one row per official on a visit, for
+    the visits the same filters pick."""
+    filterset, rows = _filtered(request)
+    page = Paginator(visit_selectors.participations(visits=rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "visits/participation_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def visit_export(request):
+    _filterset, rows = _filtered(request)
+    headers = [
+        _("Date"),
+        _("Enterprise"),
+        _("Unified social credit code"),
+        _("Form"),
+        _("Purposes"),
+        _("Participants"),
+        _("Units"),
+        _("Person-times"),
+        _("Issues raised"),
+        _("Summary"),
+    ]
+
+    def lines():
+        for visit in rows.iterator(chunk_size=500):
+            people = list(visit.participant_rows.all())
+            yield [
+                visit.date,
+                visit.enterprise.name,
+                visit.enterprise.credit_code,
+                visit.get_form_display(),
+                "、".join(visit.purpose_labels()),
+                "、".join(p.official.display_name for p in people),
+                "、".join(dict.fromkeys(p.unit.name for p in people)),
+                len(people),
+                visit.issue_count,
+                visit.summary,
+            ]
+
+    return xlsx_response(
+        filename=f"visits-{clock.today():%Y%m%d}.xlsx", sheet=_("Visits"), headers=headers, rows=lines()
+    )
+
+
+@login_required
+def visit_detail(request, pk: int):
+    visit = get_restricted_or_404(visits_with_issue_counts(request.user), pk=pk)
+    context = {
+        "visit": visit,
+        "issues": issue_list(user=request.user).filter(visit=visit).order_by("number"),
+        "attachments": visit.attachments.all(),
+    }
+    return render(request, "visits/visit_detail.html", context)
+
+
+def _pending_attachments(request):
+    ids = [int(value) for value in request.POST.getlist("attachments") if value.isdigit()]
+    return list(VisitAttachment.objects.filter(pk__in=ids, uploaded_by=request.user, visit__isnull=True))
+
+
+@login_required
+def visit_create(request):
+    """走访登记: the visit, its photos and files, and the issues raised, saved
+    together; a mistake in one field sends everything back as typed."""
+    user = request.user
+    attachments, file_errors = [], []
+    if request.method == "POST":
+        form = VisitForm(request.POST, user=user)
+        formset = RaisedIssueFormSet(request.POST, prefix="issues")
+        attachments = _pending_attachments(request)
+        for uploaded in request.FILES.getlist("files"):
+            try:
+                attachments.append(visit_services.attachment_upload(actor=user, uploaded=uploaded))
+            except ServiceError as error:
+                file_errors.append(error.message)
+        if form.is_valid() and formset.is_valid() and not file_errors:
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    visit = intake.visit_record_with_issues(
+                        actor=user,
+                        enterprise=data["enterprise"],
+                        date=data["date"],
+                        form=data["form"],
+                        purposes=data["purposes"],
+                        summary=data["summary"],
+                        participants=list(data["participants"]) or None,
+                        snapshot=visit_services.Snapshot(
+                            output_value=data["output_value"],
+                            revenue=data["revenue"],
+                            headcount=data["headcount"],
+                            order_book=data["order_book"],
+                        ),
+                        issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
+                        attachments=attachments,
+                    )
+            except ServiceError as error:
+                target = error.field if error.field in form.fields else None
+                form.add_error(target, error.message)
+            else:
+                count = visit.issues.count()
+                messages.success(request, _("Visit recorded with %(n)d issue(s) registered.") % {"n": count})
+                return redirect("visit-detail", visit.pk)
+    else:
+        initial = {"date": clock.today(), "participants": [user.pk]}
+        enterprise = request.GET.get("enterprise", "")
+        if enterprise.isdigit():
+            initial["enterprise"] = int(enterprise)
+        form = VisitForm(initial=initial, user=user)
+        formset = RaisedIssueFormSet(prefix="issues")
+    chosen_ids = form["participants"].value() or []
+    chosen = Official.objects.restrict(user).filter(pk__in=[int(i) for i in chosen_ids if str(i).isdigit()])
+    context = {
+        "form": form,
+        "formset": formset,
+        "participants": chosen.select_related("unit"),
+        "attachments": attachments,
+        "file_errors": file_errors,
+        "max_mb": visit_services.max_upload_mb(),
+    }
+    return render(request, "visits/visit_form.html", context, status=400 if request.method == "POST" else 200)
