@@ -10,7 +10,17 @@ from core.errors import ServiceError
 from .models import CalendarDay
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ScopedAdminMixin:
+    """Admin lists, change pages and autocompletes read through
+    `restrict(user)`, like every other list: an admin sees everything, and a
+    staff account of another role sees only its own scope."""
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        return rows.restrict(request.user) if hasattr(rows, "restrict") else rows
+
+
+class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Shown, never written here: these rows change through their services
     (the issue lifecycle, visit intake, the assignment board)."""
 
@@ -24,7 +34,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -68,7 +78,7 @@ class _RulesForm:
             self.add_error(field, error.message)
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Validates with `service_check` and saves with `service_save` (taking
     the actor and the instance), so the admin obeys the same rules as the API,
     the forms and the importer. Master data is deactivated, never deleted

@@ -11,7 +11,7 @@ from core import clock
 from enterprises.choices import Role
 from enterprises.models import Campaign, Official, Region
 
-from . import deadlines, selectors
+from . import deadlines, figures, selectors
 from .models import Bulletin
 
 
@@ -33,10 +33,7 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
     period = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing, date_from=start, date_to=end)
     now = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing)
     overdue_by_unit = {row["group"]: row["overdue"] for row in now["unit"]}
-    ranking = sorted(
-        (row for row in period["unit"] if row["group"]),
-        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
-    )
+    ranking = figures.ranked(period["unit"])
     overdue = deadlines.mark(
         selectors.scoped_issues(user=user, **standing)
         .filter(deadlines.overdue(at))

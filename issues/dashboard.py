@@ -54,10 +54,7 @@ def build(*, user, campaign, region, date_from, date_to, period: str = "month") 
         row["links"] = _issue_links(base, **{"enterprise_region" if row["direct"] else "region": row["group"]})
     for row in data["category"]:
         row["links"] = _issue_links(base, category=row["group"])
-    ranked = sorted(
-        (row for row in data["unit"] if row["group"]),
-        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], row["name"]),
-    )
+    ranked = figures.ranked(data["unit"])
 
     trend = []
     for point in selectors.trend(user=user, period=period, **filters):

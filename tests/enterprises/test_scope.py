@@ -198,3 +198,24 @@ def test_a_supervisor_of_another_region_counts_nothing_of_this_one(client, walk)
     assert dashboard.context["visits"]["visits"] == 1
     enterprises = client.get(reverse("enterprise-list")).context["page"].object_list
     assert {row.pk: row.last_visit for row in enterprises} == {w.enterprise_b.pk: datetime.date(2026, 5, 25)}
+
+
+def test_admin_lists_read_through_the_scope_too(client, walk):
+    from django.contrib.auth.models import Permission
+
+    w, things = walk
+    view_issue = Permission.objects.get(codename="view_issue")
+    w.admin.is_staff = True
+    w.admin.save()
+    w.admin.user_permissions.add(view_issue)
+    client.force_login(w.admin)
+    everything = client.get(reverse("admin:issues_issue_changelist")).context["cl"].result_count
+    assert everything == Issue.objects.count()
+    # A staff account of a supervisor of the other county, allowed to view issues.
+    w.supervisor_b.is_staff = True
+    w.supervisor_b.save()
+    w.supervisor_b.user_permissions.add(view_issue)
+    client.force_login(w.supervisor_b)
+    listed = client.get(reverse("admin:issues_issue_changelist")).context["cl"].result_list
+    assert {issue.pk for issue in listed} == {things["far_issue"].pk}
+    assert client.get(reverse("admin:issues_issue_change", args=[things["handled"].pk])).status_code == 302
