@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from .processes import free_port, stop
+
 pytestmark = pytest.mark.celery
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,12 +68,7 @@ def start_worker(redis_url, tmp_path, settings):
 
     yield start
     for process, log in started:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(process)
         log.close()
 
 
@@ -242,9 +239,7 @@ def test_after_redis_was_down_the_next_sweep_catches_up(start_worker, world, tmp
 
     from .factories import OfficialFactory
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     command = [
         shutil.which("redis-server"),

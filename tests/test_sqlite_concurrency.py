@@ -5,7 +5,6 @@ the issue moved (409); nobody ever gets a 500 ("database is locked")."""
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+
+from .processes import free_port, stop
 
 # It needs no test database (it starts its own SQLite server), so it runs in
 # both stages of `make test`, the SQLite smoke stage included.
@@ -59,22 +60,6 @@ class Server:
 
     def token(self, username: str) -> str:
         return self.ok("POST", "/api/v1/auth/token/", body={"username": username, "password": PASSWORD})["token"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
