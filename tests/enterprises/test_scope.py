@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from enterprises.models import Enterprise
 from enterprises.scope import REACH, ScopedQuerySet
+from issues import intake
 from issues import services as issue_services
 from issues.models import ExtensionRequest, Issue, IssueEvent
 from visits import services as visit_services
@@ -68,6 +69,17 @@ def walk(world, make_issue):
         actor=w.official_b, enterprise=w.enterprise_b, date=datetime.date(2026, 5, 25), **with_unit_a4
     )
 
+    # A visit unit_a took part in, where a colleague raised an issue that went
+    # to another unit: the official sees the visit but not that issue.
+    shared = intake.visit_record_with_issues(
+        actor=w.official_a_colleague,
+        enterprise=w.enterprise_a_other,
+        date=datetime.date(2026, 2, 2),  # long before the campaign's 90 days
+        issues=[intake.RaisedIssue(category="land", title="用地指标")],
+        **with_unit_a4,
+    )
+    hidden = Issue.objects.get(visit=shared)
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=hidden.pk, unit=w.unit_a4)
     # Extension requests in reach and out of it.
     drive(handled, w, "accept")
     issue_services.issue_request_extension(
@@ -85,7 +97,7 @@ def official_sees(w, things):
     return {
         "enterprises": {w.enterprise_a.pk, w.enterprise_a_other.pk},
         "issues": {things[n].pk for n in ("team_issue", "handled", "co_handled")},
-        "visits": {things["ours"].pk},
+        "visits": {things["ours"].pk, things["shared"].pk},
         "units": {w.unit_a.pk, w.unit_a2.pk},
         "officials": {w.official_a.pk, w.official_a_colleague.pk, w.official_a2.pk, w.leader.pk},
     }
@@ -152,18 +164,26 @@ def test_pages_and_api_list_count_and_date_only_what_is_in_scope(client, walk):
         assert page.paginator.count == len(expected[name]), url
 
     # The last-visit date and the "visited" filter read only visits the user may open:
-    # 甲县未结对企业 was visited by 甲县税务局, whose visit the official cannot see.
+    # 甲县未结对企业 was visited by 甲县税务局 on 28 May, a visit the official cannot see;
+    # the last one they may see is their unit's, in February.
     rows = {row.pk: row for row in client.get(reverse("enterprise-list")).context["page"].object_list}
     assert rows[w.enterprise_a.pk].last_visit == datetime.date(2026, 5, 20)
-    assert rows[w.enterprise_a_other.pk].last_visit is None
+    assert rows[w.enterprise_a_other.pk].last_visit == datetime.date(2026, 2, 2)
     visited = client.get(reverse("enterprise-list"), {"visited": "true"}).context["page"].object_list
     assert {row.pk for row in visited} == {w.enterprise_a.pk}
     not_visited = client.get(reverse("enterprise-list"), {"visited": "false"}).context["page"].object_list
     assert {row.pk for row in not_visited} == {w.enterprise_a_other.pk}
+    # The visit list's count of issues raised counts only issues in scope.
+    visits = {v.pk: v for v in client.get(reverse("visit-list")).context["page"].object_list}
+    assert visits[things["shared"].pk].issue_count == 0
+    api_visits = {row["id"]: row for row in api.get("/api/v1/visits/").json()["results"]}
+    assert api_visits[things["shared"].pk]["issue_count"] == 0
+    supervisor_view = api_client(w.supervisor_a).get(f"/api/v1/visits/{things['shared'].pk}/").json()
+    assert supervisor_view["issue_count"] == 1
     # The enterprise page lists only the issues and visits in scope.
     page = client.get(reverse("enterprise-detail", args=[w.enterprise_a_other.pk])).context
     assert {issue.pk for issue in page["issues"]} == {things["handled"].pk, things["co_handled"].pk}
-    assert list(page["visits"]) == []
+    assert [visit.pk for visit in page["visits"]] == [things["shared"].pk]
     # Drop-downs offer only what is in scope.
     unit_choices = client.get(reverse("issue-list")).context["filter"].form.fields["unit"].queryset
     assert set(unit_choices.values_list("pk", flat=True)) == expected["units"]

@@ -108,6 +108,19 @@ def test_every_interface_agrees_on_overdue_today(client, world, ledger, settings
         soon = client.get(reverse("issue-list"), {"due_soon": "true"}).context["page"].object_list
         assert {issue.number for issue in soon} == numbers(ledger, DUE_SOON)
 
+        dashboard = client.get(reverse("dashboard")).context
+        assert dashboard["totals"]["overdue"] == len(expected)
+
+        # My work, for the responsible unit: the same marks on its open issues.
+        client.force_login(w.official_a)
+        mine = {i.number: i for i in client.get(reverse("my-work")).context["open_issues"]}
+        assert {n for n, i in mine.items() if i.overdue} == expected
+        assert {n for n, i in mine.items() if i.due_soon} == numbers(ledger, DUE_SOON)
+        assert {n: i.overdue_by for n, i in mine.items() if i.overdue} == {
+            ledger[name].number: days for name, days in DAYS_OVERDUE.items()
+        }
+        client.force_login(w.supervisor_a)
+
         # The issue page judges the same day the same way.
         for name, issue in ledger.items():
             shown = client.get(reverse("issue-detail", args=[issue.pk])).context["issue"]
