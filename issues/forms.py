@@ -56,6 +56,7 @@ class DashboardForm(forms.Form):
         super().__init__(*args, **kwargs)
         from enterprises.scope import scope_region
 
+        self.fields["campaign"].queryset = Campaign.objects.restrict(user)
         regions = Region.objects.restrict(user)
         if own := scope_region(user):
             regions = regions.subtree(own)  # a supervisor picks within their region
