@@ -4,7 +4,7 @@ assignment board, help plans and officials. Admins only."""
 from django import forms
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -14,6 +14,7 @@ from core.decorators import admin_required
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import DateInput, style_form
+from core.shortcuts import get_restricted_or_404
 
 from . import selectors, services
 from .imports import IMPORTERS, export_queryset
@@ -52,7 +53,7 @@ def import_list(request):
 
 @admin_required
 def import_detail(request, pk: int):
-    job = get_object_or_404(ImportJob.objects.restrict(request.user), pk=pk)
+    job = get_restricted_or_404(ImportJob.objects.restrict(request.user), pk=pk)
     if request.method == "POST":
         try:
             services.import_job_apply(actor=request.user, job=job)
@@ -97,14 +98,15 @@ def export(request, kind: str):
 # The assignment board ---------------------------------------------------------------
 
 
-def _board_context(campaign, enterprises):
+def _board_context(campaign, enterprises, user):
     from .choices import Rank
     from .models import HelpUnit, Official
 
     selectors.attach_teams(enterprises, campaign=campaign)
     unit_ids = {row.unit_id for e in enterprises if e.team for row in e.team.units.all()}
     people: dict[int, list] = {}
-    for official in Official.objects.filter(unit_id__in=unit_ids, is_active=True).order_by("rank", "name"):
+    people_in_scope = Official.objects.restrict(user).filter(unit_id__in=unit_ids, is_active=True)
+    for official in people_in_scope.order_by("rank", "name"):
         people.setdefault(official.unit_id, []).append(official)
     for enterprise in enterprises:
         rows = list(enterprise.team.units.all()) if enterprise.team else []
@@ -115,8 +117,8 @@ def _board_context(campaign, enterprises):
         enterprise.gaps = _gaps(enterprise.team, rows, campaign)
     return {
         "campaign": campaign,
-        "leaders": Official.objects.filter(rank=Rank.COUNTY_LEADER, is_active=True).order_by("name"),
-        "units": HelpUnit.objects.filter(is_active=True).order_by("name"),
+        "leaders": Official.objects.restrict(user).filter(rank=Rank.COUNTY_LEADER, is_active=True).order_by("name"),
+        "units": HelpUnit.objects.restrict(user).filter(is_active=True).order_by("name"),
     }
 
 
@@ -153,13 +155,13 @@ def board(request):
     query = request.GET.get("q", "").strip()
     rows = selectors.board_enterprises(user=request.user, campaign=campaign, gaps_only=gaps_only, query=query)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    context = _board_context(campaign, list(page.object_list))
+    context = _board_context(campaign, list(page.object_list), request.user)
     context.update(
         page=page,
         enterprises=page.object_list,
         gaps_only=gaps_only,
         query=query,
-        campaigns=Campaign.objects.all(),
+        campaigns=Campaign.objects.restrict(request.user),
     )
     return render(request, "manage/board.html", context)
 
@@ -172,13 +174,13 @@ def board_change(request, campaign_id: int, enterprise_id: int, op: str):
 
     if request.method != "POST":
         raise Http404
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    enterprise = get_object_or_404(selectors.enterprise_list(user=request.user), pk=enterprise_id)
+    campaign = get_restricted_or_404(Campaign.objects.restrict(request.user), pk=campaign_id)
+    enterprise = get_restricted_or_404(selectors.enterprise_list(user=request.user), pk=enterprise_id)
     post = request.POST
 
     def pick(model, name):
         value = post.get(name, "")
-        return get_object_or_404(model, pk=value) if value.isdigit() else None
+        return get_restricted_or_404(model.objects.restrict(request.user), pk=value) if value.isdigit() else None
 
     error = None
     try:
@@ -193,7 +195,9 @@ def board_change(request, campaign_id: int, enterprise_id: int, op: str):
                 raise Http404
             services.assignment_add_unit(actor=request.user, assignment_id=assignment.pk, unit=unit)
         elif op in ("remove", "lead", "people"):
-            unit = get_object_or_404(HelpUnit, pk=post.get("unit", ""))
+            unit = pick(HelpUnit, "unit")
+            if unit is None:
+                raise Http404
             if op == "remove":
                 services.assignment_remove_unit(actor=request.user, assignment_id=assignment.pk, unit=unit)
             elif op == "lead":
@@ -211,7 +215,7 @@ def board_change(request, campaign_id: int, enterprise_id: int, op: str):
     except ServiceError as refusal:
         error = refusal.message
     enterprise = Enterprise.objects.select_related("region").get(pk=enterprise.pk)
-    context = _board_context(campaign, [enterprise])
+    context = _board_context(campaign, [enterprise], request.user)
     context.update(enterprise=enterprise, error=error)
     if not request.htmx:
         if error:
@@ -257,7 +261,7 @@ class CampaignForm(forms.Form):
 
 @admin_required
 def campaign_list(request, pk: int | None = None):
-    campaign = get_object_or_404(Campaign, pk=pk) if pk else None
+    campaign = get_restricted_or_404(Campaign.objects.restrict(request.user), pk=pk) if pk else None
     initial = (
         {name: getattr(campaign, name) for name in CampaignForm.base_fields}
         if campaign
@@ -273,7 +277,9 @@ def campaign_list(request, pk: int | None = None):
             messages.success(request, _("Saved: %(n)s.") % {"n": saved.name})
             return redirect("campaign-list")
     return render(
-        request, "manage/campaigns.html", {"form": form, "campaign": campaign, "campaigns": Campaign.objects.all()}
+        request,
+        "manage/campaigns.html",
+        {"form": form, "campaign": campaign, "campaigns": Campaign.objects.restrict(request.user)},
     )
 
 
@@ -311,7 +317,7 @@ def plan_status(request):
     rows.sort(key=lambda row: (row["plan"] is not None, -(row["late_days"] or 0), row["unit"].name))
     context = {
         "campaign": campaign,
-        "campaigns": Campaign.objects.all(),
+        "campaigns": Campaign.objects.restrict(request.user),
         "rows": rows,
         "missing": sum(1 for row in rows if row["plan"] is None),
     }
@@ -364,7 +370,7 @@ def official_list(request):
 def official_edit(request, pk: int | None = None):
     from .models import Official
 
-    official = get_object_or_404(Official, pk=pk) if pk else None
+    official = get_restricted_or_404(Official.objects.restrict(request.user), pk=pk) if pk else None
     initial = {"is_active": True, "role": "official", "rank": "staff"}
     if official:
         initial = {name: getattr(official, name) for name in OfficialForm.base_fields}
