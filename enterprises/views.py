@@ -54,7 +54,8 @@ def help_plan_file(request, pk: int):
 
 
 class PreferencesForm(forms.Form):
-    email = forms.EmailField(label=_lazy("E-mail"), required=False)
+    # Plain text: the e-mail rule (enterprises.rules) judges it, in its own words.
+    email = forms.CharField(label=_lazy("E-mail"), required=False, widget=forms.EmailInput)
     email_notifications = forms.BooleanField(
         label=_lazy("Send me reminders by e-mail too (the inbox always has them)"), required=False
     )
@@ -71,7 +72,11 @@ def preferences(request):
         request.POST or None, initial={"email": user.email, "email_notifications": user.email_notifications}
     )
     if request.method == "POST" and form.is_valid():
-        services.preferences_save(actor=user, **form.cleaned_data)
-        messages.success(request, _("Saved."))
-        return redirect("preferences")
+        try:
+            services.preferences_save(actor=user, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("preferences")
     return render(request, "core/preferences.html", {"form": form})

@@ -159,6 +159,8 @@ def _back(request, issue):
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
+    if not selectors.issue_list(user=request.user).filter(pk=issue.pk).exists():
+        return redirect("my-work")  # returned: the issue has left this user's scope
     return redirect("issue-detail", issue.pk)
 
 

@@ -3,6 +3,7 @@ the history, and scope."""
 
 import pytest
 
+from issues import services as issue_services
 from issues.models import Issue, IssueEvent
 
 from ..conftest import api_client
@@ -91,8 +92,10 @@ def test_refusals_carry_status_code_and_message(world, make_issue):
     assert malformed.status_code == 400 and malformed.json()["code"] == "parse_error"
     too_long = post(world.supervisor_a, issue, "cancel", {"reason": "长" * 2001})
     assert too_long.status_code == 400 and too_long.json()["code"] == "max_length"
+    # A reason left out is refused in the service's words, as on the page.
     missing = post(world.supervisor_a, issue, "cancel", {})
-    assert missing.status_code == 400 and missing.json()["code"] == "required"
+    assert missing.status_code == 400 and missing.json()["code"] == "reason_required"
+    assert missing.json()["errors"] == {"reason": [missing.json()["detail"]]}
     bad_choice = post(world.supervisor_a, issue, "assign", {"unit": world.unit_a.pk, "due_date": "tomorrow"})
     assert bad_choice.status_code == 400 and bad_choice.json()["code"] == "invalid"
     issue.refresh_from_db()
@@ -191,3 +194,14 @@ def test_issue_list_query_count_does_not_grow_with_rows(world, make_issue, djang
         make_issue("in_progress")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/api/v1/issues/").json()["count"] == 15
+
+
+def test_a_unit_returning_an_issue_that_leaves_its_scope_gets_the_result(world, make_issue):
+    # 甲县税务局 is given an issue of an enterprise it does not help; returning it
+    # ("not ours") takes the issue out of its scope, and the answer says what happened.
+    issue = make_issue("registered")
+    issue_services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a4)
+    response = post(world.official_a4, issue, "return", {"reason": "不属于本单位职责"})
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["responsible_unit"]) == ("registered", None)
+    assert api_client(world.official_a4).get(f"/api/v1/issues/{issue.pk}/").status_code == 404

@@ -86,3 +86,24 @@ def test_issue_list_sorts_and_filters(client, world, make_issue):
     assert newest.index(second.number) < newest.index(first.number)
     only_land = client.get(reverse("issue-list"), {"category": "land"}).content.decode()
     assert first.number in only_land and second.number not in only_land
+
+
+def test_returning_an_issue_that_leaves_the_scope_lands_on_my_work(client, world, make_issue):
+    from issues import services as issue_services
+
+    issue = make_issue("registered")
+    issue_services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a4)
+    client.force_login(world.official_a4)
+    response = client.post(reverse("issue-action", args=[issue.pk, "return"]), {"return-reason": "不属于本单位职责"})
+    assert response.status_code == 302 and response["Location"] == reverse("my-work")
+    issue.refresh_from_db()
+    assert issue.status == "registered"
+
+
+def test_preferences_refuse_a_bad_address_in_the_rules_words(client, world):
+    client.force_login(world.official_a)
+    response = client.post(reverse("preferences"), {"email": "a" * 300 + "@example.com"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"]
+    world.official_a.refresh_from_db()
+    assert world.official_a.email == ""
