@@ -71,6 +71,12 @@ class Window:
         """working_days_between, within the window."""
         return _count(start, end, self._overrides)
 
+    def subtract(self, end: datetime.date, days: int) -> datetime.date:
+        """subtract_working_days, within the window (or with a query of its own before it)."""
+        if end - datetime.timedelta(days=subtract_span(days)) < self.start:
+            return subtract_working_days(end, days)
+        return _subtract(end, days, self._overrides)
+
     def add(self, start: datetime.date, days: int) -> datetime.date:
         """add_working_days, within the window (or with a query of its own past it)."""
         if days == 0:
@@ -106,15 +112,23 @@ def working_days_until(today: datetime.date, days) -> dict[datetime.date, int]:
     return {day: _count(today, day, overrides) for day in wanted}
 
 
-def subtract_working_days(end: datetime.date, days: int) -> datetime.date:
-    """The latest day d with `days` working days in (d, end]: "overdue by at
-    least n working days" is `due_date <= subtract_working_days(today, n)`.
-    One query for the calendar window."""
-    # n working days always fit in 3n + 40 calendar days, Spring Festival included.
-    overrides = _overrides(end - datetime.timedelta(days=3 * days + 40), end)
+def subtract_span(days: int) -> int:
+    """Calendar days that surely hold `days` working days looking back:
+    3n + 40, Spring Festival included."""
+    return 3 * days + 40
+
+
+def _subtract(end: datetime.date, days: int, overrides) -> datetime.date:
     day, counted = end, 0
     while counted < days:
         if _is_working(day, overrides):
             counted += 1
         day -= _DAY
     return day
+
+
+def subtract_working_days(end: datetime.date, days: int) -> datetime.date:
+    """The latest day d with `days` working days in (d, end]: "overdue by at
+    least n working days" is `due_date <= subtract_working_days(today, n)`.
+    One query for the calendar window."""
+    return _subtract(end, days, _overrides(end - datetime.timedelta(days=subtract_span(days)), end))

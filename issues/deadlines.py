@@ -1,14 +1,18 @@
 """Deadlines, defined once and judged at a date the caller states.
 
-- **Overdue** at a date: an assigned or in-progress issue whose due date in
-  force (extensions included) lies before that date. An issue due today is
-  not overdue today.
+Deadlines are counted in working days (core.calendar), and so is lateness:
+
+- **Overdue** at a date: an assigned or in-progress issue with at least one
+  working day between its due date in force (extensions included) and that
+  date. An issue due today is not overdue today; one due on a Friday becomes
+  overdue on the Monday (one working day late), not over the weekend, and
+  never "overdue by 0 working days".
 - **Days overdue** / **working days left**: working days between the date it
-  is judged at and the due date (core.calendar), negative when overdue.
+  is judged at and the due date, negative when overdue.
 - **Due soon** at a date: open work, not overdue, due on or before the
   ZOUFANG_DUE_SOON_WORKING_DAYS-th working day after that date.
-- **Overdue for n working days** (督办): overdue, with at least n working
-  days between the due date and the date it is judged at.
+- **Overdue for n working days** (督办): at least n working days late.
+- **On time**: done on or before the due date in force.
 - **Verification overdue**: a resolved issue past its verify-by date.
 
 Each rule is a database condition (a `Q` for lists, counts, exports and the
@@ -20,7 +24,7 @@ the exports, the stats API and the bulletins cannot disagree.
 import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from core import calendar
 
@@ -38,20 +42,33 @@ def due_soon_horizon(at: datetime.date) -> datetime.date:
     return calendar.add_working_days(at, due_soon_days())
 
 
+def overdue_cutoff(at: datetime.date) -> datetime.date:
+    """The latest due date that is overdue at `at` (one working day late)."""
+    return calendar.subtract_working_days(at, 1)
+
+
 # Database conditions --------------------------------------------------------
 
 
 def overdue(at: datetime.date) -> Q:
-    return WORKING & Q(due_date__lt=at)
+    return overdue_for(at, 1)
 
 
 def due_soon(at: datetime.date) -> Q:
-    return WORKING & Q(due_date__gte=at, due_date__lte=due_soon_horizon(at))
+    return WORKING & Q(due_date__gt=overdue_cutoff(at), due_date__lte=due_soon_horizon(at))
 
 
 def overdue_for(at: datetime.date, working_days: int) -> Q:
-    """Overdue by at least `working_days` working days at `at`."""
-    return overdue(at) & Q(due_date__lte=calendar.subtract_working_days(at, working_days))
+    """At least `working_days` working days late at `at`."""
+    return WORKING & Q(due_date__lte=calendar.subtract_working_days(at, working_days))
+
+
+def closed_on_time() -> Q:
+    return Q(status=Status.CLOSED, closed_at__date__lte=F("due_date"))
+
+
+def signed_for_on_time() -> Q:
+    return Q(accepted_at__date__lte=F("accept_due_date"))
 
 
 def verification_overdue(at: datetime.date) -> Q:
@@ -65,13 +82,18 @@ def _working(issue) -> bool:
     return issue.status in WORKING_STATUSES and issue.due_date is not None
 
 
-def is_overdue(issue, at: datetime.date) -> bool:
-    return _working(issue) and issue.due_date < at
+def is_overdue(issue, at: datetime.date, cutoff: datetime.date | None = None) -> bool:
+    return _working(issue) and issue.due_date <= (cutoff or overdue_cutoff(at))
 
 
-def is_due_soon(issue, at: datetime.date, horizon: datetime.date | None = None) -> bool:
+def is_due_soon(issue, at: datetime.date, horizon: datetime.date | None = None, cutoff=None) -> bool:
     horizon = horizon or due_soon_horizon(at)
-    return _working(issue) and at <= issue.due_date <= horizon
+    return _working(issue) and (cutoff or overdue_cutoff(at)) < issue.due_date <= horizon
+
+
+def on_time(day: datetime.date, due: datetime.date | None) -> bool:
+    """Done on `day`, against the due date in force (no due date: on time)."""
+    return due is None or day <= due
 
 
 def is_verification_overdue(issue, at: datetime.date) -> bool:
@@ -86,15 +108,16 @@ def mark(issues, at: datetime.date):
     issues = list(issues)
     dues = {issue.due_date for issue in issues if _working(issue)}
     if dues:
+        start = at - datetime.timedelta(days=calendar.subtract_span(1))
         reach = at + datetime.timedelta(days=calendar.add_span(due_soon_days()))
-        window = calendar.Window(min(dues | {at}), max(dues | {reach}))
-        horizon = window.add(at, due_soon_days())
+        window = calendar.Window(min(dues | {start}), max(dues | {reach}))
+        cutoff, horizon = window.subtract(at, 1), window.add(at, due_soon_days())
         left = {due: window.between(at, due) for due in dues}
     for issue in issues:
         working = _working(issue)
         issue.days_left = left[issue.due_date] if working else None
-        issue.overdue = is_overdue(issue, at)
+        issue.overdue = working and is_overdue(issue, at, cutoff)
         issue.overdue_by = -issue.days_left if issue.overdue else None
-        issue.due_soon = working and is_due_soon(issue, at, horizon)
+        issue.due_soon = working and is_due_soon(issue, at, horizon, cutoff)
         issue.verification_overdue = is_verification_overdue(issue, at)
     return issues

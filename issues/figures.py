@@ -8,7 +8,7 @@ number of issues; a rate is one figure divided by another.
 
 import datetime
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from . import deadlines
@@ -22,7 +22,7 @@ ROW_FIGURES = {
     "closed": (_("Closed"), lambda today: Q(status=Status.CLOSED)),
     "closed_on_time": (
         _("Closed on time"),
-        lambda today: Q(status=Status.CLOSED, closed_at__date__lte=F("due_date")),
+        lambda today: deadlines.closed_on_time(),
     ),
     "overdue": (_("Overdue now"), deadlines.overdue),
     "rated": (_("Closed with a satisfaction rating"), lambda today: Q(status=Status.CLOSED) & ~Q(satisfaction="")),
@@ -33,7 +33,7 @@ ROW_FIGURES = {
         ),
     ),
     "accepted": (_("Signed for"), lambda today: Q(accepted_at__isnull=False)),
-    "accepted_on_time": (_("Signed for on time"), lambda today: Q(accepted_at__date__lte=F("accept_due_date"))),
+    "accepted_on_time": (_("Signed for on time"), lambda today: deadlines.signed_for_on_time()),
 }
 
 # Figures counted from the events' side: issues that were ever …

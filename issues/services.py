@@ -21,7 +21,7 @@ from core.services import require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
-from . import notices
+from . import deadlines, notices
 from .actions import ACTIONS, NOTE_MAX, Who
 from .choices import (
     Action,
@@ -299,7 +299,7 @@ def issue_accept(*, actor, issue_id: int, note: str = "", expected_version: int 
 
     def change(issue, today, now):
         issue.accepted_at = now
-        on_time = issue.accept_due_date is None or today <= issue.accept_due_date
+        on_time = deadlines.on_time(today, issue.accept_due_date)
         return {"on_time": on_time, "due_date": _iso(issue.due_date)}
 
     return _act(
@@ -437,7 +437,7 @@ def issue_resolve(*, actor, issue_id: int, outcome: str, note: str = "", expecte
         issue.verify_due_date = calendar.add_working_days(today, policy_for(issue.category).verify_days)
         return {
             "outcome": outcome,
-            "on_time": today <= issue.due_date,
+            "on_time": deadlines.on_time(today, issue.due_date),
             "verify_due_date": _iso(issue.verify_due_date),
             "extension_withdrawn": bool(withdrawn),
         }
@@ -459,7 +459,8 @@ def issue_close(*, actor, issue_id: int, satisfaction: str, note: str, expected_
         issue.satisfaction = satisfaction
         issue.closed_at = now
         issue.verify_due_date = None
-        return {"satisfaction": satisfaction, "on_time": today <= issue.due_date, "due_date": _iso(issue.due_date)}
+        on_time = deadlines.on_time(today, issue.due_date)
+        return {"satisfaction": satisfaction, "on_time": on_time, "due_date": _iso(issue.due_date)}
 
     return _act(issue_id, actor=actor, action=Action.CLOSE, expected_version=expected_version, note=note, change=change)
 

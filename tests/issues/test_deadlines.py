@@ -195,3 +195,25 @@ def test_a_past_months_bulletin_judges_at_its_end(world, ledger, settings, tmp_p
     # On 31 May only the issue due on 20 May was late: 7 working days (21–29 May).
     assert {row["number"]: row["days"] for row in data["overdue"]} == {ledger["long_ago"].number: 7}
     assert data["totals"]["overdue"] == 1
+
+
+def test_lateness_is_counted_in_working_days(ledger):
+    # Saturday 20 June, after the Dragon Boat holiday on Friday 19 June: the issue due
+    # on Thursday 18 June is not late yet (no working day has passed since), it is
+    # due soon; the one due on Wednesday is one working day late, not three days.
+    saturday = datetime.date(2026, 6, 20)
+    with at(saturday):
+        marked = {issue.number: issue for issue in deadlines.mark(Issue.objects.all(), saturday)}
+        late = set(Issue.objects.filter(deadlines.overdue(saturday)).values_list("number", flat=True))
+        soon = set(Issue.objects.filter(deadlines.due_soon(saturday)).values_list("number", flat=True))
+    assert (
+        late
+        == {n for n, issue in marked.items() if issue.overdue}
+        == numbers(ledger, {"yesterday", "today", "long_ago"})
+    )
+    assert ledger["tomorrow"].number in soon
+    assert soon == {n for n, issue in marked.items() if issue.due_soon}
+    thursday = marked[ledger["tomorrow"].number]
+    assert (thursday.overdue, thursday.days_left, thursday.overdue_by) == (False, 0, None)
+    assert marked[ledger["today"].number].overdue_by == 1
+    assert all(issue.overdue_by >= 1 for issue in marked.values() if issue.overdue)
