@@ -25,15 +25,30 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
     from visits.selectors import visit_figures
 
     campaign = Campaign.objects.current()
-    at = judged_at(end, clock.today())
-    standing = {"campaign": campaign, "region": region}
+    made_on = clock.today()
+    at = judged_at(end, made_on)
     # The ranking counts what was registered in the month; "overdue" counts every
-    # issue of the campaign overdue at the date judged, whenever it was registered,
-    # and the overdue table lists exactly those issues.
-    period = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing, date_from=start, date_to=end)
+    # issue of the campaign registered by the date judged and overdue then,
+    # whenever it was registered, and the overdue table lists exactly those
+    # issues. Each issue is judged on its state when the bulletin is made (beat
+    # makes last month's on the 1st), not on a replay of its history.
+    standing = {"campaign": campaign, "region": region, "date_to": at}
+    period = selectors.issue_figures(
+        user=user, today=at, groups=("unit",), campaign=campaign, region=region, date_from=start, date_to=end
+    )
     now = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing)
     overdue_by_unit = {row["group"]: row["overdue"] for row in now["unit"]}
-    ranking = figures.ranked(period["unit"])
+    rows = {row["group"]: row for row in period["unit"] if row["group"]}
+    for row in now["unit"]:
+        # A unit with overdue work but nothing registered this month is ranked too.
+        if row["group"] and row["overdue"] and row["group"] not in rows:
+            rows[row["group"]] = {
+                "group": row["group"],
+                "name": row["name"],
+                **dict.fromkeys(("registered", "resolved", "closed"), 0),
+                "closure_rate": None,
+            }
+    ranking = figures.ranked(rows.values())
     overdue = deadlines.mark(
         selectors.scoped_issues(user=user, **standing)
         .filter(deadlines.overdue(at))
@@ -46,6 +61,7 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
         "campaign": campaign.name if campaign else "",
         "judged_at": at.isoformat(),
         "month_running": at < end,
+        "made_on": made_on.isoformat(),
         "totals": {**period["totals"], "overdue": now["totals"]["overdue"]},
         "ranking": [
             {
@@ -77,7 +93,8 @@ def _xlsx(region, start, end, data) -> bytes:
     sheet.title = "单位排名"
     sheet.append([f"{region.name} 通报 {start}至{end}"])
     judged = data.get("judged_at", end.isoformat())
-    when = "本月尚未结束，按当日判定" if data.get("month_running") else "按月末判定"
+    made = data.get("made_on", judged)
+    when = "本月尚未结束，按当日判定" if data.get("month_running") else f"按月末判定，各问题按{made}的状态"
     totals = data["totals"]
     sheet.append(
         [f"挂号{totals['registered']}个，销号{totals['closed']}个；截至{judged}（{when}）逾期{totals['overdue']}个"]

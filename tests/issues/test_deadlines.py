@@ -28,6 +28,16 @@ def at(day: datetime.date, hour: int = 10):
     return clock.frozen_at(timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0))))
 
 
+def _on(make_issue):
+    def make(*args, registered_on=None, **kwargs):
+        if registered_on is None:
+            return make_issue(*args, **kwargs)
+        with at(registered_on):
+            return make_issue(*args, **kwargs)
+
+    return make
+
+
 def _due(issue, day):
     Issue.objects.filter(pk=issue.pk).update(due_date=day)
     issue.refresh_from_db()
@@ -37,13 +47,16 @@ def _due(issue, day):
 @pytest.fixture
 def ledger(world, make_issue):
     w = world
+    make_issue = _on(make_issue)
     OfficialFactory(username="head_a", unit=w.unit_a, rank=Rank.HEAD)  # hears the unit's reminders
     CalendarDay.objects.create(date=datetime.date(2026, 6, 19), kind="holiday")  # 端午节
     issues = {
         "yesterday": _due(make_issue("in_progress"), datetime.date(2026, 6, 16)),
         "today": _due(make_issue("in_progress"), JUDGED),
         "tomorrow": _due(make_issue("assigned"), datetime.date(2026, 6, 18)),
-        "long_ago": _due(make_issue("in_progress"), datetime.date(2026, 5, 20)),
+        "long_ago": _due(
+            make_issue("in_progress", registered_on=datetime.date(2026, 4, 20)), datetime.date(2026, 5, 20)
+        ),
         "closed_late": _due(make_issue("closed"), datetime.date(2026, 5, 29)),
         "cancelled": make_issue("cancelled"),
     }
@@ -193,8 +206,12 @@ def test_a_past_months_bulletin_judges_at_its_end(world, ledger, settings, tmp_p
     data = bulletin.data
     assert (data["judged_at"], data["month_running"]) == ("2026-05-31", False)
     # On 31 May only the issue due on 20 May was late: 7 working days (21–29 May).
+    # Issues registered after the month's end are not judged in it.
     assert {row["number"]: row["days"] for row in data["overdue"]} == {ledger["long_ago"].number: 7}
     assert data["totals"]["overdue"] == 1
+    # Its unit registered nothing in May but is ranked for its overdue work, so the
+    # ranking adds up to the summary.
+    assert [(row["name"], row["registered"], row["overdue"]) for row in data["ranking"]] == [("甲县经信局", 0, 1)]
 
 
 def test_lateness_is_counted_in_working_days(ledger):
