@@ -56,7 +56,7 @@ def my_work(request):
     if campaign:
         for assignment in assignments:
             last = assignment.last_visit
-            assignment.not_visited = last is None or (today - last).days > campaign.visit_every_days
+            assignment.not_visited = not visit_selectors.visited_in_time(last, campaign, today)
     context = {
         "campaign": campaign,
         "assignments": assignments,
@@ -84,9 +84,7 @@ def enterprise_list(request):
     campaign = Campaign.objects.current()
     today = clock.today()
     for enterprise in page:
-        enterprise.not_visited = campaign is not None and (
-            enterprise.last_visit is None or (today - enterprise.last_visit).days > campaign.visit_every_days
-        )
+        enterprise.not_visited = not visit_selectors.visited_in_time(enterprise.last_visit, campaign, today)
     return render(
         request, "enterprises/enterprise_list.html", {"filter": filterset, "page": page, "campaign": campaign}
     )

@@ -25,6 +25,7 @@ from core import calendar, clock
 from enterprises.choices import Rank, Role
 from enterprises.models import AssignmentUnit, Campaign, HelpPlan, HelpUnit, Official
 from visits.models import Visit
+from visits.selectors import visit_due_since
 
 from . import deadlines
 from .choices import ExtensionStatus
@@ -120,7 +121,7 @@ def collect(today: datetime.date) -> list[tuple]:
     if campaign is not None and campaign.start_date <= today:
         every = campaign.visit_every_days
         if (today - campaign.start_date).days >= every:
-            since = today - datetime.timedelta(days=every)
+            since = visit_due_since(campaign, today)
             last = (
                 Visit.objects.filter(
                     enterprise=OuterRef("assignment__enterprise"), participant_rows__unit=OuterRef("unit")
@@ -136,7 +137,7 @@ def collect(today: datetime.date) -> list[tuple]:
                         Visit.objects.filter(
                             enterprise=OuterRef("assignment__enterprise"),
                             participant_rows__unit=OuterRef("unit"),
-                            date__gt=since,
+                            date__gte=since,
                         )
                     )
                 )

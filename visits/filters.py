@@ -1,4 +1,3 @@
-import datetime
 
 import django_filters
 from django.db.models import Exists, OuterRef
@@ -19,6 +18,7 @@ from enterprises.models import Campaign
 
 from .choices import VisitForm, VisitPurpose
 from .models import Visit, VisitParticipant
+from .selectors import visit_due_since
 
 
 class VisitFilter(SearchFilterSet):
@@ -112,10 +112,8 @@ class EnterpriseVisitFilter(EnterpriseFilter):
         return queryset.filter(visited) if value else queryset.exclude(visited)
 
     def filter_visited(self, queryset, name, value):
-        """Visited within the current campaign's visit frequency (e.g. 90 days)."""
-        campaign = Campaign.objects.current()
-        days = campaign.visit_every_days if campaign else 90
-        since = clock.today() - datetime.timedelta(days=days)
-        visits = Visit.objects.restrict(getattr(self.request, "user", None))
-        recent = Exists(visits.filter(enterprise=OuterRef("pk"), date__gte=since))
+        """Visited within the current campaign's visit frequency (selectors.visit_due_since)."""
+        since = visit_due_since(Campaign.objects.current(), clock.today())
+        visits = Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
+        recent = Exists(visits.filter(date__gte=since) if since else visits)
         return queryset.filter(recent) if value else queryset.exclude(recent)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 
 from enterprises.models import Assignment
@@ -79,6 +81,18 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
 
 
 # Enterprises with their visits -------------------------------------------------
+
+
+def visit_due_since(campaign, today: datetime.date) -> datetime.date | None:
+    """"Visited within the campaign's frequency" (at least every N days) means a
+    visit on or after this day; None without a campaign (no frequency)."""
+    return today - datetime.timedelta(days=campaign.visit_every_days) if campaign else None
+
+
+def visited_in_time(last: datetime.date | None, campaign, today: datetime.date) -> bool:
+    """The same rule for a date already loaded (a row's last visit)."""
+    since = visit_due_since(campaign, today)
+    return since is None or (last is not None and last >= since)
 
 
 def last_visit(*, user, enterprise_ref="pk", unit_id=None):
