@@ -33,7 +33,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     units that have not visited and the help plans missing: a few queries."""
     from django.db.models import Exists, OuterRef
 
-    from enterprises.models import AssignmentUnit, Enterprise, HelpPlan
+    from enterprises.models import AssignmentUnit, Enterprise, HelpPlan, HelpUnit
 
     visits = Visit.objects.restrict(user).filter(date__range=(date_from, date_to))
     if campaign is not None:
@@ -57,8 +57,12 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     figures["assigned"] = enterprises.count()
     figures["covered"] = enterprises.filter(Exists(visits.filter(enterprise=OuterRef("pk")))).count()
     figures["coverage"] = round(figures["covered"] / figures["assigned"], 4) if figures["assigned"] else None
-    pairs = AssignmentUnit.objects.filter(
-        assignment__campaign=campaign, assignment__enterprise__in=enterprises.values("pk")
+    # Only the units in the user's scope are judged (a unit of another region on a
+    # team here is that region's to judge, and its plan is not this user's to see).
+    pairs = AssignmentUnit.objects.restrict(user).filter(
+        assignment__campaign=campaign,
+        assignment__enterprise__in=enterprises.values("pk"),
+        unit__in=HelpUnit.objects.restrict(user).values("pk"),
     )
     visited = VisitParticipant.objects.filter(
         visit__in=visits.values("pk"), visit__enterprise=OuterRef("assignment__enterprise"), unit=OuterRef("unit")
@@ -72,7 +76,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
         .values_list("unit", "unit__name", "n")
         .order_by("unit__name")
     ]
-    filed = HelpPlan.objects.filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
+    filed = HelpPlan.objects.restrict(user).filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
     figures["plans_missing"] = [
         {"id": pk, "name": name}
         for pk, name in pairs.exclude(Exists(filed)).values_list("unit", "unit__name").distinct().order_by("unit__name")
@@ -84,7 +88,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
 
 
 def visit_due_since(campaign, today: datetime.date) -> datetime.date | None:
-    """"Visited within the campaign's frequency" (at least every N days) means a
+    """ "Visited within the campaign's frequency" (at least every N days) means a
     visit on or after this day; None without a campaign (no frequency)."""
     return today - datetime.timedelta(days=campaign.visit_every_days) if campaign else None
 

@@ -239,3 +239,20 @@ def test_admin_lists_read_through_the_scope_too(client, walk):
     listed = client.get(reverse("admin:issues_issue_changelist")).context["cl"].result_list
     assert {issue.pk for issue in listed} == {things["far_issue"].pk}
     assert client.get(reverse("admin:issues_issue_change", args=[things["handled"].pk])).status_code == 302
+
+
+def test_a_supervisor_judges_only_the_units_of_their_region(client, world):
+    from ..factories import AssignmentUnitFactory
+
+    # 乙县经信局 (the other county) also helps 甲企业: 甲县's supervisor neither sees
+    # whether it filed its plan nor lists it as quiet; each quiet unit's link
+    # leads to a list of exactly that many enterprises.
+    AssignmentUnitFactory(assignment=world.assignment_a, unit=world.unit_b)
+    client.force_login(world.supervisor_a)
+    visits = client.get(reverse("dashboard")).context["visits"]
+    assert "乙县经信局" not in {unit["name"] for unit in visits["quiet_units"]}
+    assert "乙县经信局" not in {unit["name"] for unit in visits["plans_missing"]}
+    assert visits["quiet_units"]
+    for unit in visits["quiet_units"]:
+        listed = client.get(unit["link"]).context["page"].paginator.count
+        assert listed == unit["not_visited"], unit["name"]
