@@ -62,7 +62,7 @@ class OfficialAdmin(ServiceAdmin, UserAdmin):
     service_fields = services.OFFICIAL_FIELDS
     add_form = OfficialCreationForm
     list_display = ("username", "name", "unit", "role", "rank", "phone", "is_active")
-    list_filter = ("role", "rank", "is_active", "unit")
+    list_filter = ("role", "rank", "is_active", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("username", "name", "phone")
     autocomplete_fields = ("unit",)
     fieldsets = UserAdmin.fieldsets + (

@@ -27,7 +27,7 @@ class IssueEventInline(ReadOnlyInline):
 @admin.register(Issue)
 class IssueAdmin(ReadOnlyAdmin):
     list_display = ("number", "title", "enterprise", "category", "status", "responsible_unit", "due_date")
-    list_filter = ("status", "category", "source", "priority", "responsible_unit")
+    list_filter = ("status", "category", "source", "priority", ("responsible_unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("number", "title", "enterprise__name")
     date_hierarchy = "registered_at"
     list_select_related = ("enterprise", "responsible_unit")

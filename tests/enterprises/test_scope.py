@@ -236,8 +236,10 @@ def test_admin_lists_read_through_the_scope_too(client, walk):
     w.supervisor_b.save()
     w.supervisor_b.user_permissions.add(view_issue)
     client.force_login(w.supervisor_b)
-    listed = client.get(reverse("admin:issues_issue_changelist")).context["cl"].result_list
-    assert {issue.pk for issue in listed} == {things["far_issue"].pk}
+    changelist = client.get(reverse("admin:issues_issue_changelist"))
+    assert {issue.pk for issue in changelist.context["cl"].result_list} == {things["far_issue"].pk}
+    # Its side filter names only the units of the issues it lists.
+    assert "甲县经信局" not in changelist.content.decode() and "乙县经信局" in changelist.content.decode()
     assert client.get(reverse("admin:issues_issue_change", args=[things["handled"].pk])).status_code == 302
 
 
