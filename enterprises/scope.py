@@ -9,9 +9,11 @@ In words (README and DOMAIN.md say exactly this):
   co-handles; **every issue of the enterprises their unit helps** (the units
   of a team serve one enterprise together), the issues their unit is
   responsible for or co-handles and the issues they registered; the visits
-  their unit took part in and the visits to the enterprises it helps; their
-  own unit and its partner units on those teams, the people of those units
-  and the teams' county leaders; their unit's help plans;
+  their unit took part in and the visits to the enterprises it helps; the
+  三帮一 teams of the enterprises they see, with the people named on them
+  (county leader, first responsible persons, contacts); their own unit and
+  the units on those teams, with their people; their unit's help plans;
+- everyone sees the files they uploaded for a visit not yet saved;
 - anyone else (signed out, deactivated, without a unit) sees nothing.
 
 Seeing is not acting: the lifecycle (issues.services) lets only the
@@ -123,18 +125,22 @@ def _visit(scope: Scope, path: str = "") -> Q:
     return Q(Exists(ours)) | _helps(scope, f"{prefix}enterprise")
 
 
+def _teams_seen(scope: Scope):
+    """The team rows (unit on a team) of the enterprises the official sees."""
+    return _model("enterprises.AssignmentUnit").objects.filter(_enterprise(scope, "assignment__enterprise"))
+
+
 def _units(scope: Scope, path: str = "") -> Q:
-    """Own unit and the partner units on the teams it is part of."""
+    """Own unit and the units on the teams of the enterprises the official sees."""
     ref = f"{path}__pk" if path else "pk"
-    partners = _model("enterprises.AssignmentUnit").objects.filter(
-        assignment__units__unit_id=scope.unit_id, unit_id=OuterRef(ref)
-    )
-    return Q(**{ref: scope.unit_id}) | Q(Exists(partners))
+    return Q(**{ref: scope.unit_id}) | Q(Exists(_teams_seen(scope).filter(unit_id=OuterRef(ref))))
 
 
 def _officials(scope: Scope) -> Q:
-    leads = _model("enterprises.Assignment").objects.filter(units__unit_id=scope.unit_id, leader_id=OuterRef("pk"))
-    return _units(scope, "unit") | Q(Exists(leads))
+    """The people of those units, and the people named on those teams."""
+    leads = _model("enterprises.Assignment").objects.filter(_enterprise(scope, "enterprise"), leader_id=OuterRef("pk"))
+    named = _teams_seen(scope).filter(Q(responsible_id=OuterRef("pk")) | Q(contact_id=OuterRef("pk")))
+    return _units(scope, "unit") | Q(Exists(leads)) | Q(Exists(named))
 
 
 @dataclass(frozen=True)
@@ -143,10 +149,11 @@ class Reach:
     lies in (a supervisor sees it when that region is theirs or below);
     `official` is how an official's unit reaches it (None: it does not).
     `public` models are reference data any signed-in user reads; `admin_only`
-    ones only admins see."""
+    ones only admins see; `own` adds what is the user's own, whatever the role."""
 
     region: str | None = None
     official: Callable[[Scope], Q] | None = None
+    own: Callable[[Scope], Q] | None = None
     public: bool = False
     admin_only: bool = False
 
@@ -167,8 +174,9 @@ REACH: dict[str, Reach] = {
     "visits.VisitParticipant": Reach(region="visit__enterprise__region", official=lambda s: _visit(s, "visit")),
     "visits.VisitAttachment": Reach(
         region="visit__enterprise__region",
-        # Unattached files are seen only by who uploaded them (a form sent back keeps them).
-        official=lambda s: _visit(s, "visit") | Q(visit__isnull=True, uploaded_by_id=s.user_id),
+        official=lambda s: _visit(s, "visit"),
+        # Files uploaded for a visit not yet saved (a form sent back keeps them).
+        own=lambda s: Q(visit__isnull=True, uploaded_by_id=s.user_id),
     ),
     "issues.Issue": Reach(region="enterprise__region", official=_issue),
     "issues.IssueEvent": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
@@ -188,12 +196,12 @@ def restrict(queryset, user):
     if reach.admin_only:
         return queryset.none()
     if scope.is_supervisor:
-        if reach.region is None:
-            return queryset.none()
-        return queryset.filter(**{f"{reach.region}__path__startswith": scope.region_path})
-    if reach.official is None:
-        return queryset.none()
-    return queryset.filter(reach.official(scope))
+        reached = Q(**{f"{reach.region}__path__startswith": scope.region_path}) if reach.region else None
+    else:
+        reached = reach.official(scope) if reach.official else None
+    if reach.own is not None:
+        reached = reach.own(scope) if reached is None else reached | reach.own(scope)
+    return queryset.none() if reached is None else queryset.filter(reached)
 
 
 class ScopedQuerySet(models.QuerySet):

@@ -258,3 +258,41 @@ def test_a_supervisor_judges_only_the_units_of_their_region(client, world):
     for unit in visits["quiet_units"]:
         listed = client.get(unit["link"]).context["page"].paginator.count
         assert listed == unit["not_visited"], unit["name"]
+
+
+def test_an_official_sees_the_team_of_an_enterprise_they_work_for_and_its_people(world):
+    from enterprises.models import Assignment, HelpUnit, Official
+
+    from ..factories import AssignmentFactory, AssignmentUnitFactory
+
+    w = world
+    # 甲县经信局 handles an issue of 甲县未结对企业, whose team is 甲县税务局's.
+    person = OfficialFactory(username="a4_head", unit=w.unit_a4)
+    team = AssignmentFactory(campaign=w.campaign, enterprise=w.enterprise_a_other, leader=w.leader)
+    AssignmentUnitFactory(assignment=team, unit=w.unit_a4, is_lead=True, responsible=person)
+    issue = issue_services.issue_register(
+        actor=w.supervisor_a, enterprise=w.enterprise_a_other, category="land", title="用地"
+    )
+    issue_services.issue_assign(actor=w.supervisor_a, issue_id=issue.pk, unit=w.unit_a)
+    assert Assignment.objects.restrict(w.official_a).filter(pk=team.pk).exists()
+    assert HelpUnit.objects.restrict(w.official_a).filter(pk=w.unit_a4.pk).exists()
+    assert Official.objects.restrict(w.official_a).filter(pk=person.pk).exists()
+    assert api_client(w.official_a).get(f"/api/v1/officials/{person.pk}/").status_code == 200
+    # 乙县's people stay out of reach.
+    assert not Official.objects.restrict(w.official_a).filter(pk=w.official_b.pk).exists()
+
+
+def test_everyone_sees_the_files_they_uploaded_for_a_visit_not_yet_saved(client, world, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from visits.models import VisitAttachment
+
+    settings.MEDIA_ROOT = tmp_path
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    for user in (world.supervisor_a, world.official_a):
+        upload = visit_services.attachment_upload(actor=user, uploaded=SimpleUploadedFile("现场.png", png))
+        assert set(VisitAttachment.objects.restrict(user).values_list("pk", flat=True)) == {upload.pk}
+        client.force_login(user)
+        assert client.get(reverse("attachment", args=[upload.pk])).status_code == 200
+    # Nobody else's unsaved files.
+    assert not VisitAttachment.objects.restrict(world.supervisor_b).exists()

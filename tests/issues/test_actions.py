@@ -7,7 +7,7 @@ from pathlib import Path
 from django.urls import reverse
 
 from issues import services
-from issues.actions import ACTIONS, Kind
+from issues.actions import ACTIONS, Kind, Who
 from issues.api import PAYLOADS
 from issues.forms import ActionForm
 
@@ -44,4 +44,9 @@ def test_the_readme_lists_every_action_with_its_states():
         row = next((line for cell, line in rows.items() if f"`{action.slug}`" in cell), None)
         assert row is not None, action.slug
         to = row.split("|")[3].strip()
+        who = {Who.SUPERVISOR: "supervisor", Who.RESPONSIBLE_UNIT: "responsible unit"}
+        assert row.split("|")[4].strip() == who.get(action.who, "responsible or co-unit"), action.slug
+        # Every field the action takes is named on its row.
+        for field in action.fields:
+            assert f"`{field.name}`" in row, (action.slug, field.name)
         assert to in ({action.target} if action.target else {"same", *action.sources}), action.slug
