@@ -60,7 +60,8 @@ class HelpUnitSerializer(ServiceSerializer):
     instance_kwarg = "unit"
     region = ScopedPrimaryKeyRelatedField(Region)
     region_name = serializers.CharField(source="region.name", read_only=True)
-    webhook_url = serializers.CharField(required=False, allow_blank=True)
+    # The robot's address carries its access token: written by admins, never read back.
+    webhook_url = serializers.CharField(required=False, allow_blank=True, write_only=True)
 
     class Meta:
         model = HelpUnit

@@ -349,3 +349,11 @@ def test_list_pagination_shape(world):
     body = api_client(world.admin).get("/api/v1/units/", {"page_size": 2}).json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 7 and len(body["results"]) == 2 and body["next"]
+
+
+def test_a_units_chat_robot_address_is_never_read_back(world):
+    world.unit_a2.webhook_url = "https://oapi.dingtalk.com/robot/send?access_token=secret"
+    world.unit_a2.save()
+    for user in (world.official_a, world.admin):
+        rows = api_client(user).get("/api/v1/units/").json()["results"]
+        assert rows and all("webhook_url" not in row and "webhook_secret" not in row for row in rows)
