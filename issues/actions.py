@@ -2,15 +2,15 @@
 
 Each row names the action (its label is the `Action` choice's), the states it
 is legal in and the state it leads to, who may take it, and the fields it
-takes. The service that carries it out is `issues.services.issue_<name>`,
-whose keyword arguments are those fields; the page forms (issues.forms), the
-API payloads and routes (issues.api) and the issue page's buttons are all
-generated from this table, so a new action is added here and in its service,
-nowhere else. Which fields are required is read from the service's own
-signature, and blank text reaches the service, which says what is missing.
+takes. The service that carries it out is `issues.services.issue_<name>`
+(`services.service_for(name)`), whose keyword arguments are those fields; the
+page forms (issues.forms), the API payloads and routes (issues.api) and the
+issue page's buttons are all generated from this table, so a new action is
+added here and in its service, nowhere else. Which fields are required is
+read from the service's own signature (`services.requires`), and blank text
+reaches the service, which says what is missing.
 """
 
-import inspect
 from dataclasses import dataclass
 from enum import Enum
 
@@ -73,17 +73,6 @@ class IssueAction:
     def slug(self) -> str:
         """The API's path segment: /api/v1/issues/{id}/<slug>/."""
         return self.name.replace("_", "-")
-
-    @property
-    def service(self):
-        from . import services
-
-        return getattr(services, f"issue_{self.name}")
-
-    def required(self, field: Field) -> bool:
-        """A field the service cannot do without (a keyword with no default)."""
-        parameter = inspect.signature(self.service).parameters[field.name]
-        return parameter.default is inspect.Parameter.empty
 
 
 WORKING = (Status.ASSIGNED, Status.IN_PROGRESS)

@@ -129,7 +129,7 @@ class IssueEventSerializer(serializers.ModelSerializer):
 
 
 def _payload_field(action: IssueAction, field):
-    required = action.required(field)
+    required = services.requires(action.name, field.name)
     if field.kind is Kind.TEXT:
         return serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
     if field.kind is Kind.DATE:
@@ -178,7 +178,9 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         action = BY_SLUG[name]
         # Text left out reaches the service blank, which says what is missing in its own words.
         kwargs = {field.name: "" for field in action.fields if field.kind is Kind.TEXT} | kwargs
-        done = action.service(actor=request.user, issue_id=issue.pk, expected_version=version, **kwargs)
+        done = services.service_for(action.name)(
+            actor=request.user, issue_id=issue.pk, expected_version=version, **kwargs
+        )
         # A return can take the issue out of the actor's scope: then the answer is what the
         # service left, not a 500 on reading it back.
         return Response(self.get_serializer(self.get_queryset().filter(pk=issue.pk).first() or done).data)

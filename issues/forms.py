@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
+from . import services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
 from .choices import Category, Priority
 
@@ -22,7 +23,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.action, self.user = action, user
         for field in action.fields:
-            self.fields[field.name] = self._field(field, action.required(field))
+            self.fields[field.name] = self._field(field, services.requires(action.name, field.name))
         style_form(self)
 
     def _field(self, field, required: bool):

@@ -9,6 +9,7 @@ serialise on the row lock; the loser finds the state moved and gets a 409.
 """
 
 import datetime
+import inspect
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -506,3 +507,17 @@ def issue_escalate(*, actor, issue_id: int, note: str, expected_version: int | N
     return _act(
         issue_id, actor=actor, action=Action.ESCALATE, expected_version=expected_version, note=note, change=change
     )
+
+
+# The actions table (issues.actions) names each action; its service is here.
+
+
+def service_for(action: str):
+    """The service carrying out one action of the table: issue_<action>."""
+    return globals()[f"issue_{ACTIONS[action].name}"]
+
+
+def requires(action: str, field: str) -> bool:
+    """Whether the action's service cannot do without `field` (no default)."""
+    parameter = inspect.signature(service_for(action)).parameters[field]
+    return parameter.default is inspect.Parameter.empty

@@ -146,7 +146,7 @@ def issue_action(request, pk: int, action: str):
     if "co_units" in data:
         data["co_units"] = list(data["co_units"])
     try:
-        ACTIONS[action].service(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+        services.service_for(action)(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
     except ServiceError as error:
         messages.error(request, error.message)
     else:

@@ -30,7 +30,7 @@ def test_forms_payloads_and_routes_are_generated_from_the_table(world):
         for field in action.fields:
             # Required where the service cannot do without it, and nowhere else; text is
             # never required here, so a missing reason is refused by the service's words.
-            required = action.required(field) and field.kind is not Kind.TEXT
+            required = services.requires(name, field.name) and field.kind is not Kind.TEXT
             assert payload.fields[field.name].required == required, (name, field.name)
         assert reverse(f"issue-{action.slug}", args=[1]) == f"/api/v1/issues/1/{action.slug}/"
         assert reverse("issue-action", args=[1, name]) == f"/issues/1/{name}/"
