@@ -9,6 +9,31 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+# A spreadsheet takes a cell that begins with one of these for a formula when
+# it is opened, typed or edited (formula injection): a title "=HYPERLINK(…)"
+# or an imported address must stay text in the file a supervisor opens.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cells(worksheet, values) -> list:
+    """A row's values as they may be written: text a spreadsheet would read as
+    a formula becomes a text cell with a quote prefix (shown as written, never
+    evaluated, still text when edited). Every workbook the app writes goes
+    through here."""
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(worksheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            value = cell
+        row.append(value)
+    return row
+
+
+def append_row(worksheet, values) -> None:
+    worksheet.append(safe_cells(worksheet, values))
+
 
 def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterable[list]) -> FileResponse:
     workbook = Workbook(write_only=True)
@@ -21,7 +46,7 @@ def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterab
         header_cells.append(cell)
     worksheet.append(header_cells)
     for row in rows:
-        worksheet.append(row)
+        append_row(worksheet, row)
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)

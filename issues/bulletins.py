@@ -8,6 +8,7 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from core import clock
+from core.exports import append_row
 from enterprises.choices import Role
 from enterprises.models import Campaign, Official, Region
 
@@ -91,31 +92,41 @@ def _xlsx(region, start, end, data) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "单位排名"
-    sheet.append([f"{region.name} 通报 {start}至{end}"])
+    append_row(sheet, [f"{region.name} 通报 {start}至{end}"])
     judged = data.get("judged_at", end.isoformat())
     made = data.get("made_on", judged)
     when = "本月尚未结束，按当日判定" if data.get("month_running") else f"按月末判定，各问题按{made}的状态"
     totals = data["totals"]
-    sheet.append(
-        [f"挂号{totals['registered']}个，销号{totals['closed']}个；截至{judged}（{when}）逾期{totals['overdue']}个"]
+    append_row(
+        sheet,
+        [f"挂号{totals['registered']}个，销号{totals['closed']}个；截至{judged}（{when}）逾期{totals['overdue']}个"],
     )
-    sheet.append(["排名", "单位", "挂号", "办结", "销号", "销号率", "当前逾期"])
+    append_row(sheet, ["排名", "单位", "挂号", "办结", "销号", "销号率", "当前逾期"])
     for index, row in enumerate(data["ranking"], start=1):
-        sheet.append(
-            [index, row["name"], row["registered"], row["resolved"], row["closed"], row["closure_rate"], row["overdue"]]
+        append_row(
+            sheet,
+            [
+                index,
+                row["name"],
+                row["registered"],
+                row["resolved"],
+                row["closed"],
+                row["closure_rate"],
+                row["overdue"],
+            ],
         )
     overdue = book.create_sheet("逾期问题")
-    overdue.append(["挂号编号", "问题", "企业", "承办单位", "办结时限", "逾期工作日"])
+    append_row(overdue, ["挂号编号", "问题", "企业", "承办单位", "办结时限", "逾期工作日"])
     for row in data["overdue"]:
-        overdue.append([row["number"], row["title"], row["enterprise"], row["unit"], row["due"], row["days"]])
+        append_row(overdue, [row["number"], row["title"], row["enterprise"], row["unit"], row["due"], row["days"]])
     quiet = book.create_sheet("未走访单位")
-    quiet.append(["单位"])
+    append_row(quiet, ["单位"])
     for name in data["quiet_units"]:
-        quiet.append([name])
+        append_row(quiet, [name])
     plans = book.create_sheet("未报送帮扶方案")
-    plans.append(["单位"])
+    append_row(plans, ["单位"])
     for name in data["plans_missing"]:
-        plans.append([name])
+        append_row(plans, [name])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
