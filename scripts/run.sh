@@ -4,6 +4,7 @@
 # DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
 mkdir -p var/broker/queue var/broker/processed var/log
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -10,8 +10,10 @@ cp package.json "$work/"
 dest=static/vendor
 rm -rf "$dest"
 mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx" "$dest/echarts"
-cp "$work/node_modules/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/"
-cp "$work/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/"
+# The source maps too: the minified files name them, and the production
+# build (hashed static files) refuses a reference to a missing file.
+cp "$work/node_modules/bootstrap/dist/css/bootstrap.min.css" "$work/node_modules/bootstrap/dist/css/bootstrap.min.css.map" "$dest/bootstrap/"
+cp "$work/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js" "$work/node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map" "$dest/bootstrap/"
 cp "$work/node_modules/bootstrap/LICENSE" "$dest/bootstrap/"
 cp "$work/node_modules/bootstrap-icons/font/bootstrap-icons.min.css" "$dest/bootstrap-icons/"
 cp "$work/node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff2" "$work/node_modules/bootstrap-icons/font/fonts/bootstrap-icons.woff" "$dest/bootstrap-icons/fonts/"
