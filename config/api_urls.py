@@ -7,6 +7,8 @@ from enterprises import api as enterprises_api
 from issues import api as issues_api
 
 router = DefaultRouter()
+# No ".json" suffix routes: actions take no `format` argument (they answered 500), and JSON is the only format.
+router.include_format_suffixes = False
 router.register("regions", enterprises_api.RegionViewSet, basename="region")
 router.register("units", enterprises_api.HelpUnitViewSet, basename="unit")
 router.register("officials", enterprises_api.OfficialViewSet, basename="official")

@@ -16,3 +16,6 @@ urlpatterns = [
     path("supervise/", include("issues.supervise_urls")),
     path("", include("core.urls")),
 ]
+
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"

@@ -1,9 +1,9 @@
 """What every API module shares: pagination, the error body, permissions."""
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -105,3 +105,39 @@ def service_kwargs(data: dict, *names: str) -> dict:
 
 
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON bodies, refusing one nested too deeply for the parser with a 400
+    instead of a RecursionError (a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("The JSON body is nested too deeply.")) from None
+
+
+# Django's own 404 and 500 answers, in the API's shape under /api/.
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    from django.views import defaults
+
+    if _api(request):
+        return JsonResponse({"code": "not_found", "detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    from django.views import defaults
+
+    if _api(request):
+        return JsonResponse(
+            {"code": "server_error", "detail": _("The server failed; the error is logged.")}, status=500
+        )
+    return defaults.server_error(request)

@@ -15,6 +15,7 @@ from core import clock
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
+from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises import selectors as enterprise_selectors
 from enterprises.models import Campaign, Enterprise, Official
@@ -189,7 +190,7 @@ def visit_detail(request, pk: int):
 
 
 def _pending_attachments(request):
-    ids = [int(value) for value in request.POST.getlist("attachments") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("attachments"))
     return list(VisitAttachment.objects.filter(pk__in=ids, uploaded_by=request.user, visit__isnull=True))
 
 
@@ -238,13 +239,12 @@ def visit_create(request):
                 return redirect("visit-detail", visit.pk)
     else:
         initial = {"date": clock.today(), "participants": [user.pk]}
-        enterprise = request.GET.get("enterprise", "")
-        if enterprise.isdigit():
-            initial["enterprise"] = int(enterprise)
+        if enterprise := parse_id(request.GET.get("enterprise")):
+            initial["enterprise"] = enterprise
         form = VisitForm(initial=initial, user=user)
         formset = RaisedIssueFormSet(prefix="issues")
     chosen_ids = form["participants"].value() or []
-    chosen = Official.objects.restrict(user).filter(pk__in=[int(i) for i in chosen_ids if str(i).isdigit()])
+    chosen = Official.objects.restrict(user).filter(pk__in=parse_ids(chosen_ids))
     context = {
         "form": form,
         "formset": formset,

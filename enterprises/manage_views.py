@@ -14,6 +14,7 @@ from core.decorators import admin_required
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import DateInput, style_form
+from core.ids import parse_id
 from core.shortcuts import get_restricted_or_404
 
 from . import selectors, services
@@ -139,7 +140,8 @@ def _gaps(team, rows, campaign) -> list[str]:
 
 def _campaign_from(request):
     chosen = request.GET.get("campaign") or request.POST.get("campaign")
-    campaign = Campaign.objects.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+    campaign_id = parse_id(chosen)
+    campaign = Campaign.objects.restrict(request.user).filter(pk=campaign_id).first() if campaign_id else None
     return campaign or Campaign.objects.current()
 
 
@@ -179,8 +181,8 @@ def board_change(request, campaign_id: int, enterprise_id: int, op: str):
     post = request.POST
 
     def pick(model, name):
-        value = post.get(name, "")
-        return get_restricted_or_404(model.objects.restrict(request.user), pk=value) if value.isdigit() else None
+        value = parse_id(post.get(name))
+        return get_restricted_or_404(model.objects.restrict(request.user), pk=value) if value else None
 
     error = None
     try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core import calendar, clock
 from core.decorators import supervisor_required
 from core.errors import ServiceError
+from core.ids import parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
@@ -59,7 +60,7 @@ def dispatch(request):
 def dispatch_bulk(request):
     """Assign a selection to one unit with each issue's default deadline."""
     unit = HelpUnit.objects.restrict(request.user).filter(pk=request.POST.get("unit") or 0).first()
-    ids = [int(value) for value in request.POST.getlist("issues") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("issues"))
     if unit is None or not ids:
         messages.error(request, _("Choose the issues and a unit."))
         return redirect("dispatch")

@@ -12,6 +12,7 @@ from core import clock
 from core.errors import ServiceError
 from core.exports import chunked, xlsx_response
 from core.forms import style_form
+from core.ids import parse_id
 from core.shortcuts import get_restricted_or_404
 
 from . import deadlines, selectors, services
@@ -180,8 +181,8 @@ def inbox_read(request):
     from .models import Digest
 
     mine = Digest.objects.filter(recipient=request.user, read_at__isnull=True)
-    chosen = request.POST.get("digest", "")
-    if chosen.isdigit():
-        mine = mine.filter(pk=int(chosen))
+    chosen = parse_id(request.POST.get("digest"))
+    if chosen:
+        mine = mine.filter(pk=chosen)
     mine.update(read_at=clock.now())
     return redirect("inbox")
