@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -21,3 +24,33 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
                 pass  # a stale or forged cookie: keep the default
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SessionLifetimeMiddleware:
+    """A signed-in session ends after ZOUFANG_SESSION_IDLE_MINUTES without a
+    request, and after ZOUFANG_SESSION_MAX_HOURS whatever happens (a shared
+    office machine left signed in). The last-seen stamp is written at most
+    once a minute, not on every request. Token-authenticated API calls have
+    no session and are not concerned."""
+
+    TOUCH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started, seen = session.get("zf_started"), session.get("zf_seen")
+            idle = settings.ZOUFANG_SESSION_IDLE_MINUTES * 60
+            longest = settings.ZOUFANG_SESSION_MAX_HOURS * 3600
+            if started is not None and (now - started > longest or (seen is not None and now - seen > idle)):
+                logout(request)  # the request goes on signed out: pages send it to sign in
+            else:
+                if started is None:
+                    session["zf_started"] = now
+                if seen is None or now - seen > self.TOUCH_SECONDS:
+                    session["zf_seen"] = now
+        return self.get_response(request)

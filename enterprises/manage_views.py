@@ -379,8 +379,12 @@ def official_edit(request, pk: int | None = None):
     form = OfficialForm(request.POST or None, initial=initial)
     reset_link = None
     if request.method == "POST" and "reset" in request.POST and official:
-        reset_link = request.build_absolute_uri(services.official_reset_link(actor=request.user, official=official))
-        messages.success(request, _("A one-time link to set a new password was made for %(n)s.") % {"n": official})
+        try:
+            reset_link = services.official_reset_link(actor=request.user, official=official)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("A one-time link to set a new password was made for %(n)s.") % {"n": official})
     elif request.method == "POST" and form.is_valid():
         try:
             saved = services.official_save(actor=request.user, official=official, **form.cleaned_data)

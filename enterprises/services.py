@@ -497,9 +497,10 @@ def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
 
 
 def official_reset_link(*, actor, official: Official) -> str:
-    """A one-time path where the official sets a new password (Django's
+    """A one-time link where the official sets a new password (Django's
     token: it stops working once the password changes or after
-    PASSWORD_RESET_TIMEOUT). Sent by e-mail too when the official has one."""
+    PASSWORD_RESET_TIMEOUT), absolute (ZOUFANG_SITE_URL) so that the copy
+    sent by e-mail, when the official has an address, can be opened."""
     from django.contrib.auth.tokens import default_token_generator
     from django.core.mail import send_mail
     from django.urls import reverse
@@ -509,7 +510,9 @@ def official_reset_link(*, actor, official: Official) -> str:
     require_admin(actor)
     if not official.is_active:
         raise InvalidInput("inactive", _("Reactivate the account first."))
-    path = reverse(
+    from django.conf import settings
+
+    path = settings.ZOUFANG_SITE_URL + reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(official.pk)),

@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +126,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 
 LOGIN_URL = "login"
+# Sessions end after two idle hours and after twelve hours whatever happens
+# (core.middleware.SessionLifetimeMiddleware); the cookie never outlives that.
+ZOUFANG_SESSION_IDLE_MINUTES = int(os.environ.get("ZOUFANG_SESSION_IDLE_MINUTES", "120"))
+ZOUFANG_SESSION_MAX_HOURS = int(os.environ.get("ZOUFANG_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = ZOUFANG_SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
 LOGIN_REDIRECT_URL = "my-work"
 LOGOUT_REDIRECT_URL = "login"
 
