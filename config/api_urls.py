@@ -1,7 +1,7 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from core.signin import TokenView
 from desk import api as desk_api
 from enterprises import api as enterprises_api
 from issues import api as issues_api
@@ -19,7 +19,7 @@ router.register("visits", desk_api.VisitViewSet, basename="visit")
 router.register("issues", issues_api.IssueViewSet, basename="issue")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("stats/", issues_api.StatsView.as_view(), name="api-stats"),
     path("", include(router.urls)),
 ]

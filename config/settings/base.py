@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs per machine
 comes from the environment. No secret has a default here."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "core",
     "enterprises",
     "visits",
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,6 +129,14 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 
 LOGIN_URL = "login"
+# Sign-in lockout: five failures for one user name from one address lock it
+# there for 15 minutes, on the sign-in page and the token endpoint alike.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("ZOUFANG_SIGN_IN_ATTEMPTS", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("ZOUFANG_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"
 # Sessions end after two idle hours and after twelve hours whatever happens
 # (core.middleware.SessionLifetimeMiddleware); the cookie never outlives that.
 ZOUFANG_SESSION_IDLE_MINUTES = int(os.environ.get("ZOUFANG_SESSION_IDLE_MINUTES", "120"))

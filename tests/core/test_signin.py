@@ -1,0 +1,43 @@
+"""Repeated failed sign-ins lock the user name out from that address, on the
+sign-in page and the token endpoint alike; the right password is then refused
+too, until the cool-off ends."""
+
+from django.test import Client
+from django.urls import reverse
+
+from ..conftest import api_client
+
+PASSWORD = "pw-for-tests"
+
+
+def test_the_sign_in_page_locks_out_after_five_failures(world, settings):
+    client = Client()
+    login = reverse("login")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(login, {"username": "off_a", "password": "wrong"}).status_code == 200
+    # Under the limit the right password still works (and clears the count).
+    assert client.post(login, {"username": "off_a", "password": PASSWORD}).status_code == 302
+    client.logout()
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": "off_a", "password": "wrong"})
+    locked = client.post(login, {"username": "off_a", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert 'id="login-locked"' in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another user name from the same address is not locked.
+    assert client.post(login, {"username": "off_b", "password": PASSWORD}).status_code == 302
+
+
+def test_the_token_endpoint_locks_out_too(world, settings):
+    api = api_client()
+    statuses = [
+        api.post("/api/v1/auth/token/", {"username": "sup_a", "password": "wrong"}, format="json").status_code
+        for _attempt in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    # Wrong, wrong, …, and the failure that reaches the limit locks the name out.
+    assert statuses == [400] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    locked = api.post("/api/v1/auth/token/", {"username": "sup_a", "password": PASSWORD}, format="json")
+    assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
+    assert "token" not in locked.json()
+    fine = api.post("/api/v1/auth/token/", {"username": "off_a", "password": PASSWORD}, format="json")
+    assert fine.status_code == 200 and fine.json()["token"]
