@@ -9,6 +9,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from core.tokens import token_is_stale
+
 
 def locked_out(request, original_response=None, credentials=None):
     from django.conf import settings
@@ -34,5 +36,9 @@ class TokenView(ObtainAuthToken):
             if getattr(request._request, "axes_locked_out", False):
                 return locked_out(request._request)
             raise exceptions.ValidationError(serializer.errors)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        if token_is_stale(token, user):
+            token.delete()
+            token = Token.objects.create(user=user)
         return Response({"token": token.key})

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -116,6 +117,8 @@ class Official(AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OFFICIAL)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email_notifications = models.BooleanField(_("e-mail notifications"), default=True)
+    # When the password last changed: API tokens issued before it stop working.
+    credentials_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
 
     objects = OfficialManager()
 
@@ -139,6 +142,12 @@ class Official(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.username
+
+    def set_password(self, raw_password):
+        # Every way a password is set (services, the reset link, the admin,
+        # createsuperuser) comes through here.
+        super().set_password(raw_password)
+        self.credentials_changed_at = timezone.now()
 
     @property
     def is_admin(self) -> bool:

@@ -137,6 +137,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("ZOUFANG_LOCKO
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "core.signin.locked_out"
+# API tokens live a week, and die at once when the password changes.
+ZOUFANG_TOKEN_HOURS = int(os.environ.get("ZOUFANG_TOKEN_HOURS", str(7 * 24)))
 # Sessions end after two idle hours and after twelve hours whatever happens
 # (core.middleware.SessionLifetimeMiddleware); the cookie never outlives that.
 ZOUFANG_SESSION_IDLE_MINUTES = int(os.environ.get("ZOUFANG_SESSION_IDLE_MINUTES", "120"))
@@ -153,7 +155,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

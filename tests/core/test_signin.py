@@ -41,3 +41,38 @@ def test_the_token_endpoint_locks_out_too(world, settings):
     assert "token" not in locked.json()
     fine = api.post("/api/v1/auth/token/", {"username": "off_a", "password": PASSWORD}, format="json")
     assert fine.status_code == 200 and fine.json()["token"]
+
+
+def test_tokens_expire_and_die_with_a_password_change(world, settings):
+    import datetime
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from enterprises import services
+
+    api = api_client()
+    key = api.post("/api/v1/auth/token/", {"username": "off_a", "password": PASSWORD}, format="json").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/issues/").status_code == 200
+    # Older than its lifetime: refused, and the endpoint hands out a fresh one.
+    Token.objects.filter(key=key).update(
+        created=timezone.now() - datetime.timedelta(hours=settings.ZOUFANG_TOKEN_HOURS + 1)
+    )
+    assert api.get("/api/v1/issues/").status_code == 401
+    fresh = api_client().post("/api/v1/auth/token/", {"username": "off_a", "password": PASSWORD}, format="json")
+    assert fresh.json()["token"] != key
+    api.credentials(HTTP_AUTHORIZATION=f"Token {fresh.json()['token']}")
+    assert api.get("/api/v1/issues/").status_code == 200
+    # The password changes (here by an admin through the service): the token dies at once.
+    official = world.official_a
+    services.official_save(actor=world.admin, official=official, password="A-new-passw0rd-2026")
+    assert api.get("/api/v1/issues/").status_code == 401
+    # Deactivated: refused too.
+    renewed = api_client().post(
+        "/api/v1/auth/token/", {"username": "off_a", "password": "A-new-passw0rd-2026"}, format="json"
+    )
+    api.credentials(HTTP_AUTHORIZATION=f"Token {renewed.json()['token']}")
+    assert api.get("/api/v1/issues/").status_code == 200
+    services.official_save(actor=world.admin, official=official, is_active=False)
+    assert api.get("/api/v1/issues/").status_code == 401
