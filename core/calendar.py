@@ -102,16 +102,6 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     return _count(start, end, _overrides(min(start, end), max(start, end)))
 
 
-def working_days_until(today: datetime.date, days) -> dict[datetime.date, int]:
-    """working_days_between(today, d) for many dates, with one query: lists
-    show "n working days left" on every row without a query per row."""
-    wanted = {day for day in days if day is not None}
-    if not wanted:
-        return {}
-    overrides = _overrides(min(wanted | {today}), max(wanted | {today}))
-    return {day: _count(today, day, overrides) for day in wanted}
-
-
 def subtract_span(days: int) -> int:
     """Calendar days that surely hold `days` working days looking back:
     3n + 40, Spring Festival included."""

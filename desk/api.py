@@ -38,10 +38,7 @@ class VisitSerializer(BaseVisitSerializer):
 class VisitViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
-
-    @staticmethod
-    def selector(*, user):
-        return visits_with_issue_counts(user)
+    selector = staticmethod(visits_with_issue_counts)
 
     def perform_create(self, serializer):
         serializer.instance = serializer.save()

@@ -54,17 +54,15 @@ def my_work(request):
     )
     deadlines.mark(to_sign + open_issues, today)
     assignments = list(visit_selectors.unit_assignments(user=user, campaign=campaign)[:200])
-    if campaign:
-        for assignment in assignments:
-            last = assignment.last_visit
-            assignment.not_visited = not visit_selectors.visited_in_time(last, campaign, today)
+    for assignment in assignments:
+        assignment.not_visited = not visit_selectors.visited_in_time(assignment.last_visit, campaign, today)
     context = {
         "campaign": campaign,
         "assignments": assignments,
         "to_sign": to_sign,
         "open_issues": open_issues,
         "registered": registered,
-        "recent_visits": list(visits_with_issue_counts(user).filter(participant_rows__official=user)[:10]),
+        "recent_visits": list(visits_with_issue_counts(user=user).filter(participant_rows__official=user)[:10]),
         "today": today,
         "due_soon_days": deadlines.due_soon_days(),
     }
@@ -101,7 +99,7 @@ def enterprise_detail(request, pk: int):
         "enterprise": enterprise,
         "campaign": campaign,
         "team": enterprise_selectors.enterprise_team(user=request.user, enterprise=enterprise, campaign=campaign),
-        "visits": visits_with_issue_counts(request.user).filter(enterprise=enterprise)[:20],
+        "visits": visits_with_issue_counts(user=request.user).filter(enterprise=enterprise)[:20],
         "issues": issues,
     }
     return render(request, "enterprises/enterprise_detail.html", context)
@@ -119,7 +117,7 @@ def our_enterprises(request):
 
 
 def _filtered(request):
-    filterset = VisitFilter(request.GET, queryset=visits_with_issue_counts(request.user), request=request)
+    filterset = VisitFilter(request.GET, queryset=visits_with_issue_counts(user=request.user), request=request)
     style_form(filterset.form)
     rows = filterset.qs if filterset.is_valid() else Visit.objects.none()
     return filterset, rows
@@ -180,7 +178,7 @@ def visit_export(request):
 
 @login_required
 def visit_detail(request, pk: int):
-    visit = get_restricted_or_404(visits_with_issue_counts(request.user), pk=pk)
+    visit = get_restricted_or_404(visits_with_issue_counts(user=request.user), pk=pk)
     context = {
         "visit": visit,
         "issues": issue_list(user=request.user).filter(visit=visit).order_by("number"),

@@ -263,7 +263,7 @@ def escalation_groups(*, user, first: int) -> list[dict]:
     return sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
 
 
-def visits_with_issue_counts(user):
+def visits_with_issue_counts(*, user):
     """The user's visits (visits.selectors.visit_list), each with the number of
     issues raised at it that the user may see: counted from the restricted
     ledger, so a count never includes an issue outside the scope."""

@@ -88,9 +88,13 @@ class EnterpriseVisitFilter(EnterpriseFilter):
     def period_bound(self, queryset, name, value):
         return queryset  # read by the two filters below
 
+    def _visits(self):
+        """The row's visits that the user may open."""
+        return Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
+
     def _visits_in_period(self):
         data = self.form.cleaned_data
-        visits = Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
+        visits = self._visits()
         if data.get("visit_from"):
             visits = visits.filter(date__gte=data["visit_from"])
         if data.get("visit_to"):
@@ -113,6 +117,6 @@ class EnterpriseVisitFilter(EnterpriseFilter):
     def filter_visited(self, queryset, name, value):
         """Visited within the current campaign's visit frequency (selectors.visit_due_since)."""
         since = visit_due_since(Campaign.objects.current(), clock.today())
-        visits = Visit.objects.restrict(getattr(self.request, "user", None)).filter(enterprise=OuterRef("pk"))
+        visits = self._visits()
         recent = Exists(visits.filter(date__gte=since) if since else visits)
         return queryset.filter(recent) if value else queryset.exclude(recent)

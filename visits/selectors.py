@@ -88,8 +88,8 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
 
 
 def visit_due_since(campaign, today: datetime.date) -> datetime.date | None:
-    """ "Visited within the campaign's frequency" (at least every N days) means a
-    visit on or after this day; None without a campaign (no frequency)."""
+    """The first day a visit keeps an enterprise "visited within the
+    campaign's frequency" (at least every N days); None without a campaign."""
     return today - datetime.timedelta(days=campaign.visit_every_days) if campaign else None
 
 
