@@ -31,6 +31,7 @@ def start_worker(redis_url, tmp_path, settings):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     started = []
+    logs.clear()
 
     def start(name="test", **extra_env):
         env = {
@@ -44,7 +45,8 @@ def start_worker(redis_url, tmp_path, settings):
             "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
             **extra_env,
         }
-        log = open(tmp_path / f"worker-{name}.log", "w")
+        path = tmp_path / f"worker-{name}.log"
+        log = open(path, "w")
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -64,6 +66,8 @@ def start_worker(redis_url, tmp_path, settings):
             stderr=subprocess.STDOUT,
         )
         started.append((process, log))
+        wait_until_ready(process, path)
+        logs.append(path)
         return process
 
     yield start
@@ -88,11 +92,32 @@ def celery_app(redis_url):
     app.conf.result_backend = settings.CELERY_RESULT_BACKEND
 
 
+# The logs of the workers the running test started, shown when it fails.
+logs: list[Path] = []
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_until_ready(process: subprocess.Popen, path: Path, timeout: float = 60) -> None:
+    """A worker is ready when it says so; one that exits or stays silent fails
+    the test with what it printed, so a failure says why."""
+    deadline = time.monotonic() + timeout
+    while " ready." not in path.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited with {process.returncode}:\n{tail(path)}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the worker was not ready after {timeout:.0f} s:\n{tail(path)}")
+        time.sleep(0.1)
+
+
 def wait_for(result, timeout=60):
     deadline = time.monotonic() + timeout
     while not result.ready():
         if time.monotonic() > deadline:
-            raise AssertionError("the task did not finish in time")
+            said = "\n".join(f"--- {path.name}\n{tail(path)}" for path in logs)
+            raise AssertionError(f"the task did not finish in time\n{said}")
         time.sleep(0.2)
     return result.get(timeout=1)
 
@@ -164,7 +189,8 @@ def test_an_import_is_checked_and_applied_by_the_worker(celery_app, worker, worl
             if job.status == status:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"the job stayed {job.status}")
+        said = "\n".join(tail(path) for path in logs)
+        raise AssertionError(f"the job stayed {job.status}\n{said}")
 
     wait(ImportJob.Status.CHECKED)
     assert (job.total_rows, job.counts["create"], job.error_count) == (300, 300, 0)
