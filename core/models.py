@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,3 +34,28 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class OutboxMessage(models.Model):
+    """A task that must run because a transaction committed: written in that
+    transaction, handed to the broker after it commits, and, while the broker
+    is away, handed over again by the relay that beat runs every minute. A
+    change that rolls back leaves no message; a broker outage delays the work
+    and loses none of it (STYLE.md, the transactional outbox)."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
+    tries = models.PositiveIntegerField(_("tries"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["due_at"], name="outbox_unsent", condition=models.Q(sent_at__isnull=True))]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

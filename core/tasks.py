@@ -7,3 +7,12 @@ def ping(value: str = "pong") -> dict:
     import socket
 
     return {"echo": value, "worker": socket.gethostname()}
+
+
+@shared_task
+def relay_outbox() -> dict:
+    """Beat's minute: hand over what the outbox still holds (the broker was
+    away, or a message waited for its time), and forget old sent rows."""
+    from . import outbox
+
+    return {"handed": outbox.relay(), "pruned": outbox.prune()}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 
@@ -277,7 +278,6 @@ def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = No
     """Keep the uploaded sheet and check it in the background (dry run)."""
     from .imports import IMPORTERS
     from .models import ImportJob
-    from .tasks import run_import_job
 
     require_admin(actor)
     if kind not in IMPORTERS:
@@ -293,7 +293,7 @@ def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = No
         job = ImportJob.objects.create(
             kind=kind, campaign=campaign, file=upload, file_name=name[:200], created_by=actor
         )
-        transaction.on_commit(lambda: run_import_job.delay(job.pk, "check"))
+        outbox.send("enterprises.tasks.run_import_job", job.pk, "check")
     return job
 
 
@@ -301,7 +301,6 @@ def import_job_apply(*, actor, job):
     """Apply a clean dry run. Compare-and-swap on the status, so two clicks
     (or two admins) start one apply."""
     from .models import ImportJob
-    from .tasks import run_import_job
 
     require_admin(actor)
     with transaction.atomic():
@@ -310,13 +309,38 @@ def import_job_apply(*, actor, job):
         )
         if not moved:
             raise Conflict("not_applicable", _("Only a checked file without errors can be applied, once."))
-        transaction.on_commit(lambda: run_import_job.delay(job.pk, "apply"))
+        outbox.send("enterprises.tasks.run_import_job", job.pk, "apply")
     job.refresh_from_db()
     return job
 
 
 def import_job_run(job_id: int, mode: str) -> None:
-    """The worker's side: check or apply the file, recording progress."""
+    """The worker's side: check or apply the file, recording progress. The
+    outbox may hand the same job over twice, so it is safe to run twice: a
+    check runs again only while the job waits for one, and an apply holds the
+    job's row from start to finish, so a twin waits and then finds it done."""
+    from .models import ImportJob
+
+    if mode == "check":
+        waiting = [ImportJob.Status.QUEUED, ImportJob.Status.CHECKING]
+        if not ImportJob.objects.filter(pk=job_id, status__in=waiting).update(status=ImportJob.Status.CHECKING):
+            return
+        _import_job_run(job_id, mode)
+        return
+    try:
+        with transaction.atomic():
+            if not ImportJob.objects.select_for_update().filter(pk=job_id, status=ImportJob.Status.APPLYING).exists():
+                return
+            _import_job_run(job_id, mode)
+    except Exception:
+        # The apply rolled back, its "failed" with it: say it again, outside.
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.APPLYING).update(
+            status=ImportJob.Status.FAILED, message=_("The import stopped on an unexpected error; see the worker log.")
+        )
+        raise
+
+
+def _import_job_run(job_id: int, mode: str) -> None:
     from core import clock
 
     from .imports import IMPORTERS, FileError
@@ -324,8 +348,6 @@ def import_job_run(job_id: int, mode: str) -> None:
 
     job = ImportJob.objects.select_related("created_by", "campaign").get(pk=job_id)
     importer = IMPORTERS[job.kind](actor=job.created_by, campaign=job.campaign)
-    if mode == "check":
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING)
     try:
         with job.file.open("rb") as handle:
             from .imports import read_rows

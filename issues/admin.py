@@ -3,10 +3,12 @@ goes through issues.services, which writes its event, stamps its time and
 recomputes the deadlines; an edit here would do none of that."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import DeadlinePolicy, ExtensionRequest, Issue, IssueEvent
+from . import channels
+from .models import DeadlinePolicy, Delivery, ExtensionRequest, Issue, IssueEvent
 
 
 @admin.register(DeadlinePolicy)
@@ -48,3 +50,38 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("issue__number", "reason")
     list_select_related = ("issue", "unit")
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Reminders that left the app, with every attempt. Shown to
+    administrators only; the one thing done here is sending again a delivery
+    whose outcome is unknown or that failed, once someone has checked the
+    robot's group or the mailbox (channels.send_again)."""
+
+    list_display = ("created_at", "channel", "target", "subject", "status", "sent_at")
+    list_filter = ("status", "channel")
+    search_fields = ("target", "subject")
+    readonly_fields = ("channel", "digest", "unit", "target", "subject", "body", "status", "attempts")
+    readonly_fields += ("created_at", "claimed_at", "sent_at")
+    actions = ["send_again"]
+
+    def has_module_permission(self, request):
+        return getattr(request.user, "is_admin", False)
+
+    def has_view_permission(self, request, obj=None):
+        return getattr(request.user, "is_admin", False)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send again (unknown or failed only)"))
+    def send_again(self, request, queryset):
+        count = channels.send_again(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(n)d deliveries queued to be sent again.") % {"n": count})

@@ -340,8 +340,10 @@ class Reminder(models.Model):
 
 class Delivery(models.Model):
     """A copy of reminders sent out of the app: a digest by e-mail, or a
-    unit's items to its chat robot. Every attempt is logged; a failing
-    channel is retried with back-off and never holds up the others."""
+    unit's items to its chat robot. Every attempt is logged; a channel that
+    refused is retried with back-off and never holds up the others. Sent at
+    most once: an attempt whose outcome cannot be known (the worker died or
+    the line dropped after the message went out) ends *unknown*, not retried."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -349,8 +351,10 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Outcome unknown")
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
@@ -361,6 +365,7 @@ class Delivery(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.JSONField(_("attempts"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"))
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -374,7 +379,10 @@ class Delivery(models.Model):
                 name="delivery_has_its_subject",
             ),
         ]
-        indexes = [models.Index(fields=["created_at"], name="delivery_pending", condition=Q(status="pending"))]
+        indexes = [
+            models.Index(fields=["created_at"], name="delivery_pending", condition=Q(status="pending")),
+            models.Index(fields=["claimed_at"], name="delivery_sending", condition=Q(status="sending")),
+        ]
 
     def __str__(self):
         return f"{self.channel} → {self.target}"

@@ -1,18 +1,18 @@
 """Event notices: when an issue is assigned to a unit, returned, sent back
 for rework or has its extension decided, the people concerned are told.
-Scheduled with transaction.on_commit, so a change that rolls back tells no
-one; delivered through the same reminders, digests and channels as the sweep."""
+Written to the outbox in the change's own transaction, so a change that rolls
+back tells no one and a broker outage delays the notice without losing it;
+delivered through the same reminders, digests and channels as the sweep."""
 
 import contextlib
 import uuid
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core import clock
+from core import clock, outbox
 from enterprises.models import Campaign
 
 from .choices import Action
@@ -42,9 +42,7 @@ def muted():
 def schedule(event: IssueEvent) -> None:
     if event.action not in NOTICES or _muted.get():
         return
-    from .tasks import notify_event
-
-    transaction.on_commit(lambda: notify_event.delay(event.pk))
+    outbox.send("issues.tasks.notify_event", event.pk)
 
 
 def notify(event_id: int) -> int:

@@ -21,13 +21,13 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Outer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core import calendar, clock
+from core import calendar, clock, outbox
 from enterprises.choices import Rank, Role
 from enterprises.models import AssignmentUnit, Campaign, HelpPlan, HelpUnit, Official
 from visits.models import Visit
 from visits.selectors import visit_due_since
 
-from . import deadlines
+from . import channels, deadlines
 from .choices import ExtensionStatus
 from .models import Delivery, Digest, ExtensionRequest, Issue, Reminder
 
@@ -250,7 +250,7 @@ def gather() -> list[Digest]:
         for start in range(0, len(ids), BATCH):
             Reminder.objects.filter(pk__in=ids[start : start + BATCH]).update(digest=Subquery(new_digest[:1]))
         deliveries = _deliveries(digests, now)
-        transaction.on_commit(lambda: _enqueue([d.pk for d in deliveries]))
+        outbox.send_many("issues.tasks.deliver", [(delivery.pk,) for delivery in deliveries])
     return digests
 
 
@@ -316,24 +316,29 @@ def _deliveries(digests: list[Digest], now) -> list[Delivery]:
     return Delivery.objects.bulk_create(rows)
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
-    from .tasks import deliver
-
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)
-
-
-def requeue_stuck(now) -> int:
-    """Deliveries still pending long after they were made (their task was
-    lost with a broker or a worker) are queued again; the row lock in the
-    channel keeps a late duplicate from sending twice."""
-    stuck = list(
-        Delivery.objects.filter(
-            status=Delivery.Status.PENDING, created_at__lt=now - datetime.timedelta(hours=1)
-        ).values_list("pk", flat=True)[:1000]
+def resend_lost(now) -> int:
+    """Deliveries still pending an hour after they were due (the task was
+    handed to a broker that then lost it) are queued again; the claim in
+    `channels.attempt` keeps a late twin from sending twice."""
+    lost = list(
+        Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=now - datetime.timedelta(hours=1))
+        .exclude(pk__in=_waiting_deliveries())
+        .values_list("pk", flat=True)[:1000]
     )
-    _enqueue(stuck)
-    return len(stuck)
+    outbox.send_many("issues.tasks.deliver", [(pk,) for pk in lost])
+    return len(lost)
+
+
+def _waiting_deliveries():
+    """Deliveries with a try still waiting in the outbox (a back-off)."""
+    from core.models import OutboxMessage
+
+    return [
+        args[0]
+        for args in OutboxMessage.objects.filter(task="issues.tasks.deliver", sent_at__isnull=True).values_list(
+            "args", flat=True
+        )
+    ]
 
 
 def sweep(today: datetime.date | None = None) -> dict:
@@ -345,11 +350,13 @@ def sweep(today: datetime.date | None = None) -> dict:
         if settings.ZOUFANG_SWEEP_PAUSE_AFTER_RECORD:
             time.sleep(settings.ZOUFANG_SWEEP_PAUSE_AFTER_RECORD)
         digests = gather()
-    requeued = requeue_stuck(clock.now())
+    interrupted = channels.settle_interrupted(clock.now())
+    resent = resend_lost(clock.now())
     return {
         "date": today.isoformat(),
         "found": len(found),
         "added": added,
         "digests": len(digests),
-        "requeued": requeued,
+        "interrupted": interrupted,
+        "resent": resent,
     }

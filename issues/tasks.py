@@ -3,7 +3,6 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from . import channels, notices, reminders
 
@@ -19,19 +18,12 @@ def reminder_sweep() -> dict:
     return result
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
-def deliver(self, delivery_id: int) -> bool:
-    """Send one delivery; on failure retry with exponential back-off (30 s,
-    60 s, 120 s …), then give up and mark it failed. Other deliveries are
+@shared_task(acks_late=True)
+def deliver(delivery_id: int) -> str:
+    """Send one delivery, at most once; a refusal is retried later through
+    the outbox, with back-off (channels.attempt). Other deliveries are
     separate tasks, so one dead channel never holds up the rest."""
-    try:
-        return channels.attempt(delivery_id)
-    except channels.DeliveryFailed as failure:
-        if self.request.retries >= settings.ZOUFANG_DELIVERY_MAX_RETRIES:
-            channels.give_up(delivery_id)
-            log.warning("delivery %s failed for good: %s", delivery_id, failure)
-            return False
-        raise self.retry(countdown=30 * 2**self.request.retries, exc=failure) from failure
+    return channels.attempt(delivery_id)
 
 
 @shared_task(acks_late=True)

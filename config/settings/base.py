@@ -195,6 +195,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker waits for a broker that went away, however long, instead of
+# exiting after a hundred tries; what the web wrote meanwhile waits in the
+# outbox (core/outbox.py).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _folder in ("queue", "processed", "control"):
@@ -210,6 +216,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Hands over what the outbox still holds (the broker was away, or a retry
+    # waited for its time).
+    "outbox-relay": {
+        "task": "core.tasks.relay_outbox",
+        "schedule": float(os.environ.get("ZOUFANG_RELAY_SECONDS", "60")),
+    },
     "reminder-sweep": {
         "task": "issues.tasks.reminder_sweep",
         "schedule": float(os.environ.get("ZOUFANG_SWEEP_SECONDS", "900")),
@@ -234,6 +246,9 @@ LOGGING = {
 ZOUFANG_SITE_URL = os.environ.get("ZOUFANG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ZOUFANG_WEBHOOK_TIMEOUT = float(os.environ.get("ZOUFANG_WEBHOOK_TIMEOUT", "10"))
 ZOUFANG_DELIVERY_MAX_RETRIES = int(os.environ.get("ZOUFANG_DELIVERY_MAX_RETRIES", "6"))
+# A delivery still "sending" this long after the channel's timeout was cut
+# off by a dying worker: its outcome is unknown and it is not sent again.
+ZOUFANG_SENDING_GRACE_SECONDS = float(os.environ.get("ZOUFANG_SENDING_GRACE_SECONDS", "120"))
 # A pause between recording reminders and sending digests: 0 in real use; the
 # crash test sets it so it can kill a worker at exactly that point.
 ZOUFANG_SWEEP_PAUSE_AFTER_RECORD = float(os.environ.get("ZOUFANG_SWEEP_PAUSE_AFTER_RECORD", "0"))
