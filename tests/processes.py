@@ -20,3 +20,92 @@ def stop(process: subprocess.Popen, grace: float = 15) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class RedisServer:
+    """A Redis of the test's own, which it may stop and start again on the
+    same port; append-only, as in production, so a restart keeps the queue."""
+
+    def __init__(self, folder, port: int | None = None):
+        import shutil
+
+        self.folder, self.port = folder, port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.command = [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port)]
+        self.command += ["--save", "", "--appendonly", "yes", "--dir", str(folder)]
+        self.process = None
+
+    def start(self) -> "RedisServer":
+        import time
+
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+
+class Browser:
+    """Signs in to a server in another process and posts its forms, with the
+    session and CSRF cookies a browser would keep (urllib, no browser)."""
+
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base, self.cookies = base, http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), NoRedirect())
+
+    def csrf(self) -> str:
+        return next(cookie.value for cookie in self.cookies if cookie.name == "csrftoken")
+
+    def request(self, path: str, data: bytes | None = None, headers: dict | None = None):
+        """(status, body) — redirects and errors are answers here, not exceptions."""
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as answer:
+            return answer.code, answer.read().decode("utf-8", "replace")
+
+    def post(self, path: str, fields: list[tuple[str, str]], files: dict | None = None):
+        import urllib.parse
+        import uuid
+
+        fields = [("csrfmiddlewaretoken", self.csrf()), *fields]
+        headers = {"Referer": self.base + path}
+        if not files:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            return self.request(path, urllib.parse.urlencode(fields).encode(), headers)
+        boundary = uuid.uuid4().hex
+        parts = []
+        for name, value in fields:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (filename, content) in files.items():
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        return self.request(path, b"".join(parts), headers)
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.request("/accounts/login/")
+        status, _body = self.post("/accounts/login/", [("username", username), ("password", password)])
+        assert status == 302, f"sign-in as {username} answered {status}"
