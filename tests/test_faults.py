@@ -140,3 +140,80 @@ def test_redis_away_for_a_minute_loses_nothing_and_answers_no_500(processes, liv
     time.sleep(3)  # another relay or two: nothing is handed over twice
     assert told.count() == told.values("recipient", "item_key").distinct().count() == 4
     redis.stop()
+
+
+class HangingRobot:
+    """A chat robot that takes the request and never answers, so a worker can
+    be killed while its POST is in flight."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/robot/send"
+        self.requests, self.connections = [], []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _address = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            self.requests.append(connection.recv(65536))
+
+    def close(self):
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_post_leaves_it_unknown_and_it_is_never_posted_twice(
+    processes, live_world, make_issue, settings
+):
+    """Before: a worker killed while a chat-robot POST was in flight left the
+    delivery pending, and it was posted again."""
+    import signal
+
+    from core import outbox
+    from issues import reminders, services
+    from issues.models import Delivery
+
+    from .factories import OfficialFactory
+
+    w = live_world
+    robot = HangingRobot()
+    try:
+        OfficialFactory(username="head_a", unit=w.unit_a, rank="head")
+        w.unit_a.webhook_url = robot.url
+        w.unit_a.save()
+        broker = {"CELERY_BROKER_URL": os.environ["REDIS_URL"], "CELERY_RESULT_BACKEND": ""}
+        argv = ["-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"]
+        doomed = processes("doomed", [*argv, "-n", "doomed@%h"], " ready.", **broker)
+        issue = make_issue("registered")
+        services.issue_assign(actor=w.supervisor_a, issue_id=issue.pk, unit=w.unit_a)  # its notice goes to the robot
+        eventually(lambda: len(robot.requests) == 1, "the robot was never called", processes.logs)
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+        hook = Delivery.objects.get(channel="webhook")
+        assert hook.status == "sending" and b"POST /robot/send" in robot.requests[0]
+
+        processes("fresh", [*argv, "-n", "fresh@%h"], " ready.", **broker)
+        settings.ZOUFANG_WEBHOOK_TIMEOUT, settings.ZOUFANG_SENDING_GRACE_SECONDS = 1, 0
+        time.sleep(1.5)
+        result = reminders.sweep()  # the next beat tick
+        hook.refresh_from_db()
+        assert result["interrupted"] == 1 and hook.status == "unknown"
+        outbox.relay()
+        time.sleep(3)  # time for anything queued to reach the fresh worker
+        # (The sweep may post news of its own; the notice is never posted again.)
+        assert sum(issue.number.encode() in request for request in robot.requests) == 1
+        hook.refresh_from_db()
+        assert hook.status == "unknown" and [a["outcome"] for a in hook.attempts] == ["unknown"]
+    finally:
+        robot.close()
