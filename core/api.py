@@ -1,7 +1,7 @@
 """What every API module shares: pagination, the error body, permissions."""
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
@@ -138,8 +138,23 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """The project's handler500. A database that went away mid-request (a
+    restart, a failover) is not a bug: the request rolled back whole, and the
+    caller is told to try again in a moment (503 with Retry-After)."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
     from django.views import defaults
 
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        detail = _("The database is briefly unavailable; nothing was saved. Try again in a moment.")
+        if _api(request):
+            response = JsonResponse({"code": "unavailable", "detail": detail}, status=503)
+        else:
+            response = HttpResponse(loader.render_to_string("503.html", {"detail": detail}), status=503)
+        response["Retry-After"] = "5"
+        return response
     if _api(request):
         return JsonResponse(
             {"code": "server_error", "detail": _("The server failed; the error is logged.")}, status=500

@@ -109,3 +109,63 @@ class Browser:
         self.request("/accounts/login/")
         status, _body = self.post("/accounts/login/", [("username", username), ("password", password)])
         assert status == 302, f"sign-in as {username} answered {status}"
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own in a temporary folder, which it
+    may restart; as root it runs as the `postgres` user (initdb refuses root),
+    so the folder is a fresh one under /tmp that user can enter (pytest's own
+    folders are private to root)."""
+
+    def __init__(self):
+        import glob
+        import os
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp(prefix="zoufang-pg-"))
+        self.bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        self.folder, self.port = folder, free_port()
+        self.data = folder / "data"
+        self.as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+        self.url = f"postgres://zoufang@127.0.0.1:{self.port}/zoufang"
+
+    def pg_ctl(self, *args):
+        options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off"
+        command = [*self.as_pg, f"{self.bin}/pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log")]
+        subprocess.run([*command, "-w", "-o", options, *args], check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> "PostgresServer":
+        import os
+        import shutil
+
+        os.chmod(self.folder, 0o755)
+        if self.as_pg:
+            shutil.chown(self.folder, "postgres")
+        initdb = [
+            f"{self.bin}/initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "zoufang",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]
+        subprocess.run([*self.as_pg, *initdb, "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+        self.pg_ctl("start")
+        subprocess.run(
+            [f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "zoufang", "zoufang"], check=True
+        )
+        return self
+
+    def restart(self) -> None:
+        self.pg_ctl("-m", "fast", "restart")
+
+    def stop(self) -> None:
+        import shutil
+
+        if (self.data / "postmaster.pid").exists():
+            self.pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)

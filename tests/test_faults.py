@@ -217,3 +217,105 @@ def test_a_worker_killed_mid_post_leaves_it_unknown_and_it_is_never_posted_twice
         assert hook.status == "unknown" and [a["outcome"] for a in hook.attempts] == ["unknown"]
     finally:
         robot.close()
+
+
+def test_postgresql_restarted_while_issues_are_registered(tmp_path):
+    """In-flight requests fail cleanly (503, "nothing was saved", Retry-After),
+    the next ones succeed, and every issue the API said it registered exists
+    with its event; none exists half-written."""
+    import json
+    import threading
+
+    from .processes import PostgresServer
+
+    database = PostgresServer().start()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database.url,
+        "DATABASE_CONN_MAX_AGE": "60",
+        "CELERY_BROKER_URL": "memory://",
+        "CELERY_RESULT_BACKEND": "",
+        "REDIS_URL": "",
+    }
+    run = lambda *argv: subprocess.run(  # noqa: E731
+        [sys.executable, "manage.py", *argv], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    web = None
+    try:
+        run("migrate", "--noinput")
+        run("shell", "-c", "from tests.conftest import build_world; build_world()")
+        port = free_port()
+        log = open(tmp_path / "web.log", "w")
+        web = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        client = Browser(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if client.request("/accounts/login/")[0] == 200:
+                    break
+            except OSError:  # not listening yet
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "web.log").read_text()
+            time.sleep(0.2)
+        body = json.dumps({"username": "off_a", "password": "pw-for-tests"}).encode()
+        status, answer = client.request("/api/v1/auth/token/", body, {"Content-Type": "application/json"})
+        assert status == 200, answer
+        token = json.loads(answer)["token"]
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
+        enterprise = json.loads(client.request("/api/v1/enterprises/", None, headers)[1])["results"][0]["id"]
+
+        answers, finished = [], threading.Event()
+
+        def register():
+            index = 0
+            while not finished.is_set():
+                index += 1
+                issue = {"enterprise": enterprise, "category": "finance", "title": f"重启中登记{index}"}
+                status, text = client.request("/api/v1/issues/", json.dumps(issue).encode(), headers)
+                answers.append((status, text))
+
+        worker = threading.Thread(target=register)
+        worker.start()
+        time.sleep(1)
+        for _ in range(3):
+            database.restart()
+            time.sleep(0.5)
+        time.sleep(1)
+        finished.set()
+        worker.join(30)
+        after = [
+            client.request(
+                "/api/v1/issues/",
+                json.dumps({"enterprise": enterprise, "category": "finance", "title": f"重启后{n}"}).encode(),
+                headers,
+            )[0]
+            for n in range(3)
+        ]
+    finally:
+        if web is not None:
+            stop(web)
+        counts = None
+        if (database.data / "postmaster.pid").exists():
+            script = (
+                "from issues.models import Issue, IssueEvent; import json; "
+                "print(json.dumps([list(Issue.objects.values_list('title', flat=True)), "
+                "IssueEvent.objects.filter(action='register').count()]))"
+            )
+            counts = json.loads(run("shell", "-c", script).stdout.decode().strip().splitlines()[-1])
+        database.stop()
+    statuses = [status for status, _text in answers]
+    assert set(statuses) <= {201, 503}, [a for a in answers if a[0] not in (201, 503)][:3]
+    assert after == [201, 201, 201]
+    titles, register_events = counts
+    said_registered = {json.loads(text)["title"] for status, text in answers if status == 201}
+    assert said_registered <= set(titles)  # every 201 is in the database
+    assert len(titles) == register_events  # and nothing is half-written
+    refused = [json.loads(text) for status, text in answers if status == 503]
+    assert all(body["code"] == "unavailable" for body in refused)
