@@ -340,6 +340,36 @@ def import_job_run(job_id: int, mode: str) -> None:
         raise
 
 
+def import_jobs_resume(now=None) -> int:
+    """Jobs that waited half an hour for a worker with nothing of theirs
+    handed to the broker meanwhile (a broker that lost its queue, a worker
+    killed mid-run) are queued again; safe, since a run is (import_job_run)."""
+    import datetime
+
+    from django.db.models import Q
+
+    from core import clock
+    from core.models import OutboxMessage
+
+    from .models import ImportJob
+
+    now = now or clock.now()
+    since = now - datetime.timedelta(minutes=30)
+    handed = OutboxMessage.objects.filter(task="enterprises.tasks.run_import_job").filter(
+        Q(sent_at__isnull=True) | Q(sent_at__gte=since)
+    )
+    busy = {args[0] for args in handed.values_list("args", flat=True)}
+    waiting = [ImportJob.Status.QUEUED, ImportJob.Status.CHECKING, ImportJob.Status.APPLYING]
+    stuck = ImportJob.objects.filter(status__in=waiting, created_at__lt=since).exclude(pk__in=busy)
+    resumed = 0
+    with transaction.atomic():
+        for pk, status in stuck.values_list("pk", "status"):
+            mode = "apply" if status == ImportJob.Status.APPLYING else "check"
+            outbox.send("enterprises.tasks.run_import_job", pk, mode)
+            resumed += 1
+    return resumed
+
+
 def _import_job_run(job_id: int, mode: str) -> None:
     from core import clock
 

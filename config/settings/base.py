@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issues.tasks.reminder_sweep",
         "schedule": float(os.environ.get("ZOUFANG_SWEEP_SECONDS", "900")),
     },
+    "resume-import-jobs": {"task": "enterprises.tasks.resume_import_jobs", "schedule": 900.0},
     # Hourly, and it makes each month's bulletins once: a missed tick is caught up.
     "monthly-bulletins": {"task": "issues.tasks.monthly_bulletins", "schedule": 3600.0},
 }

@@ -275,3 +275,29 @@ def test_the_template_has_the_chinese_headers(world, client):
     response = client.get(reverse("import-template", args=["enterprises"]))
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert [cell.value for cell in workbook.worksheets[0][1]] == ENTERPRISE_HEADERS
+
+
+def test_a_job_no_worker_took_is_queued_again_once(world):
+    """A broker that lost its queue left the job "queued" for ever; half an
+    hour on, beat queues it again, and not while its message is fresh."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core import clock
+    from core.models import OutboxMessage
+    from enterprises import services
+    from enterprises.models import ImportJob
+
+    job = services.import_job_start(
+        actor=world.admin, kind="enterprises", upload=SimpleUploadedFile("lost.csv", "统一社会信用代码\n".encode())
+    )
+    assert services.import_jobs_resume() == 0  # its message has not even been handed over
+    OutboxMessage.objects.update(sent_at=clock.now())  # handed over, then lost with the broker's queue
+    assert services.import_jobs_resume() == 0  # fresh: a worker may be on it
+    later = clock.now() + datetime.timedelta(minutes=31)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=clock.now() - datetime.timedelta(minutes=31))
+    with clock.frozen_at(later):
+        assert services.import_jobs_resume() == 1
+        assert services.import_jobs_resume() == 0  # its new message waits in the outbox
+    assert OutboxMessage.objects.filter(args=[job.pk, "check"]).count() == 2
