@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
 
@@ -39,6 +38,11 @@ def _first_error(data, prefix=""):
 def exception_handler(exc, context):
     """Every refusal answers {"code": …, "detail": …}, plus "errors" per field
     for a bad payload, so clients can act on the code and show the detail."""
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
+    # names this module, so importing it at the top is a cycle whenever this
+    # module is imported first (as DRF's own system checks may do).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, ServiceError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:
