@@ -153,8 +153,8 @@ LOGOUT_REDIRECT_URL = "login"
 # a multipart body past files × size (plus the form) is refused before it is
 # read, and so is more than twice that many files. Form fields and JSON
 # bodies: 2.5 MB; an uploaded file is held in memory up to 2.5 MB, then
-# spooled to a temporary file. An import file is at most 10 MB; an .xlsx
-# or .docx may inflate to 50 MB at most, and no part of it
+# spooled to a temporary file. An import file is at most 10 MB and 20,000
+# rows; an .xlsx or .docx may inflate to 50 MB at most, and no part of it
 # more than 100 to 1 (zip bombs).
 ZOUFANG_UPLOAD_MAX_BYTES = int(os.environ.get("ZOUFANG_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 ZOUFANG_UPLOAD_MAX_FILES = int(os.environ.get("ZOUFANG_UPLOAD_MAX_FILES", "20"))
@@ -169,6 +169,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 ZOUFANG_IMPORT_MAX_BYTES = int(os.environ.get("ZOUFANG_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+ZOUFANG_IMPORT_MAX_ROWS = int(os.environ.get("ZOUFANG_IMPORT_MAX_ROWS", "20000"))
 ZOUFANG_ZIP_MAX_INFLATED_BYTES = int(os.environ.get("ZOUFANG_ZIP_MAX_INFLATED_BYTES", str(50 * 1024 * 1024)))
 ZOUFANG_ZIP_MAX_RATIO = int(os.environ.get("ZOUFANG_ZIP_MAX_RATIO", "100"))
 
