@@ -1,8 +1,10 @@
 """What every API module shares: pagination, the error body, permissions."""
 
-from django.core.exceptions import ImproperlyConfigured
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -38,18 +40,20 @@ def _first_error(data, prefix=""):
 def exception_handler(exc, context):
     """Every refusal answers {"code": …, "detail": …}, plus "errors" per field
     for a bad payload, so clients can act on the code and show the detail."""
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
+    # names this module, so importing it at the top is a cycle whenever this
+    # module is imported first (as DRF's own system checks may do).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, ServiceError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
         return Response(body, status=exc.status)
+    if isinstance(exc, (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent)):
+        exc = RequestTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
-    # names this module, when it loads; at the top it made an import circle
-    # that broke whenever DRF's own checks loaded this module first.
-    from rest_framework.views import exception_handler as drf_exception_handler
-
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -111,11 +115,23 @@ def service_kwargs(data: dict, *names: str) -> dict:
 NO_DELETE = ["get", "post", "put", "patch", "head", "options"]
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "request_too_large"
+    default_detail = gettext_lazy("The request is larger, or carries more files or fields, than the server accepts.")
+
+
 class JSONParser(parsers.JSONParser):
     """JSON bodies, refusing one nested too deeply for the parser with a 400
-    instead of a RecursionError (a 500)."""
+    instead of a RecursionError (a 500), and one larger than
+    DATA_UPLOAD_MAX_MEMORY_SIZE with a 413 before reading it (Django checks
+    that limit for forms, but DRF reads a JSON body from the stream)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if length and length.isascii() and length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise RequestTooLarge()
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -40,6 +40,9 @@ class VisitViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     filterset_class = VisitFilter
     selector = staticmethod(visits_with_issue_counts)
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("attachments")
+
     def perform_create(self, serializer):
         serializer.instance = serializer.save()
         # Re-read through the selector so the response carries annotations.

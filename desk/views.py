@@ -4,14 +4,14 @@ visit list and page (with the issues raised) and the visit form with its
 issues (issues.intake). Thin views over the apps' selectors and services;
 each app below knows nothing of this one."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core import clock
+from core import clock, uploads
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
@@ -28,7 +28,7 @@ from visits import selectors as visit_selectors
 from visits import services as visit_services
 from visits.filters import EnterpriseVisitFilter, VisitFilter
 from visits.forms import VisitForm
-from visits.models import Visit, VisitAttachment
+from visits.models import Visit
 
 PAGE_SIZE = 25
 
@@ -187,50 +187,47 @@ def visit_detail(request, pk: int):
     return render(request, "visits/visit_detail.html", context)
 
 
-def _pending_attachments(request):
-    ids = parse_ids(request.POST.getlist("attachments"))
-    return list(VisitAttachment.objects.filter(pk__in=ids, uploaded_by=request.user, visit__isnull=True))
-
-
 @login_required
 def visit_create(request):
     """走访登记: the visit, its photos and files, and the issues raised, saved
-    together; a mistake in one field sends everything back as typed."""
+    together. A mistake sends back everything typed; files are stored only
+    with a saved visit, so the ones chosen are named to be chosen again."""
     user = request.user
-    attachments, file_errors = [], []
+    files, file_errors = [], []
     if request.method == "POST":
         form = VisitForm(request.POST, user=user)
         formset = RaisedIssueFormSet(request.POST, prefix="issues")
-        attachments = _pending_attachments(request)
-        for uploaded in request.FILES.getlist("files"):
-            try:
-                attachments.append(visit_services.attachment_upload(actor=user, uploaded=uploaded))
-            except ServiceError as error:
-                file_errors.append(error.message)
+        files = request.FILES.getlist("files")
+        try:
+            visit_services.check_files(files)
+        except ServiceError as error:
+            file_errors.append(error.message)
         if form.is_valid() and formset.is_valid() and not file_errors:
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    visit = intake.visit_record_with_issues(
-                        actor=user,
-                        enterprise=data["enterprise"],
-                        date=data["date"],
-                        form=data["form"],
-                        purposes=data["purposes"],
-                        summary=data["summary"],
-                        participants=list(data["participants"]) or None,
-                        snapshot=visit_services.Snapshot(
-                            output_value=data["output_value"],
-                            revenue=data["revenue"],
-                            headcount=data["headcount"],
-                            order_book=data["order_book"],
-                        ),
-                        issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
-                        attachments=attachments,
-                    )
+                visit = intake.visit_record_with_issues(
+                    actor=user,
+                    enterprise=data["enterprise"],
+                    date=data["date"],
+                    form=data["form"],
+                    purposes=data["purposes"],
+                    summary=data["summary"],
+                    participants=list(data["participants"]) or None,
+                    snapshot=visit_services.Snapshot(
+                        output_value=data["output_value"],
+                        revenue=data["revenue"],
+                        headcount=data["headcount"],
+                        order_book=data["order_book"],
+                    ),
+                    issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
+                    files=files,
+                )
             except ServiceError as error:
                 target = error.field if error.field in form.fields else None
-                form.add_error(target, error.message)
+                if error.field == "files":
+                    file_errors.append(error.message)
+                else:
+                    form.add_error(target, error.message)
             else:
                 count = visit.issues.count()
                 messages.success(request, _("Visit recorded with %(n)d issue(s) registered.") % {"n": count})
@@ -247,8 +244,10 @@ def visit_create(request):
         "form": form,
         "formset": formset,
         "participants": chosen.select_related("unit"),
-        "attachments": attachments,
+        "files_not_kept": [uploads.file_name(f) for f in files],
         "file_errors": file_errors,
         "max_mb": visit_services.max_upload_mb(),
+        "max_files": settings.ZOUFANG_UPLOAD_MAX_FILES,
+        "accept": uploads.VISIT_FILES.accept,
     }
     return render(request, "visits/visit_form.html", context, status=400 if request.method == "POST" else 200)

@@ -19,6 +19,7 @@ dozen queries, not one per row.
 
 import csv
 import io
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -95,35 +96,79 @@ def _zh_label(choices, value) -> str:
 
 
 def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the first sheet, every cell as stripped text."""
+    """Headers and rows of the first sheet, every cell as stripped text.
+
+    The limits hold before and while reading: a file over
+    ZOUFANG_IMPORT_MAX_BYTES is not read; an .xlsx that would inflate past
+    the limits (core.uploads.check_inflating) is refused before openpyxl
+    opens it; reading stops at the first row past ZOUFANG_IMPORT_MAX_ROWS."""
+    from django.conf import settings
+
+    from core import uploads
+    from core.errors import InvalidInput
+
+    max_bytes = settings.ZOUFANG_IMPORT_MAX_BYTES
+    upload.seek(0, io.SEEK_END)
+    size = upload.tell()
+    upload.seek(0)
+    if size > max_bytes:
+        raise FileError(
+            _("The file is %(size).1f MB; at most %(max)d MB.") % {"size": size / 1048576, "max": max_bytes // 1048576}
+        )
     lower = name.lower()
     if lower.endswith(".xlsx"):
         from openpyxl import load_workbook
 
         try:
+            with zipfile.ZipFile(upload) as package:
+                uploads.check_inflating(package.infolist(), name=name)
+        except zipfile.BadZipFile as exc:
+            raise FileError(_("This is not a readable XLSX file.")) from exc
+        except InvalidInput as error:
+            raise FileError(error.message) from None
+        upload.seek(0)
+        try:
             workbook = load_workbook(upload, read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
         except Exception as exc:
             raise FileError(_("This is not a readable XLSX file.")) from exc
-        sheet = workbook.worksheets[0]
-        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        try:
+            rows = _at_most([_cell(value) for value in row] for row in sheet.iter_rows(values_only=True))
+        finally:
+            workbook.close()
     elif lower.endswith(".csv"):
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
+        encoding = uploads.text_encoding(upload)
+        if encoding is None:
             raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        text = io.StringIO(upload.read().decode(encoding), newline="")
+        try:
+            rows = _at_most([cell.strip() for cell in row] for row in csv.reader(text))
+        except csv.Error as exc:
+            raise FileError(_("The CSV file cannot be read: %(e)s") % {"e": exc}) from exc
     else:
         raise FileError(_("Upload an .xlsx or .csv file."))
-    rows = [row for row in rows if any(row)]
     if not rows:
         raise FileError(_("The file is empty."))
     return [header.strip().lstrip("*") for header in rows[0]], rows[1:]
+
+
+def _at_most(rows) -> list[list[str]]:
+    """The rows that hold anything: the header and at most
+    ZOUFANG_IMPORT_MAX_ROWS more. Reading stops at the first row past that,
+    or past twice that many rows of any kind (blank rows cost parsing too)."""
+    from django.conf import settings
+
+    limit = settings.ZOUFANG_IMPORT_MAX_ROWS
+    kept = []
+    for read, row in enumerate(rows):
+        if read > 2 * limit or (any(row) and len(kept) > limit):
+            raise FileError(
+                _("The file holds more than %(max)d rows; split it into files of at most %(max)d rows each.")
+                % {"max": limit}
+            )
+        if any(row):
+            kept.append(row)
+    return kept
 
 
 def _cell(value) -> str:

@@ -13,7 +13,6 @@ In words (README and DOMAIN.md say exactly this):
   三帮一 teams of the enterprises they see, with the people named on them
   (county leader, first responsible persons, contacts); their own unit and
   the units on those teams, with their people; their unit's help plans;
-- everyone sees the files they uploaded for a visit not yet saved;
 - anyone else (signed out, deactivated, without a unit) sees nothing.
 
 Seeing is not acting: the lifecycle (issues.services) lets only the
@@ -149,11 +148,10 @@ class Reach:
     lies in (a supervisor sees it when that region is theirs or below);
     `official` is how an official's unit reaches it (None: it does not).
     `public` models are reference data any signed-in user reads; `admin_only`
-    ones only admins see; `own` adds what is the user's own, whatever the role."""
+    ones only admins see."""
 
     region: str | None = None
     official: Callable[[Scope], Q] | None = None
-    own: Callable[[Scope], Q] | None = None
     public: bool = False
     admin_only: bool = False
 
@@ -172,12 +170,7 @@ REACH: dict[str, Reach] = {
     "enterprises.ImportJob": Reach(admin_only=True),
     "visits.Visit": Reach(region="enterprise__region", official=_visit),
     "visits.VisitParticipant": Reach(region="visit__enterprise__region", official=lambda s: _visit(s, "visit")),
-    "visits.VisitAttachment": Reach(
-        region="visit__enterprise__region",
-        official=lambda s: _visit(s, "visit"),
-        # Files uploaded for a visit not yet saved (a form sent back keeps them).
-        own=lambda s: Q(visit__isnull=True, uploaded_by_id=s.user_id),
-    ),
+    "visits.VisitAttachment": Reach(region="visit__enterprise__region", official=lambda s: _visit(s, "visit")),
     "issues.Issue": Reach(region="enterprise__region", official=_issue),
     "issues.IssueEvent": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
     "issues.ExtensionRequest": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
@@ -199,8 +192,6 @@ def restrict(queryset, user):
         reached = Q(**{f"{reach.region}__path__startswith": scope.region_path}) if reach.region else None
     else:
         reached = reach.official(scope) if reach.official else None
-    if reach.own is not None:
-        reached = reach.own(scope) if reached is None else reached | reach.own(scope)
     return queryset.none() if reached is None else queryset.filter(reached)
 
 

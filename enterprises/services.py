@@ -5,12 +5,13 @@ record and each `*_save` refuses the first broken rule, so the API, the web
 forms, the Django admin and commands refuse the same things the same way
 (the importer calls the same rules with lookups loaded once per file)."""
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import outbox
+from core import outbox, uploads
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 
@@ -286,13 +287,11 @@ def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = No
         raise InvalidInput("campaign_required", _("Choose the campaign the pairing table is for."), field="campaign")
     if kind != ImportJob.Kind.ASSIGNMENTS:
         campaign = None  # only the pairing table belongs to a campaign
-    name = (upload.name or "").rsplit("/", 1)[-1]
-    if not name.lower().endswith((".xlsx", ".csv")):
-        raise InvalidInput("file_type", _("Upload an .xlsx or .csv file."), field="file")
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            kind=kind, campaign=campaign, file=upload, file_name=name[:200], created_by=actor
-        )
+    checked = uploads.check(upload, uploads.IMPORT_FILES, field="file", max_bytes=settings.ZOUFANG_IMPORT_MAX_BYTES)
+    with uploads.atomic_with_files():
+        job = ImportJob(kind=kind, campaign=campaign, file_name=checked.name, created_by=actor)
+        uploads.save(job.file, upload)
+        job.save()
         outbox.send("enterprises.tasks.run_import_job", job.pk, "check")
     return job
 
@@ -522,26 +521,23 @@ def assignment_set_people(
 # Help plans ------------------------------------------------------------------------
 
 
-@transaction.atomic
+@uploads.atomic_with_files()
 def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
-    """帮扶方案: a unit files (or refiles) its plan for a campaign."""
+    """帮扶方案: a unit files (or refiles) its plan for a campaign. The file
+    it replaces is deleted once the new one is committed."""
     from core import clock
     from core.services import require_text
-    from core.uploads import check_size, content_matches, extension_of
 
     from .models import HelpPlan
 
     if not actor.is_active or actor.unit_id is None:
         raise NotPermitted("no_unit", _("Only an official of a unit can file its help plan."))
-    extension = extension_of(upload)
-    if extension not in ("pdf", "doc", "docx"):
-        raise InvalidInput("file_type", _("Upload the plan as PDF or Word."), field="file")
-    check_size(upload, field="file")
-    if not content_matches(upload, extension):
-        raise InvalidInput("file_content", _("The file is not really a PDF or Word document."), field="file")
+    uploads.check(upload, uploads.HELP_PLAN_FILES, field="file")
+    summary = require_text(summary, field="summary", max_length=5000, required=False)
     plan, _created = HelpPlan.objects.get_or_create(campaign=campaign, unit_id=actor.unit_id)
-    plan.file = upload
-    plan.summary = require_text(summary, field="summary", max_length=5000, required=False)
+    uploads.delete_on_commit(plan.file)
+    uploads.save(plan.file, upload)
+    plan.summary = summary
     plan.submitted_at = clock.now()
     plan.submitted_by = actor
     plan.save()

@@ -2,12 +2,12 @@
 
 The one service behind the visit form and `POST /api/v1/visits/`: the visit
 (visits.services) and each issue (issues.services.issue_register) are
-written in one transaction, so a refused issue leaves no visit behind."""
+written in one transaction, so a refused issue leaves no visit behind, and
+no file of it on disk."""
 
 from dataclasses import dataclass
 
-from django.db import transaction
-
+from core import uploads
 from visits import services as visit_services
 from visits.models import Visit
 
@@ -24,7 +24,7 @@ class RaisedIssue:
     priority: str = Priority.NORMAL
 
 
-@transaction.atomic
+@uploads.atomic_with_files()
 def visit_record_with_issues(*, actor, enterprise, issues: list[RaisedIssue] = (), **visit) -> Visit:
     """Record the visit (see visits.services.visit_record for its fields) and
     register every issue raised at it."""

@@ -5,7 +5,7 @@ from enterprises.models import Enterprise, Official
 
 from . import services
 from .choices import VisitForm, VisitPurpose
-from .models import Visit
+from .models import Visit, VisitAttachment
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -13,6 +13,14 @@ class ParticipantSerializer(serializers.Serializer):
     name = serializers.CharField(source="official.display_name")
     unit = serializers.IntegerField(source="unit_id")
     unit_name = serializers.CharField(source="unit.name")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=VisitAttachment.Kind.choices)
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -23,6 +31,14 @@ class VisitSerializer(serializers.ModelSerializer):
     participants = ScopedPrimaryKeyRelatedField(Official, many=True, required=False)
     participant_details = ParticipantSerializer(source="participant_rows", many=True, read_only=True)
     created_by = serializers.CharField(source="created_by.display_name", read_only=True)
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        write_only=True,
+        help_text="Photos (JPG, PNG, WebP) and documents (PDF, Word, Excel), sent as multipart/form-data; "
+        "judged by content, stored only with the visit",
+    )
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Visit
@@ -41,6 +57,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "order_book",
             "participants",
             "participant_details",
+            "files",
+            "attachments",
             "created_by",
             "created_at",
         ]
@@ -62,6 +80,7 @@ class VisitSerializer(serializers.ModelSerializer):
                 headcount=validated_data.get("headcount"),
                 order_book=validated_data.get("order_book", ""),
             ),
+            files=validated_data.get("files", []),
         )
 
     def create(self, validated_data):

@@ -76,16 +76,14 @@ class VisitParticipant(models.Model):
 
 
 class VisitAttachment(models.Model):
-    """A photo or document of a visit. Uploaded first (visit empty) so a form
-    sent back for a mistake keeps its files; linked when the visit is saved."""
+    """A photo or document of a visit, stored with the visit in one
+    transaction (visits.services.visit_record) or not at all."""
 
     class Kind(models.TextChoices):
         PHOTO = "photo", _("Photo")
         DOCUMENT = "document", _("Document")
 
-    visit = models.ForeignKey(
-        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="attachments")
     uploaded_by = models.ForeignKey(Official, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     file = models.FileField(_("file"), upload_to="visits/%Y/%m/")

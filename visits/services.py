@@ -3,13 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import clock
+from core import clock, uploads
 from core.errors import InvalidInput, NotPermitted
 from core.services import require_text
-from core.uploads import KNOWN_TYPES, check_size, content_matches, extension_of, file_name
 from enterprises.models import Campaign, Enterprise, Official
 
 from .choices import VisitForm, VisitPurpose
@@ -37,28 +35,23 @@ def max_upload_mb() -> int:
     return settings.ZOUFANG_UPLOAD_MAX_BYTES // 1048576
 
 
-def attachment_upload(*, actor: Official, uploaded) -> VisitAttachment:
-    """Check a photo or document by size, extension and content, and keep it
-    until the visit it belongs to is saved."""
-    name, extension = file_name(uploaded), extension_of(uploaded)
-    if extension not in KNOWN_TYPES:
+def check_files(files) -> list[uploads.CheckedFile]:
+    """The photos and documents of a visit, judged by content and size, and
+    how many. Forms call this too, so a bad file is shown beside any other
+    mistake; nothing is stored until the visit is."""
+    from django.conf import settings
+
+    limit = settings.ZOUFANG_UPLOAD_MAX_FILES
+    if len(files) > limit:
         raise InvalidInput(
-            "file_type",
-            _("“%(n)s”: only photos (JPG, PNG, WebP) and documents (PDF, Word, Excel) can be attached.") % {"n": name},
+            "too_many_files",
+            _("At most %(max)d files per visit; %(n)d were sent.") % {"max": limit, "n": len(files)},
             field="files",
         )
-    check_size(uploaded, field="files")
-    kind, content_type, _signatures = KNOWN_TYPES[extension]
-    if not content_matches(uploaded, extension):
-        raise InvalidInput(
-            "file_content", _("“%(n)s” is not really a .%(ext)s file.") % {"n": name, "ext": extension}, field="files"
-        )
-    return VisitAttachment.objects.create(
-        uploaded_by=actor, file=uploaded, name=name, kind=kind, size=uploaded.size, content_type=content_type
-    )
+    return [uploads.check(uploaded, uploads.VISIT_FILES, field="files") for uploaded in files]
 
 
-@transaction.atomic
+@uploads.atomic_with_files()
 def visit_record(
     *,
     actor: Official,
@@ -69,9 +62,11 @@ def visit_record(
     summary: str = "",
     participants: list[Official] | None = None,
     snapshot: Snapshot | None = None,
-    attachments: list[VisitAttachment] = (),
+    files: list = (),
 ) -> Visit:
-    """走访登记: record a visit (issues.intake adds the issues raised at it)."""
+    """走访登记: record a visit with its photos and documents (issues.intake
+    adds the issues raised at it). The files are judged before anything is
+    written, and stored with the visit or not at all."""
     if not actor.is_active or actor.unit_id is None and not actor.is_admin:
         raise NotPermitted("no_unit", _("Only an official with a unit can record a visit."))
     if not Enterprise.objects.restrict(actor).filter(pk=enterprise.pk).exists():
@@ -96,6 +91,7 @@ def visit_record(
     snapshot = snapshot or Snapshot()
     if snapshot.headcount is not None and snapshot.headcount < 0:
         raise InvalidInput("invalid_headcount", _("Headcount cannot be negative."), field="headcount")
+    checked = check_files(files)
     visit = Visit.objects.create(
         enterprise=enterprise,
         campaign=Campaign.objects.current(),
@@ -112,10 +108,15 @@ def visit_record(
     VisitParticipant.objects.bulk_create(
         VisitParticipant(visit=visit, official=person, unit_id=person.unit_id) for person in people
     )
-    pending = VisitAttachment.objects.filter(pk__in=[a.pk for a in attachments], uploaded_by=actor, visit__isnull=True)
-    if pending.count() != len(attachments):
-        raise InvalidInput(
-            "invalid_attachment", _("An attachment is missing or belongs to another visit."), field="files"
+    for uploaded, judged in zip(files, checked, strict=True):
+        attachment = VisitAttachment(
+            visit=visit,
+            uploaded_by=actor,
+            name=judged.name,
+            kind=judged.type.kind,
+            size=judged.size,
+            content_type=judged.type.content_type,
         )
-    pending.update(visit=visit)
+        uploads.save(attachment.file, uploaded)
+        attachment.save()
     return visit

@@ -151,10 +151,30 @@ SESSION_COOKIE_HTTPONLY = True
 LOGIN_REDIRECT_URL = "my-work"
 LOGOUT_REDIRECT_URL = "login"
 
-# Uploads on visits: photos and documents, checked by type and size.
+# Uploads and imports (core.uploads judges each file by its content). A
+# photo or document is at most 10 MB and a visit carries at most 20 of them;
+# a multipart body past files × size (plus the form) is refused before it is
+# read, and so is more than twice that many files. Form fields and JSON
+# bodies: 2.5 MB; an uploaded file is held in memory up to 2.5 MB, then
+# spooled to a temporary file. An import file is at most 10 MB and 20,000
+# rows; an .xlsx or .docx may inflate to 50 MB at most, and no part of it
+# more than 100 to 1 (zip bombs).
 ZOUFANG_UPLOAD_MAX_BYTES = int(os.environ.get("ZOUFANG_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+ZOUFANG_UPLOAD_MAX_FILES = int(os.environ.get("ZOUFANG_UPLOAD_MAX_FILES", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * ZOUFANG_UPLOAD_MAX_FILES
+_request_default = ZOUFANG_UPLOAD_MAX_FILES * ZOUFANG_UPLOAD_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+ZOUFANG_REQUEST_MAX_BYTES = int(os.environ.get("ZOUFANG_REQUEST_MAX_BYTES", str(_request_default)))
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+ZOUFANG_IMPORT_MAX_BYTES = int(os.environ.get("ZOUFANG_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+ZOUFANG_IMPORT_MAX_ROWS = int(os.environ.get("ZOUFANG_IMPORT_MAX_ROWS", "20000"))
+ZOUFANG_ZIP_MAX_INFLATED_BYTES = int(os.environ.get("ZOUFANG_ZIP_MAX_INFLATED_BYTES", str(50 * 1024 * 1024)))
+ZOUFANG_ZIP_MAX_RATIO = int(os.environ.get("ZOUFANG_ZIP_MAX_RATIO", "100"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,6 +10,7 @@ from core.errors import NotPermitted
 from enterprises.imports import IMPORTERS, FileError, read_rows
 from enterprises.models import Assignment, AssignmentUnit, Enterprise, HelpUnit, Official, Region
 
+from .. import samples
 from ..factories import make_credit_code
 
 
@@ -301,3 +302,94 @@ def test_a_job_no_worker_took_is_queued_again_once(world):
         assert services.import_jobs_resume() == 1
         assert services.import_jobs_resume() == 0  # its new message waits in the outbox
     assert OutboxMessage.objects.filter(args=[job.pk, "check"]).count() == 2
+
+
+# Limits, checked before and while reading --------------------------------------------
+
+
+def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(world):
+    """What the attacker sent: 433 KB that inflates to 269,000 rows (81 s of
+    worker time). Only the ZIP directory at the end of the file is read."""
+    bomb = samples.xlsx_bomb()
+    reader = samples.CountingReader(bomb)
+    with pytest.raises(FileError, match="解压后将达到172MB,超过上限50MB"):
+        read_rows(reader, "名册.xlsx")
+    assert reader.bytes_read < 8192, f"{reader.bytes_read} of {len(bomb)} bytes read"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_reading_stops_at_the_first_row_past_the_limit(world, settings, kind):
+    settings.ZOUFANG_IMPORT_MAX_ROWS = 1000
+    rows = [[make_credit_code(), f"企业{n}", TOWN_A] for n in range(10_000)]
+    if kind == "xlsx":
+        content = samples.xlsx(ENTERPRISE_HEADERS[:3], rows)
+    else:
+        content = "\n".join(",".join(row) for row in [ENTERPRISE_HEADERS[:3], *rows]).encode()
+    reader = samples.CountingReader(content)
+    with pytest.raises(FileError, match="文件超过1000行,请拆分成每个不超过1000行的文件"):
+        read_rows(reader, f"名册.{kind}")
+    if kind == "xlsx":
+        # The sheet is inflated as it is parsed: the refusal came a fraction of the way in.
+        assert reader.bytes_read < len(content) * 0.4, f"{reader.bytes_read} of {len(content)} bytes read"
+    # At the limit exactly, every row is read.
+    at_limit = samples.xlsx(ENTERPRISE_HEADERS[:3], rows[:1000]) if kind == "xlsx" else None
+    if at_limit is not None:
+        headers, body = read_rows(io.BytesIO(at_limit), "名册.xlsx")
+        assert len(body) == 1000
+
+
+def test_blank_rows_do_not_let_a_sheet_run_on(world, settings):
+    settings.ZOUFANG_IMPORT_MAX_ROWS = 100
+    workbook = load_workbook(io.BytesIO(samples.xlsx(["名称"], [["甲"]])))
+    sheet = workbook.active
+    for row in range(3, 400):
+        sheet.cell(row=row, column=1).number_format = "0.00"
+        sheet.cell(row=row, column=1).value = ""
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    with pytest.raises(FileError, match="超过100行"):
+        read_rows(buffer, "名册.xlsx")
+
+
+def test_a_file_past_the_size_limit_is_not_read(world, settings):
+    settings.ZOUFANG_IMPORT_MAX_BYTES = 1024 * 1024
+    reader = samples.CountingReader(b"a,b\n" * (300 * 1024))
+    with pytest.raises(FileError, match="文件大小为1.2MB,不能超过1MB"):
+        read_rows(reader, "名册.csv")
+    assert reader.bytes_read == 0
+
+
+def test_a_csv_line_too_long_for_the_parser_is_a_file_error(world):
+    with pytest.raises(FileError, match="无法读取该CSV文件"):
+        read_rows(io.BytesIO(b'"' + b"a" * 200_000 + b'"\n'), "名册.csv")
+
+
+def _job_with(world, name, content):
+    from django.core.files.base import ContentFile
+
+    from enterprises.models import ImportJob
+
+    job = ImportJob(kind="enterprises", file_name=name, created_by=world.admin)
+    job.file.save(name, ContentFile(content), save=False)
+    job.save()
+    return job
+
+
+def test_the_worker_fails_a_bomb_or_a_long_file_with_a_clear_message(world, settings, tmp_path):
+    """A file that got past the upload checks (stored before the limits were
+    lowered, say): the job ends failed with the reason, not stuck or a 500."""
+    from enterprises.services import import_job_run
+
+    settings.MEDIA_ROOT = tmp_path
+    bomb = _job_with(world, "名册.xlsx", samples.xlsx_bomb())
+    import_job_run(bomb.pk, "check")
+    bomb.refresh_from_db()
+    assert bomb.status == "failed" and bomb.message.startswith("“名册.xlsx”解压后将达到172MB")
+    settings.ZOUFANG_IMPORT_MAX_ROWS = 10
+    rows = [enterprise_row(make_credit_code(), name=f"企业{n}") for n in range(11)]
+    long = _job_with(world, "名册.xlsx", samples.xlsx(ENTERPRISE_HEADERS, rows))
+    import_job_run(long.pk, "check")
+    long.refresh_from_db()
+    assert long.status == "failed" and long.message == "文件超过10行,请拆分成每个不超过10行的文件后再导入。"
+    assert long.done_rows == 0 and long.counts == {}

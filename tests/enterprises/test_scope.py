@@ -282,17 +282,25 @@ def test_an_official_sees_the_team_of_an_enterprise_they_work_for_and_its_people
     assert not Official.objects.restrict(w.official_a).filter(pk=w.official_b.pk).exists()
 
 
-def test_everyone_sees_the_files_they_uploaded_for_a_visit_not_yet_saved(client, world, tmp_path, settings):
+def test_a_visit_s_files_are_seen_by_whoever_sees_the_visit(client, world, tmp_path, settings):
+    import datetime
+
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from visits.models import VisitAttachment
 
     settings.MEDIA_ROOT = tmp_path
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    for user in (world.supervisor_a, world.official_a):
-        upload = visit_services.attachment_upload(actor=user, uploaded=SimpleUploadedFile("现场.png", png))
-        assert set(VisitAttachment.objects.restrict(user).values_list("pk", flat=True)) == {upload.pk}
+    visit = visit_services.visit_record(
+        actor=world.official_a,
+        enterprise=world.enterprise_a,
+        date=datetime.date(2026, 5, 29),
+        form="onsite",
+        purposes=["situation"],
+        files=[SimpleUploadedFile("现场.png", png)],
+    )
+    photo = visit.attachments.get()
+    for user, sees in ((world.official_a, True), (world.supervisor_a, True), (world.official_b, False)):
+        assert VisitAttachment.objects.restrict(user).filter(pk=photo.pk).exists() is sees
         client.force_login(user)
-        assert client.get(reverse("attachment", args=[upload.pk])).status_code == 200
-    # Nobody else's unsaved files.
-    assert not VisitAttachment.objects.restrict(world.supervisor_b).exists()
+        assert client.get(reverse("attachment", args=[photo.pk])).status_code == (200 if sees else 404)

@@ -3,7 +3,9 @@ import pytest
 from issues.models import Issue, IssueEvent
 from visits.models import Visit
 
+from .. import samples
 from ..conftest import api_client
+from ..samples import upload
 
 VISIT = {"date": "2026-05-28", "form": "onsite", "purposes": ["situation", "policy"], "summary": "了解生产经营情况"}
 
@@ -117,3 +119,81 @@ def test_visit_filters_filter(world):
     assert ids(participant=world.official_a.pk) == {first["id"]}
     assert ids(region=world.county_b.pk) == set()
     assert ids(q="生产经营") == {first["id"], second["id"]}
+
+
+# Files: multipart/form-data, judged by content, stored only with the visit.
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def stored(media) -> list:
+    return [path for path in media.rglob("*") if path.is_file()]
+
+
+def multipart(world, files, **overrides):
+    return {
+        **VISIT,
+        "enterprise": world.enterprise_a.pk,
+        "issues[0]category": "finance",
+        "issues[0]title": "流动资金紧张",
+        "files": files,
+        **overrides,
+    }
+
+
+def test_a_visit_with_files_through_the_api(world, media):
+    files = [upload("现场.png", samples.PNG), upload("纪要.pdf", samples.PDF)]
+    response = api_client(world.official_a).post("/api/v1/visits/", multipart(world, files), format="multipart")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["issue_count"] == 1 and "files" not in body
+    assert sorted((a["name"], a["kind"], a["size"]) for a in body["attachments"]) == [
+        ("现场.png", "photo", len(samples.PNG)),
+        ("纪要.pdf", "document", len(samples.PDF)),
+    ]
+    assert len(stored(media)) == 2
+    listed = api_client(world.supervisor_a).get("/api/v1/visits/").json()["results"][0]
+    assert {a["name"] for a in listed["attachments"]} == {"现场.png", "纪要.pdf"}
+
+
+def test_a_mistake_beside_a_large_valid_file_stores_no_file_through_the_api(world, media):
+    large = upload("现场.png", samples.PNG.ljust(9 * 1024 * 1024, b"\x00"))
+    response = api_client(world.official_a).post(
+        "/api/v1/visits/", multipart(world, [large], date="2030-01-01"), format="multipart"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "date_in_future"
+    assert Visit.objects.count() == 0 and stored(media) == []
+
+
+def test_a_wav_named_webp_is_refused_through_the_api(world, media):
+    response = api_client(world.official_a).post(
+        "/api/v1/visits/", multipart(world, [upload("录音.webp", samples.WAV)]), format="multipart"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "file_content" and "WAV" in body["errors"]["files"][0]
+    assert Visit.objects.count() == 0 and stored(media) == []
+
+
+def test_too_many_files_or_too_large_a_body_answers_413(world, media, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    files = [upload(f"{n}.png", samples.PNG) for n in range(3)]
+    response = api_client(world.official_a).post("/api/v1/visits/", multipart(world, files), format="multipart")
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    settings.ZOUFANG_REQUEST_MAX_BYTES = 1024 * 1024
+    big = [upload("现场.png", samples.PNG.ljust(1024 * 1024, b"\x00"))]
+    response = api_client(world.official_a).post("/api/v1/visits/", multipart(world, big), format="multipart")
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert Visit.objects.count() == 0 and stored(media) == []
+
+
+def test_a_json_body_past_the_limit_answers_413_unread(world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    payload = {**VISIT, "enterprise": world.enterprise_a.pk, "summary": "长" * 5000}
+    response = api_client(world.official_a).post("/api/v1/visits/", payload, format="json")
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert Visit.objects.count() == 0

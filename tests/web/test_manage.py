@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from enterprises.models import Assignment, Campaign, HelpPlan, ImportJob, Official
 
+from .. import samples
 from ..factories import EnterpriseFactory, OfficialFactory, make_credit_code
 
 
@@ -167,6 +168,9 @@ def test_help_plans_filed_and_late(client, world, settings, tmp_path):
     client.force_login(world.official_a)
     bad = client.post(reverse("help-plan"), {"file": SimpleUploadedFile("plan.pdf", b"not a pdf")})
     assert "不是真正的PDF" in bad.content.decode()
+    zipped = client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.docx", samples.plain_zip())})
+    assert "“方案.docx”不是真正的Word文档:其内容是ZIP类型的文件" in zipped.content.decode()
+    assert not HelpPlan.objects.exists() and not any(tmp_path.rglob("*.*"))
     client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 plan"), "summary": "三年计划"})
     assert HelpPlan.objects.get().unit == world.unit_a
     client.force_login(world.admin)
@@ -176,6 +180,40 @@ def test_help_plans_filed_and_late(client, world, settings, tmp_path):
     assert "迟交12天" in table  # 20 May → 1 June, for the units that did not file
     assert "1个单位未报送帮扶方案" not in page  # 甲县商务局 and 乙县经信局 are both missing
     assert "2个单位未报送帮扶方案" in page
+
+
+def test_a_refiled_plan_replaces_the_file_once_committed(
+    client, world, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.official_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.pdf", samples.PDF)})
+    first = HelpPlan.objects.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.docx", samples.docx())})
+    plan = HelpPlan.objects.get()
+    assert plan.file.name.endswith(".docx") and plan.file.name != first
+    assert [path.name for path in tmp_path.rglob("*.*")] == ["方案.docx"]
+
+
+def test_an_import_upload_is_judged_before_it_is_stored(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.admin)
+    bomb = client.post(
+        reverse("import-list"), {"kind": "enterprises", "file": SimpleUploadedFile("名册.xlsx", samples.xlsx_bomb())}
+    )
+    assert "“名册.xlsx”解压后将达到172MB,超过上限50MB" in bomb.content.decode()
+    zipped = client.post(
+        reverse("import-list"), {"kind": "enterprises", "file": SimpleUploadedFile("名册.xlsx", samples.plain_zip())}
+    )
+    assert "不是真正的Excel工作簿" in zipped.content.decode()
+    settings.ZOUFANG_IMPORT_MAX_BYTES = 1024 * 1024
+    large = client.post(
+        reverse("import-list"), {"kind": "units", "file": SimpleUploadedFile("名册.csv", b"a,b\n" * 300_000)}
+    )
+    assert "每个文件不能超过1MB" in large.content.decode()
+    assert ImportJob.objects.count() == 0 and not any(tmp_path.rglob("*.*"))
 
 
 def test_official_created_moved_deactivated_and_sets_a_password(client, world):

@@ -1,5 +1,5 @@
 """The visit form: one transaction for the visit, its files and its issues;
-a mistake keeps everything that was typed, files included."""
+a mistake keeps everything that was typed, and stores no file."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,8 +8,9 @@ from django.urls import reverse
 from issues.models import Issue
 from visits.models import Visit, VisitAttachment
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n" + b"0" * 64
+from .. import samples
+
+PNG, PDF = samples.PNG, samples.PDF
 
 
 def payload(world, **overrides):
@@ -38,13 +39,22 @@ def payload(world, **overrides):
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def stored(media) -> list:
+    return [path for path in media.rglob("*") if path.is_file()]
+
+
+@pytest.fixture
 def official(client, world):
     client.force_login(world.official_a)
     return client
 
 
-def test_visit_with_two_issues_and_files_is_saved_together(official, world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_visit_with_two_issues_and_files_is_saved_together(official, world, media):
     data = payload(world, files=[SimpleUploadedFile("现场.png", PNG), SimpleUploadedFile("纪要.pdf", PDF)])
     response = official.post(reverse("visit-create"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -61,6 +71,8 @@ def test_visit_with_two_issues_and_files_is_saved_together(official, world, sett
     photo = visit.attachments.get(kind="photo")
     download = official.get(reverse("attachment", args=[photo.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert (photo.content_type, photo.size, photo.uploaded_by) == ("image/png", len(PNG), world.official_a)
+    assert len(stored(media)) == 2
 
 
 def test_an_untouched_extra_issue_form_is_skipped(official, world):
@@ -81,11 +93,12 @@ def test_an_untouched_extra_issue_form_is_skipped(official, world):
         ({"issues-1-category": ""}, "该字段是必填项"),
         ({"headcount": "-3"}, "0"),
         ({"files": [SimpleUploadedFile("病毒.exe", b"MZ....")]}, "只能上传照片"),
-        ({"files": [SimpleUploadedFile("假照片.jpg", b"not a jpeg at all")]}, "不是真正的.jpg文件"),
+        ({"files": [SimpleUploadedFile("假照片.jpg", b"not a jpeg at all")]}, "不是真正的JPG图片"),
+        ({"files": [SimpleUploadedFile("录音.webp", samples.WAV)]}, "其内容是WAV类型的文件"),
+        ({"files": [SimpleUploadedFile("纪要.docx", samples.plain_zip())]}, "其内容是ZIP类型的文件"),
     ],
 )
-def test_a_mistake_keeps_everything_typed_and_saves_nothing(official, world, change, message, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_a_mistake_keeps_everything_typed_and_saves_nothing(official, world, change, message, media):
     response = official.post(reverse("visit-create"), payload(world, **change))
     assert response.status_code == 400
     page = response.content.decode()
@@ -99,38 +112,48 @@ def test_a_mistake_keeps_everything_typed_and_saves_nothing(official, world, cha
     assert Visit.objects.count() == 0 and Issue.objects.count() == 0
 
 
-def test_files_survive_a_mistake_and_are_attached_on_the_second_try(official, world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    first = official.post(
-        reverse("visit-create"), payload(world, date="2030-01-01", files=[SimpleUploadedFile("现场.png", PNG)])
+def test_a_mistake_beside_a_large_valid_file_stores_no_file(official, world, media):
+    """What the attacker saw: 45 MB left on disk per rejected form."""
+    large = SimpleUploadedFile("现场.png", PNG.ljust(9 * 1024 * 1024, b"\x00"))
+    response = official.post(
+        reverse("visit-create"), payload(world, date="2030-01-01", files=[large, SimpleUploadedFile("纪要.pdf", PDF)])
     )
-    assert first.status_code == 400
-    pending = VisitAttachment.objects.get()
-    assert pending.visit is None and f'name="attachments" value="{pending.pk}"' in first.content.decode()
-    second = official.post(reverse("visit-create"), payload(world, attachments=[pending.pk]))
-    assert second.status_code == 302
-    pending.refresh_from_db()
-    assert pending.visit == Visit.objects.get()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "晚于今天" in page
+    not_kept = page.split('id="files-not-kept">')[1].split("</div>")[0]
+    assert "这次没有保留,请重新选择" in not_kept and "现场.png、纪要.pdf" in not_kept
+    assert stored(media) == [] and VisitAttachment.objects.count() == 0
 
 
-def test_someone_elses_pending_file_cannot_be_claimed(client, world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    client.force_login(world.official_a2)
-    client.post(reverse("visit-create"), payload(world, date="2030-01-01", files=[SimpleUploadedFile("a.png", PNG)]))
-    theirs = VisitAttachment.objects.get()
-    client.force_login(world.official_a)
-    assert client.post(reverse("visit-create"), payload(world, attachments=[theirs.pk])).status_code == 302
-    theirs.refresh_from_db()
-    assert theirs.visit is None
-    assert client.get(reverse("attachment", args=[theirs.pk])).status_code == 404
-
-
-def test_oversized_file_is_refused(official, world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_oversized_file_is_refused(official, world, settings, media):
     settings.ZOUFANG_UPLOAD_MAX_BYTES = 1024 * 1024
     big = SimpleUploadedFile("大图.png", PNG + b"\x00" * (1024 * 1024))
     response = official.post(reverse("visit-create"), payload(world, files=[big]))
     assert response.status_code == 400 and "每个文件不能超过1MB" in response.content.decode()
+    assert stored(media) == []
+
+
+def test_at_most_so_many_files_per_visit(official, world, settings, media):
+    settings.ZOUFANG_UPLOAD_MAX_FILES = 3
+    photos = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(4)]
+    response = official.post(reverse("visit-create"), payload(world, files=photos))
+    assert response.status_code == 400 and "每次走访最多上传3个文件,本次提交了4个" in response.content.decode()
+    assert stored(media) == []
+
+
+def test_more_files_than_django_parses_is_a_bad_request(official, world, settings, media):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 4
+    photos = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(5)]
+    assert official.post(reverse("visit-create"), payload(world, files=photos)).status_code == 400
+    assert Visit.objects.count() == 0 and stored(media) == []
+
+
+def test_a_body_past_the_request_limit_is_refused_before_it_is_read(official, world, settings, media):
+    settings.ZOUFANG_REQUEST_MAX_BYTES = 1024 * 1024
+    big = SimpleUploadedFile("现场.png", PNG.ljust(1024 * 1024, b"\x00"))
+    assert official.post(reverse("visit-create"), payload(world, files=[big])).status_code == 400
+    assert Visit.objects.count() == 0 and stored(media) == []
 
 
 def test_out_of_scope_enterprise_cannot_be_chosen(official, world):
