@@ -4,8 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
+from core.health import HealthView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # For the reverse proxy and monitoring: names each check and says ok or not (core.health).
+    path("health/", HealthView.as_view(), name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
     # The schema and the docs are for signed-in users only (they map every endpoint).

@@ -7,3 +7,12 @@ def ping(value: str = "pong") -> dict:
     import socket
 
     return {"echo": value, "worker": socket.gethostname()}
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> None:
+    """Beat sends this every ZOUFANG_HEARTBEAT_SECONDS; the stamp it leaves is
+    what the health check's beat check reads (core.health)."""
+    from core.health import record_heartbeat
+
+    record_heartbeat()

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "health_check",
     "core",
     "enterprises",
     "visits",
@@ -244,7 +245,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, and it makes each month's bulletins once: a missed tick is caught up.
     "monthly-bulletins": {"task": "issues.tasks.monthly_bulletins", "schedule": 3600.0},
+    # Beat's pulse: a worker stamps it in core.Heartbeat, /health/ reads it.
+    "heartbeat": {
+        "task": "core.tasks.heartbeat",
+        "schedule": float(os.environ.get("ZOUFANG_HEARTBEAT_SECONDS", "60")),
+        "options": {"expires": 60.0},
+    },
 }
+# /health/ reports beat down when its last heartbeat is older than this.
+ZOUFANG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("ZOUFANG_HEARTBEAT_STALE_SECONDS", "300"))
 
 # Reminder thresholds, in working days from the holiday calendar.
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))
