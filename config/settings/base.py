@@ -198,6 +198,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "PAGE_SIZE": 20,
+    # A busy official's client makes a few requests a screen; a script
+    # hammering the API makes hundreds a minute and gets 429 (core.throttles).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.BurstRateThrottle", "core.throttles.SustainedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "burst": os.environ.get("ZOUFANG_API_BURST_RATE", "120/min") or None,
+        "sustained": os.environ.get("ZOUFANG_API_SUSTAINED_RATE", "2000/hour") or None,
+        # POST /api/v1/auth/token/ per address, beside the per-user lockout.
+        "sign_in": os.environ.get("ZOUFANG_API_SIGN_IN_RATE", "20/min") or None,
+    },
+    # How many proxies in front add X-Forwarded-For: the throttles count by the
+    # address the nearest one saw, not by whatever a client writes there.
+    "NUM_PROXIES": int(os.environ.get("ZOUFANG_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -254,6 +266,26 @@ CELERY_BEAT_SCHEDULE = {
 }
 # /health/ reports beat down when its last heartbeat is older than this.
 ZOUFANG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("ZOUFANG_HEARTBEAT_STALE_SECONDS", "300"))
+
+# The Django cache holds the API throttles' counters (nothing that must
+# survive). gunicorn's workers must share them, or each would count alone, so
+# with Redis as the broker the cache is Redis too (DJANGO_CACHE_URL names
+# another one, e.g. another database number). The embedded default is each
+# process's memory, enough for `make run`'s single server process.
+_cache_url = os.environ.get("DJANGO_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "zoufang",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Reminder thresholds, in working days from the holiday calendar.
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))

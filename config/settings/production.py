@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, env_bool, env_list
+from .base import MIDDLEWARE, REST_FRAMEWORK, env_bool, env_list
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
@@ -11,6 +11,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy adds X-Forwarded-For; the API throttles count by the address it saw.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(os.environ.get("ZOUFANG_PROXIES", "1"))}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers keep to HTTPS once they have seen it (the proxy terminates TLS).
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
