@@ -59,3 +59,21 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.task}{tuple(self.args)}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, one row per job: beat sends
+    core.tasks.heartbeat every minute and the worker stamps it here, where the
+    health check reads it. A table, not the cache: `make run`'s cache is each
+    process's own memory (the web server would never see the worker's stamp),
+    a cache may be flushed or evict the key, and the row survives restarts."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_run = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self):
+        return f"{self.name} {self.last_run:%Y-%m-%d %H:%M:%S}"

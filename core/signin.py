@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from core.throttles import SignInRateThrottle
 from core.tokens import token_is_stale
 
 
@@ -27,7 +28,11 @@ def locked_out(request, original_response=None, credentials=None):
 
 class TokenView(ObtainAuthToken):
     """POST user name and password, get a token; locked out like the sign-in
-    page after repeated failures (the lockout needs Django's own request)."""
+    page after repeated failures (the lockout needs Django's own request).
+    Per address, too many attempts in a minute answer 429 whatever the user
+    names (the lockout counts per user name, so spraying many names passes it)."""
+
+    throttle_classes = [SignInRateThrottle]
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -16,3 +16,12 @@ def relay_outbox() -> dict:
     from . import outbox
 
     return {"handed": outbox.relay(), "pruned": outbox.prune()}
+
+
+@shared_task(ignore_result=True)
+def heartbeat() -> None:
+    """Beat sends this every ZOUFANG_HEARTBEAT_SECONDS; the stamp it leaves is
+    what the health check's beat check reads (core.health)."""
+    from core.health import record_heartbeat
+
+    record_heartbeat()

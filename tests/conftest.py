@@ -28,6 +28,15 @@ from .factories import (
 TODAY = datetime.date(2026, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache holds the API throttles' counts: each test starts with none
+    (every test client comes from the same address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def frozen_today():
     from django.utils import timezone

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "csp",
+    "health_check",
     "core",
     "enterprises",
     "visits",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +134,32 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 
+# Content security policy (django-csp): scripts, styles, fonts and images come
+# from this server only (everything is vendored under static/), nothing runs
+# inline (no <script> blocks, no on…= handlers, no eval) and no inline style
+# attribute or <style> block applies. Styles are strict too: Bootstrap and
+# ECharts set styles through the DOM (element.style), which the policy allows,
+# so 'unsafe-inline' buys nothing the app needs and would let injected markup
+# restyle a page (a fake sign-in box over the real one). Bootstrap's CSS draws
+# its small icons (select arrows, close buttons) from data: images. No page is
+# framed, and forms post only back here. The Django admin and the API docs
+# (the split Swagger view, css/swagger.css) pass it as it is: no view needs a
+# relaxed policy (tests/browser/test_content_security_policy.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGIN_URL = "login"
 # Sign-in lockout: five failures for one user name from one address lock it
 # there for 15 minutes, on the sign-in page and the token endpoint alike.
@@ -192,6 +221,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "PAGE_SIZE": 20,
+    # A busy official's client makes a few requests a screen; a script
+    # hammering the API makes hundreds a minute and gets 429 (core.throttles).
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.BurstRateThrottle", "core.throttles.SustainedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "burst": os.environ.get("ZOUFANG_API_BURST_RATE", "120/min") or None,
+        "sustained": os.environ.get("ZOUFANG_API_SUSTAINED_RATE", "2000/hour") or None,
+        # POST /api/v1/auth/token/ per address, beside the per-user lockout.
+        "sign_in": os.environ.get("ZOUFANG_API_SIGN_IN_RATE", "20/min") or None,
+    },
+    # How many proxies in front add X-Forwarded-For: the throttles count by the
+    # address the nearest one saw, not by whatever a client writes there.
+    "NUM_PROXIES": int(os.environ.get("ZOUFANG_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -252,7 +293,35 @@ CELERY_BEAT_SCHEDULE = {
     "resume-import-jobs": {"task": "enterprises.tasks.resume_import_jobs", "schedule": 900.0},
     # Hourly, and it makes each month's bulletins once: a missed tick is caught up.
     "monthly-bulletins": {"task": "issues.tasks.monthly_bulletins", "schedule": 3600.0},
+    # Beat's pulse: a worker stamps it in core.Heartbeat, /health/ reads it.
+    "heartbeat": {
+        "task": "core.tasks.heartbeat",
+        "schedule": float(os.environ.get("ZOUFANG_HEARTBEAT_SECONDS", "60")),
+        "options": {"expires": 60.0},
+    },
 }
+# /health/ reports beat down when its last heartbeat is older than this.
+ZOUFANG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("ZOUFANG_HEARTBEAT_STALE_SECONDS", "300"))
+
+# The Django cache holds the API throttles' counters (nothing that must
+# survive). gunicorn's workers must share them, or each would count alone, so
+# with Redis as the broker the cache is Redis too (DJANGO_CACHE_URL names
+# another one, e.g. another database number). The embedded default is each
+# process's memory, enough for `make run`'s single server process.
+_cache_url = os.environ.get("DJANGO_CACHE_URL") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if _cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "zoufang",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Reminder thresholds, in working days from the holiday calendar.
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))

@@ -3,6 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK
 
 SECRET_KEY = "test-only-not-a-secret"
 DEBUG = False
@@ -15,6 +16,18 @@ if REDIS_URL:
     # holding a connection pool to another broker.
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+
+# Throttling is tested on its own, at the shipped rates
+# (tests/core/test_throttles.py); elsewhere the suite and the servers it
+# starts send many requests a second as one user from one address.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: None for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}
+
+# Each test starts with an empty cache (tests/conftest.py); the tests of the
+# Redis cache point at make test's Redis themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
     # A query that runs away fails its test within a minute, with its SQL in

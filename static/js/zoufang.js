@@ -1,6 +1,29 @@
-// Small behaviours for the visit form; everything else is plain HTML + htmx.
+// Small behaviours; everything else is plain HTML + htmx. Pages carry no inline
+// script or on…= handler (the content security policy forbids them): a page
+// asks for a behaviour with a data- attribute, and it is wired here.
 (function () {
   "use strict";
+
+  // A <select data-autosubmit> sends its form when it changes (the language switch).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+
+  // A <button data-print> prints the page (the bulletin).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
+  // data-width="42" sets a bar's width to 42% (the import progress, which htmx
+  // swaps in every second): a style set from script is not an inline style.
+  function widths(root) {
+    var bars = root.querySelectorAll ? root.querySelectorAll("[data-width]") : [];
+    for (var i = 0; i < bars.length; i++) bars[i].style.width = bars[i].getAttribute("data-width") + "%";
+    if (root.hasAttribute && root.hasAttribute("data-width")) root.style.width = root.getAttribute("data-width") + "%";
+  }
+  if (window.htmx) window.htmx.onLoad(widths);
+  else document.addEventListener("DOMContentLoaded", function () { widths(document); });
 
   // "Add another issue": clone the formset's empty form with the next index.
   document.addEventListener("click", function (event) {
