@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
 
@@ -46,6 +45,12 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (this
+    # module's JSONParser) as it loads, so importing it at the top made
+    # `import core.api` fail whenever nothing had loaded DRF's views first
+    # (a system check that reads the pagination setting: migrate failed one run in three).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
