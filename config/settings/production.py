@@ -24,3 +24,10 @@ STORAGES = {
 }
 # WhiteNoise serves the collected static files (no CDN, no separate web server).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+
+# --- Behind the reverse proxy (deploy/nginx.conf.template: make stack, docker-compose.yml) ---
+# nginx terminates TLS (SECURE_PROXY_SSL_HEADER above) and passes the client's
+# address in X-Forwarded-For; requests from these addresses get it as
+# REMOTE_ADDR (core.proxy). gunicorn listens on loopback or the compose network only.
+ZOUFANG_TRUSTED_PROXIES = env_list("ZOUFANG_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+MIDDLEWARE = ["core.proxy.ForwardedClientMiddleware", *MIDDLEWARE]
