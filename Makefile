@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint messages clean bench-import bench-sweep bench-dashboard
+.PHONY: run test lint audit messages clean stack stack-down backup restore bench-import bench-sweep bench-dashboard
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,22 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	scripts/test.sh
+
+# The production topology natively (README, "The production stack"):
+# make stack [DEMO=1] [DETACH=1]; make stack-down stops a detached one.
+stack: $(VENV)/.runtime
+	scripts/stack.sh up $(if $(DETACH),--detach) $(if $(DEMO),--demo)
+
+stack-down:
+	scripts/stack.sh down
+
+# The stack's database and media in one archive (README, "Backup and restore").
+backup: $(VENV)/.runtime
+	scripts/stack.sh backup
+
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/stack/app/backups/….tar [FORCE=1]" >&2; exit 2; }
+	scripts/stack.sh restore "$(FILE)" $(if $(FORCE),--force)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

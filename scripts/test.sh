@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
-ensure_packages chromium fonts-wqy-microhei
+ensure_packages chromium fonts-wqy-microhei nginx gettext-base openssl
 start_services
 export ZOUFANG_VAR_DIR="$ZF_TMP/var"
 export DJANGO_SETTINGS_MODULE=config.settings.test
