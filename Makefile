@@ -43,6 +43,11 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	scripts/bandit.sh
+
+# bandit, and pip-audit over requirements.txt and requirements-dev.txt (needs the network).
+audit: $(VENV)/.dev
+	scripts/audit.sh
 
 # Needs GNU gettext. The compiled .mo is committed, so running the app does not.
 messages: $(VENV)/.runtime

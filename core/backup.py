@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump, pg_restore and git with fixed arguments, never a shell
+import subprocess  # nosec B404  # runs pg_dump, pg_restore and git with fixed arguments, never a shell
 import tarfile
 import tempfile
 import tomllib
@@ -60,7 +60,7 @@ def _tables() -> list[str]:
 def _count_rows(cursor, tables: list[str], quote) -> dict[str, int]:
     counts = {}
     for table in tables:
-        cursor.execute(f"SELECT count(*) FROM {quote(table)}")  # nosec B608 - table names come from the models, quoted
+        cursor.execute(f"SELECT count(*) FROM {quote(table)}")  # nosec B608  # table names come from the models, quoted
         counts[table] = cursor.fetchone()[0]
     return counts
 
@@ -78,7 +78,7 @@ def _app_version() -> dict:
     version = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
     commit = os.environ.get("ZOUFANG_COMMIT", "")
     if not commit and shutil.which("git"):
-        found = subprocess.run(  # nosec B603 B607 - fixed arguments; git from PATH as any developer runs it
+        found = subprocess.run(  # nosec B603 B607  # fixed arguments; git from PATH as any developer runs it
             ["git", "-C", str(settings.BASE_DIR), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
         )
         commit = found.stdout.strip() if found.returncode == 0 else ""
@@ -140,7 +140,7 @@ def _pg_environment() -> dict:
 
 
 def _run(args: list[str], what: str) -> None:
-    done = subprocess.run(args, env=_pg_environment(), capture_output=True, text=True)  # nosec B603 - fixed arguments
+    done = subprocess.run(args, env=_pg_environment(), capture_output=True, text=True)  # nosec B603  # fixed arguments
     if done.returncode != 0:
         raise BackupError(f"{what} failed: {done.stderr.strip()[-2000:]}")
 

@@ -10,6 +10,7 @@ export ZOUFANG_VAR_DIR="$ZF_TMP/var"
 export DJANGO_SETTINGS_MODULE=config.settings.test
 start=$(date +%s)
 .venv/bin/ruff check .
+scripts/bandit.sh
 .venv/bin/lint-imports --no-cache >/dev/null \
   || { .venv/bin/lint-imports --no-cache; echo "An import runs against the layers (pyproject.toml, tool.importlinter)." >&2; exit 1; }
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \

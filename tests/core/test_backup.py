@@ -40,7 +40,7 @@ def settings_env(**overrides) -> dict:
 
 
 def rows(cursor, table: str) -> list[tuple]:
-    cursor.execute(f"SELECT * FROM {table} ORDER BY id")  # nosec B608 - the test's own table names
+    cursor.execute(f"SELECT * FROM {table} ORDER BY id")  # nosec B608  # the test's own table names
     return cursor.fetchall()
 
 
