@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint messages clean bench-import bench-sweep bench-dashboard
+.PHONY: run test lint audit messages clean stack stack-down backup restore bench-import bench-sweep bench-dashboard
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,31 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	scripts/test.sh
 
+# The production topology natively (README, "The production stack"):
+# make stack [DEMO=1] [DETACH=1]; make stack-down stops a detached one.
+stack: $(VENV)/.runtime
+	scripts/stack.sh up $(if $(DETACH),--detach) $(if $(DEMO),--demo)
+
+stack-down:
+	scripts/stack.sh down
+
+# The stack's database and media in one archive (README, "Backup and restore").
+backup: $(VENV)/.runtime
+	scripts/stack.sh backup
+
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/stack/app/backups/….tar [FORCE=1]" >&2; exit 2; }
+	scripts/stack.sh restore "$(FILE)" $(if $(FORCE),--force)
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	scripts/bandit.sh
+
+# bandit, and pip-audit over requirements.txt and requirements-dev.txt (needs the network).
+audit: $(VENV)/.dev
+	scripts/audit.sh
 
 # Needs GNU gettext. The compiled .mo is committed, so running the app does not.
 messages: $(VENV)/.runtime

@@ -83,8 +83,9 @@ def _cells(issues, today):
         selects = ", ".join(
             f"COUNT(DISTINCT CASE WHEN {condition} THEN side.issue_id END)" for condition, _p in conditions.values()
         )
+        # Django's own SQL for the scoped queryset, fixed conditions and table names; every value is a parameter.
         sql = (
-            f"WITH scope (id, unit, region, category) AS MATERIALIZED ({scope_sql}) "
+            f"WITH scope (id, unit, region, category) AS MATERIALIZED ({scope_sql}) "  # nosec B608
             f"SELECT scope.unit, scope.region, scope.category, {selects} "
             f"FROM {table} side JOIN scope ON scope.id = side.issue_id {where} GROUP BY 1, 2, 3"
         )

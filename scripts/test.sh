@@ -4,12 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
-ensure_packages chromium fonts-wqy-microhei
+ensure_packages chromium fonts-wqy-microhei nginx gettext-base openssl
 start_services
 export ZOUFANG_VAR_DIR="$ZF_TMP/var"
 export DJANGO_SETTINGS_MODULE=config.settings.test
 start=$(date +%s)
 .venv/bin/ruff check .
+scripts/bandit.sh
 .venv/bin/lint-imports --no-cache >/dev/null \
   || { .venv/bin/lint-imports --no-cache; echo "An import runs against the layers (pyproject.toml, tool.importlinter)." >&2; exit 1; }
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null \

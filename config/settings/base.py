@@ -230,9 +230,9 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/ per address, beside the per-user lockout.
         "sign_in": os.environ.get("ZOUFANG_API_SIGN_IN_RATE", "20/min") or None,
     },
-    # How many proxies in front add X-Forwarded-For: the throttles count by the
-    # address the nearest one saw, not by whatever a client writes there.
-    "NUM_PROXIES": int(os.environ.get("ZOUFANG_PROXIES", "0")),
+    # The throttles count by REMOTE_ADDR, which core.proxy has already set to
+    # the client's address behind a trusted proxy (one rule, for the lockout too).
+    "NUM_PROXIES": 0,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, REST_FRAMEWORK, env_bool, env_list
+from .base import MIDDLEWARE, env_bool, env_list
 
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
@@ -20,8 +20,6 @@ LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
-# The proxy adds X-Forwarded-For; the API throttles count by the address it saw.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": int(os.environ.get("ZOUFANG_PROXIES", "1"))}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Browsers keep to HTTPS once they have seen it (the proxy terminates TLS).
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
@@ -42,3 +40,10 @@ STORAGES = {
 }
 # WhiteNoise serves the collected static files (no CDN, no separate web server).
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
+
+# --- Behind the reverse proxy (deploy/nginx.conf.template: make stack, docker-compose.yml) ---
+# nginx terminates TLS (SECURE_PROXY_SSL_HEADER above) and passes the client's
+# address in X-Forwarded-For; requests from these addresses get it as
+# REMOTE_ADDR (core.proxy). gunicorn listens on loopback or the compose network only.
+ZOUFANG_TRUSTED_PROXIES = env_list("ZOUFANG_TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+MIDDLEWARE = ["core.proxy.ForwardedClientMiddleware", *MIDDLEWARE]

@@ -5,7 +5,7 @@ import os
 from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK
 
-SECRET_KEY = "test-only-not-a-secret"
+SECRET_KEY = "test-only-not-a-secret"  # nosec B105  # the test suite's settings, never served
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -21,7 +21,7 @@ from issues import services as issue_services
 from issues.choices import Outcome, Satisfaction
 from visits import services as visit_services
 
-DEMO_PASSWORD = "zoufang-demo"
+DEMO_PASSWORD = "zoufang-demo"  # nosec B105  # the demo's published password (README), demo data only
 TODAY_FALLBACK = datetime.date(2026, 11, 20)
 
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; nothing to do.")
             self._print_logins()
             return
-        self.rng = random.Random(options["seed"])
+        self.rng = random.Random(options["seed"])  # nosec B311  # a repeatable demo county, not a secret
         # The demo's history is loaded, not lived: it tells no one.
         with transaction.atomic(), notices.muted():
             self._build(options["enterprises"])
