@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError
 
@@ -46,6 +45,11 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
+    # names this module, so importing it at the top fails when this module is
+    # the first to be imported (as a system check may do).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
