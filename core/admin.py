@@ -163,7 +163,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("before and after"))
     def summary(self, entry):
-        return "; ".join(f"{line.label}: {line.before} → {line.after}" for line in audit.change_lines(entry))[:300]
+        changes = [f"{line.label}: {line.before} → {line.after}" for line in audit.change_lines(entry)]
+        details = [f"{label}: {value}" for label, value in audit.detail_lines(entry)]
+        return "; ".join(changes + details)[:300]
 
     @admin.display(description=_("before and after"))
     def changes_shown(self, entry):

@@ -153,7 +153,16 @@ def record(action: int, **kwargs) -> AuditEntry:
 
 
 def record_many(entries, batch_size: int = 2000) -> None:
-    AuditEntry.objects.bulk_create(entries, batch_size=batch_size)
+    """Save `entries` (any iterable, a generator included) in INSERTs of
+    `batch_size`, holding no more than one batch in memory."""
+    batch = []
+    for made in entries:
+        batch.append(made)
+        if len(batch) == batch_size:
+            AuditEntry.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AuditEntry.objects.bulk_create(batch)
 
 
 # Sign-ins ------------------------------------------------------------------------------

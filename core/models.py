@@ -92,3 +92,6 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["content_type", "object_id"], name="audit_by_record"),
             models.Index(fields=["action", "-timestamp"], name="audit_by_action"),
         ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}".strip()

@@ -89,8 +89,8 @@ def _value(value):
     return str(value)
 
 
-def import_entries(model, rows) -> list:
-    """Unsaved entries for rows an import wrote in bulk. `rows` are
+def import_entries(model, rows):
+    """Unsaved entries, one by one, for rows an import wrote in bulk. `rows` are
     (instance, before, after): `before` None for a created row, else the
     values the row had; `after` the values written, foreign keys by their
     `<name>_id` (recorded by name, as the signals record them: one query per
@@ -108,7 +108,6 @@ def import_entries(model, rows) -> list:
             return related[name][0], _value(related[name][1].get(value)) if value is not None else None
         return name, _value(value)
 
-    entries = []
     for instance, before, after in rows:
         changes = {}
         for name, value in after.items():
@@ -120,8 +119,7 @@ def import_entries(model, rows) -> list:
             label, new = shown(name, value)
             changes[label] = [shown(name, old)[1], new]
         action = audit.Action.CREATE if before is None else audit.Action.UPDATE
-        entries.append(audit.entry(action, obj=instance, changes=changes))
-    return entries
+        yield audit.entry(action, obj=instance, changes=changes)
 
 
 def import_context(job):
@@ -153,8 +151,8 @@ def import_event(job, stage: str, **data) -> None:
         )
 
 
-def team_entries(rows) -> list:
-    """Unsaved entries for the teams a pairing table wrote in bulk. `rows` are
+def team_entries(rows):
+    """Unsaved entries, one by one, for the teams a pairing table wrote in bulk. `rows` are
     (assignment, its name, before, after), a team being (leader id, [(unit
     id, is lead, responsible id, contact id)]) and `before` None for a new
     assignment. Names come from two queries for the whole file."""
@@ -173,7 +171,6 @@ def team_entries(rows) -> list:
     def members(slots):
         return _members((units[unit], lead, person(first), person(contact)) for unit, lead, first, contact in slots)
 
-    entries = []
     for assignment, name, before, after in rows:
         old_leader, old_team = (before[0], members(before[1])) if before is not None else (None, [])
         new_leader, new_team = after[0], members(after[1])
@@ -183,5 +180,4 @@ def team_entries(rows) -> list:
         if old_team != new_team:
             changes[TEAM_FIELD] = [old_team, new_team]
         action = audit.Action.CREATE if before is None else audit.Action.UPDATE
-        entries.append(audit.entry(action, obj=assignment, object_repr=name, changes=changes))
-    return entries
+        yield audit.entry(action, obj=assignment, object_repr=name, changes=changes)
