@@ -2,12 +2,16 @@
 service, so it refuses what every other interface refuses, in the same
 words, or only shows a model. It never writes around the services."""
 
+import auditlog.admin  # noqa: F401  (registers its entry admin first, so it can be replaced below)
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from core import audit
 from core.errors import ServiceError
 
-from .models import CalendarDay
+from .models import AuditEntry, CalendarDay
 
 
 class ScopedAdminMixin:
@@ -120,3 +124,69 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name",)
     date_hierarchy = "date"
+
+
+# The audit trail -----------------------------------------------------------------------
+
+# django-auditlog registers an admin of its own for the entry model (imported
+# above, so it is registered before this one); this one replaces it: read
+# only, for administrators only, no query per row.
+admin.site.unregister(AuditEntry)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("timestamp", "actor", "action", "content_type", "object_repr", "remote_addr", "summary")
+    list_filter = (
+        "action",
+        ("content_type", admin.RelatedOnlyFieldListFilter),
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "timestamp",
+    )
+    list_select_related = ("actor", "content_type")
+    search_fields = ("object_repr", "actor__username", "actor__name", "remote_addr", "cid")
+    date_hierarchy = "timestamp"
+    fields = (
+        "timestamp",
+        "actor",
+        "remote_addr",
+        "action",
+        "content_type",
+        "object_pk",
+        "object_repr",
+        "changes_shown",
+        "details_shown",
+        "cid",
+    )
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("before and after"))
+    def summary(self, entry):
+        changes = [f"{line.label}: {line.before} → {line.after}" for line in audit.change_lines(entry)]
+        details = [f"{label}: {value}" for label, value in audit.detail_lines(entry)]
+        return "; ".join(changes + details)[:300]
+
+    @admin.display(description=_("before and after"))
+    def changes_shown(self, entry):
+        return format_html_join("", "<div><b>{}</b>: {} → {}</div>", audit.change_lines(entry))
+
+    @admin.display(description=_("details"))
+    def details_shown(self, entry):
+        return format_html_join("", "<div><b>{}</b>: {}</div>", audit.detail_lines(entry))
+
+    # Administrators read it; nobody writes, changes or deletes it here.
+    def has_module_permission(self, request):
+        return getattr(request.user, "is_admin", False)
+
+    def has_view_permission(self, request, obj=None):
+        return getattr(request.user, "is_admin", False)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

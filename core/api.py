@@ -54,6 +54,10 @@ def exception_handler(exc, context):
         exc = RequestTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
+    # names this module, so importing it at the top fails when this module is
+    # the first to be imported (as a system check may do).
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import audit
+        from .models import CalendarDay
+
+        audit.connect()
+        # The holiday calendar moves every deadline: its changes are audited.
+        auditlog.register(CalendarDay, exclude_fields=["id"])

@@ -9,6 +9,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from core import audit
+
 # A spreadsheet takes a cell that begins with one of these for a formula when
 # it is opened, typed or edited (formula injection): a title "=HYPERLINK(…)"
 # or an imported address must stay text in the file a supervisor opens.
@@ -45,11 +47,16 @@ def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows: Iterab
         cell.font = bold
         header_cells.append(cell)
     worksheet.append(header_cells)
+    count = 0
     for row in rows:
         append_row(worksheet, row)
+        count += 1
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)
+    # Every list the app exports comes through here: who, which list (the
+    # page's path and the file), with which filter and how many rows.
+    audit.record_export(name=filename, rows=count)
     return FileResponse(
         handle,
         as_attachment=True,

@@ -54,3 +54,18 @@ class SessionLifetimeMiddleware:
                 if seen is None or now - seen > self.TOUCH_SECONDS:
                     session["zf_seen"] = now
         return self.get_response(request)
+
+
+class AuditContextMiddleware:
+    """Entries of the audit trail written while a request is served carry its
+    user (read when the entry is written, so a token-authenticated API call
+    counts) and its address (core.audit)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core import audit
+
+        with audit.request_context(request):
+            return self.get_response(request)

@@ -1,3 +1,5 @@
+from auditlog.models import AbstractLogEntry
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,3 +79,62 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.last_run:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEntry(AbstractLogEntry):
+    """One line of the audit trail: a change to master data, an account or a
+    role (with the values before and after), a sign-in, a failed sign-in, an
+    export or an import; who did it, when and from which address. The rows
+    django-auditlog writes for tracked models land here too
+    (AUDITLOG_LOGENTRY_MODEL), so the trail is one table to read and filter.
+    Issue events are the ledger's own trail and are not repeated here."""
+
+    class Action(models.IntegerChoices):
+        # The first four are django-auditlog's and keep its values.
+        CREATE = 0, _("created")
+        UPDATE = 1, _("changed")
+        DELETE = 2, _("deleted")
+        ACCESS = 3, _("viewed")
+        SIGN_IN = 10, _("signed in")
+        SIGN_IN_FAILED = 11, _("failed sign-in")
+        SIGN_OUT = 12, _("signed out")
+        PASSWORD_LINK = 13, _("made a set-password link")
+        EXPORT = 20, _("exported")
+        IMPORT = 21, _("imported")
+
+    # What it concerns: none for a failed sign-in with an unknown user name.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("kind of record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    object_repr = models.TextField(_("record"), blank=True)
+    action = models.PositiveSmallIntegerField(_("action"), choices=Action.choices)
+    changes = models.JSONField(_("before and after"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    remote_addr = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    timestamp = models.DateTimeField(_("when"), default=timezone.now)
+    additional_data = models.JSONField(_("details"), null=True, blank=True)
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["-timestamp"], name="audit_newest_first"),
+            models.Index(fields=["actor", "-timestamp"], name="audit_by_actor"),
+            models.Index(fields=["content_type", "object_id"], name="audit_by_record"),
+            models.Index(fields=["action", "-timestamp"], name="audit_by_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}".strip()

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
+from core import audit
 from core.throttles import SignInRateThrottle
 from core.tokens import token_is_stale
 
@@ -42,6 +43,7 @@ class TokenView(ObtainAuthToken):
                 return locked_out(request._request)
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
+        audit.record_sign_in(request._request, user, via="api")
         token, _created = Token.objects.get_or_create(user=user)
         if token_is_stale(token, user):
             token.delete()

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
     verbose_name = _("Enterprises and help units")
+
+    def ready(self):
+        from . import audit
+
+        audit.register()

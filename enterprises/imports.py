@@ -23,13 +23,15 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from auditlog.context import disable_auditlog
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.audit import acting, record_many
 from core.services import require_admin
 
-from . import rules
+from . import audit, rules
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 
@@ -216,7 +218,10 @@ class Importer:
         with transaction.atomic():
             report, plan = self._plan(self.records(headers, rows), progress)
             if report.clean:
-                self.write(plan)
+                # Written in bulk, so audited in bulk: each kind's write()
+                # records its rows' entries (signals would cost a query a row).
+                with acting(self.actor), disable_auditlog():
+                    self.write(plan)
         return report
 
     # -- what each kind provides ----------------------------------------------
@@ -339,13 +344,22 @@ class RegionImporter(Importer):
 
     def write(self, plan):
         known = region_paths()
+        written = []
         for path, parent_path, name, level, code in plan:  # parents come first in a sheet
             region = known.get(path)
+            before = None
             if region is None:
                 region = Region(name=name, parent=known.get(parent_path))
+            else:
+                before = {"level": region.level, "code": region.code}
             region.level, region.code = level, code
             region.save()
             known[path] = region
+            after = {"level": level, "code": code}
+            if before is None:
+                after = {"name": name, "parent_id": region.parent_id, **after}
+            written.append((region, before, after))
+        record_many(audit.import_entries(Region, written))
 
     def export_rows(self, queryset):
         by_id = {region.pk: region for region in Region.objects.all()}
@@ -405,7 +419,7 @@ class UnitImporter(Importer):
         return report, plan
 
     def write(self, plan):
-        _bulk_write(HelpUnit, plan, ["kind", "head_name", "contact_name", "contact_phone"])
+        _bulk_write(HelpUnit, plan, ["kind", "head_name", "contact_name", "contact_phone"], keys=["name", "region_id"])
 
     def export_rows(self, queryset):
         by_id = {region.pk: region for region in Region.objects.all()}
@@ -426,14 +440,19 @@ def _diff_action(instance, fields: dict) -> str:
     return "update" if any(getattr(instance, name) != value for name, value in fields.items()) else "unchanged"
 
 
-def _bulk_write(model, plan, update_fields):
-    creates, updates = [], []
+def _bulk_write(model, plan, update_fields, keys=()):
+    """`keys`: what finds a row (recorded with a created row's values)."""
+    creates, updates, written = [], [], []
     for instance, fields in plan:
+        before = {name: getattr(instance, name) for name in fields} if instance.pk else None
         for name, value in fields.items():
             setattr(instance, name, value)
         (updates if instance.pk else creates).append(instance)
+        after = fields if before is not None else {**{key: getattr(instance, key) for key in keys}, **fields}
+        written.append((instance, before, after))
     model.objects.bulk_create(creates, batch_size=BATCH)
     model.objects.bulk_update(updates, update_fields, batch_size=BATCH)
+    record_many(audit.import_entries(model, written), batch_size=BATCH)
 
 
 def _units_by_name():
@@ -525,7 +544,7 @@ class OfficialImporter(Importer):
         return report, plan
 
     def write(self, plan):
-        _bulk_write(Official, plan, ["name", "rank", "role", "phone", "email", "unit_id"])
+        _bulk_write(Official, plan, ["name", "rank", "role", "phone", "email", "unit_id"], keys=["username"])
 
     def export_rows(self, queryset):
         by_id = {region.pk: region for region in Region.objects.all()}
@@ -633,7 +652,7 @@ class EnterpriseImporter(Importer):
         return report, plan
 
     def write(self, plan):
-        _bulk_write(Enterprise, plan, self.FIELDS)
+        _bulk_write(Enterprise, plan, self.FIELDS, keys=["credit_code"])
 
     def export_rows(self, queryset):
         by_id = {region.pk: region for region in Region.objects.all()}
@@ -832,15 +851,22 @@ class AssignmentImporter(Importer):
         campaign = self.campaign
         new = [Assignment(campaign=campaign, enterprise=e, leader=leader) for e, a, leader, _s in plan if a is None]
         Assignment.objects.bulk_create(new, batch_size=BATCH)
-        changed = []
+        changed, leaders_before = [], {}
         for _enterprise, assignment, leader, _slots in plan:
             if assignment is not None:
+                leaders_before[assignment.pk] = assignment.leader_id
                 assignment.leader = leader
                 changed.append(assignment)
         Assignment.objects.bulk_update(changed, ["leader"], batch_size=BATCH)
         by_enterprise = {a.enterprise_id: a for a in new + changed}
+        teams_before = defaultdict(list)
         for start in range(0, len(changed), BATCH):
-            AssignmentUnit.objects.filter(assignment__in=[a.pk for a in changed[start : start + BATCH]]).delete()
+            rows = AssignmentUnit.objects.filter(assignment__in=[a.pk for a in changed[start : start + BATCH]])
+            for assignment_id, *slot in rows.values_list(
+                "assignment_id", "unit_id", "is_lead", "responsible_id", "contact_id"
+            ):
+                teams_before[assignment_id].append(tuple(slot))
+            rows.delete()
         AssignmentUnit.objects.bulk_create(
             [
                 AssignmentUnit(
@@ -856,6 +882,12 @@ class AssignmentImporter(Importer):
             batch_size=BATCH,
         )
         check_deferred_constraints("assignmentunit_rules")
+        written = []
+        for enterprise, assignment, leader, slots in plan:
+            before = (leaders_before[assignment.pk], teams_before[assignment.pk]) if assignment is not None else None
+            after = (getattr(leader, "pk", None), slots)
+            written.append((by_enterprise[enterprise.pk], f"{campaign} · {enterprise}", before, after))
+        record_many(audit.team_entries(written), batch_size=BATCH)
 
     def export_rows(self, queryset):
         by_id = {region.pk: region for region in Region.objects.all()}

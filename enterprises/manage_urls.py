@@ -20,3 +20,6 @@ urlpatterns += [
     path("officials/new/", views.official_edit, name="official-create"),
     path("officials/<int:pk>/", views.official_edit, name="official-edit"),
 ]
+urlpatterns += [
+    path("audit/", views.audit_list, name="audit-list"),
+]

@@ -396,3 +396,26 @@ def official_edit(request, pk: int | None = None):
                 return redirect("official-edit", saved.pk)
             return redirect("official-list")
     return render(request, "manage/official_form.html", {"form": form, "official": official, "reset_link": reset_link})
+
+
+# The audit trail -------------------------------------------------------------------------
+
+
+@admin_required
+def audit_list(request):
+    """Who changed what, signed in, exported or imported, newest first: read
+    only, for administrators (who see everything, so the trail is not scoped)."""
+    from django.core.paginator import Paginator
+
+    from core import audit
+    from core.filters import AuditEntryFilter
+
+    filterset = AuditEntryFilter(request.GET, queryset=audit.entry_list(user=request.user), request=request)
+    style_form(filterset.form)
+    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.kind = audit.kind_of(entry)
+        entry.lines = audit.change_lines(entry)
+        entry.details = audit.detail_lines(entry)
+    return render(request, "manage/audit.html", {"filter": filterset, "page": page})

@@ -12,10 +12,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import outbox, uploads
+from core.audit import audited
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 
-from . import rules
+from . import audit, rules
 from .choices import Rank
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 from .rules import RuleError, UnitSlot  # UnitSlot: the API and the board build teams from it
@@ -64,6 +65,7 @@ def region_check(region: Region) -> list[RuleError]:
     )
 
 
+@audited
 @transaction.atomic
 def region_save(*, actor, region: Region | None = None, **fields) -> Region:
     require_admin(actor)
@@ -93,6 +95,7 @@ def unit_check(unit: HelpUnit) -> list[RuleError]:
     return rules.unit_errors(_values(unit, UNIT_FIELDS), taken_names=set(taken.values_list("name", flat=True)))
 
 
+@audited
 @transaction.atomic
 def unit_save(*, actor, unit: HelpUnit | None = None, **fields) -> HelpUnit:
     require_admin(actor)
@@ -115,6 +118,7 @@ def official_check(official: Official) -> list[RuleError]:
     )
 
 
+@audited
 @transaction.atomic
 def official_save(*, actor, official: Official | None = None, password: str | None = None, **fields) -> Official:
     require_admin(actor)
@@ -163,6 +167,7 @@ def enterprise_check(enterprise: Enterprise) -> list[RuleError]:
     )
 
 
+@audited
 @transaction.atomic
 def enterprise_save(*, actor, enterprise: Enterprise | None = None, **fields) -> Enterprise:
     require_admin(actor)
@@ -196,6 +201,7 @@ def campaign_check(campaign: Campaign) -> list[RuleError]:
     )
 
 
+@audited
 @transaction.atomic
 def campaign_save(*, actor, campaign: Campaign | None = None, **fields) -> Campaign:
     require_admin(actor)
@@ -204,7 +210,9 @@ def campaign_save(*, actor, campaign: Campaign | None = None, **fields) -> Campa
     _refuse(campaign_check(campaign))
     if campaign.is_current:
         # One current campaign: making this one current retires the other.
-        Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk).update(is_current=False)
+        retired = Campaign.objects.filter(is_current=True).exclude(pk=campaign.pk)
+        audit.campaigns_retired(list(retired))
+        retired.update(is_current=False)
     return save_or_conflict(campaign, code="duplicate", message=_("A campaign with this name exists."))
 
 
@@ -222,6 +230,7 @@ def _check_slots(campaign: Campaign, leader: Official | None, slots: list[UnitSl
     _refuse(rules.team_errors(mode=campaign.units_per_enterprise, leader=leader, units=slots))
 
 
+@audited
 @transaction.atomic
 def assignment_save(
     *,
@@ -262,6 +271,7 @@ def assignment_save(
 def _write_units(assignment: Assignment, slots: list[UnitSlot]) -> None:
     """Replace the team's unit rows; the database checks the mode and the
     single lead before the service returns."""
+    before = audit.team(assignment.units.select_related("unit", "responsible", "contact"))
     assignment.units.all().delete()
     AssignmentUnit.objects.bulk_create(
         AssignmentUnit(
@@ -270,11 +280,13 @@ def _write_units(assignment: Assignment, slots: list[UnitSlot]) -> None:
         for s in slots
     )
     check_deferred_constraints("assignmentunit_rules")
+    audit.team_changed(assignment, before, audit.team(slots))
 
 
 # Imports ----------------------------------------------------------------------
 
 
+@audited
 def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = None):
     """Keep the uploaded sheet and check it in the background (dry run)."""
     from .imports import IMPORTERS
@@ -292,10 +304,12 @@ def import_job_start(*, actor, kind: str, upload, campaign: Campaign | None = No
         job = ImportJob(kind=kind, campaign=campaign, file_name=checked.name, created_by=actor)
         uploads.save(job.file, upload)
         job.save()
+        audit.import_event(job, "uploaded")
         outbox.send("enterprises.tasks.run_import_job", job.pk, "check")
     return job
 
 
+@audited
 def import_job_apply(*, actor, job):
     """Apply a clean dry run. Compare-and-swap on the status, so two clicks
     (or two admins) start one apply."""
@@ -308,6 +322,7 @@ def import_job_apply(*, actor, job):
         )
         if not moved:
             raise Conflict("not_applicable", _("Only a checked file without errors can be applied, once."))
+        audit.import_event(job, "apply_requested")
         outbox.send("enterprises.tasks.run_import_job", job.pk, "apply")
     job.refresh_from_db()
     return job
@@ -388,9 +403,13 @@ def _import_job_run(job_id: int, mode: str) -> None:
             ImportJob.objects.filter(pk=job.pk).update(done_rows=done)
 
         run = importer.check if mode == "check" else importer.apply
-        report = run(headers, rows, progress=progress if mode == "check" else None)
+        with audit.import_context(job):
+            report = run(headers, rows, progress=progress if mode == "check" else None)
     except FileError as error:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, message=str(error))
+        if mode == "apply":
+            with audit.import_context(job):
+                audit.import_event(job, "failed", message=str(error))
         return
     except Exception:
         # Never leave a job "checking" for ever: say it failed, then let the
@@ -413,6 +432,9 @@ def _import_job_run(job_id: int, mode: str) -> None:
         applied_at=clock.now() if status == ImportJob.Status.APPLIED else None,
         message="" if report.clean else _("The data changed since the check; nothing was written."),
     )
+    if mode == "apply":
+        with audit.import_context(job):
+            audit.import_event(job, "applied" if report.clean else "refused", rows=report.total, counts=report.counts)
 
 
 # The assignment board: one change at a time ----------------------------------------
@@ -438,6 +460,7 @@ def _replace(assignment: Assignment, leader, slots: list[UnitSlot]) -> Assignmen
     return assignment
 
 
+@audited
 @transaction.atomic
 def assignment_open(*, actor, campaign: Campaign, enterprise: Enterprise) -> Assignment:
     """Start an (empty) team for an enterprise on the board."""
@@ -446,6 +469,7 @@ def assignment_open(*, actor, campaign: Campaign, enterprise: Enterprise) -> Ass
     return assignment
 
 
+@audited
 @transaction.atomic
 def assignment_set_leader(*, actor, assignment_id: int, leader: Official | None) -> Assignment:
     require_admin(actor)
@@ -453,6 +477,7 @@ def assignment_set_leader(*, actor, assignment_id: int, leader: Official | None)
     return _replace(assignment, leader, slots)
 
 
+@audited
 @transaction.atomic
 def assignment_add_unit(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
     """Add a unit; the first unit of a team is its lead."""
@@ -474,6 +499,7 @@ def _default_people(unit: HelpUnit):
     return (heads[0] if len(heads) == 1 else None), (deputies[0] if len(deputies) == 1 else None)
 
 
+@audited
 @transaction.atomic
 def assignment_remove_unit(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
     require_admin(actor)
@@ -489,6 +515,7 @@ def assignment_remove_unit(*, actor, assignment_id: int, unit: HelpUnit) -> Assi
     return _replace(assignment, assignment.leader, rest)
 
 
+@audited
 @transaction.atomic
 def assignment_make_lead(*, actor, assignment_id: int, unit: HelpUnit) -> Assignment:
     require_admin(actor)
@@ -501,6 +528,7 @@ def assignment_make_lead(*, actor, assignment_id: int, unit: HelpUnit) -> Assign
     return _replace(assignment, assignment.leader, slots)
 
 
+@audited
 @transaction.atomic
 def assignment_set_people(
     *, actor, assignment_id: int, unit: HelpUnit, responsible: Official | None, contact: Official | None
@@ -521,6 +549,7 @@ def assignment_set_people(
 # Help plans ------------------------------------------------------------------------
 
 
+@audited
 @uploads.atomic_with_files()
 def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
     """帮扶方案: a unit files (or refiles) its plan for a campaign. The file
@@ -544,6 +573,7 @@ def help_plan_submit(*, actor, campaign: Campaign, upload, summary: str = ""):
     return plan
 
 
+@audited
 def official_reset_link(*, actor, official: Official) -> str:
     """A one-time link where the official sets a new password (Django's
     token: it stops working once the password changes or after
@@ -567,6 +597,7 @@ def official_reset_link(*, actor, official: Official) -> str:
             "token": default_token_generator.make_token(official),
         },
     )
+    audit.link_made(official)
     if official.email:
         send_mail(
             _("Zoufang: set your password"),
@@ -578,6 +609,7 @@ def official_reset_link(*, actor, official: Official) -> str:
     return path
 
 
+@audited
 @transaction.atomic
 def preferences_save(*, actor: Official, email: str, email_notifications: bool) -> Official:
     """A user's own settings: the address for reminders and whether to get

@@ -88,6 +88,11 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
     }
 
 
+def row_count(data: dict) -> int:
+    """The rows of a bulletin's workbook, its sheets together (its exports are audited with it)."""
+    return sum(len(data.get(part, [])) for part in ("ranking", "overdue", "quiet_units", "plans_missing"))
+
+
 def _xlsx(region, start, end, data) -> bytes:
     book = Workbook()
     sheet = book.active

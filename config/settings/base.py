@@ -346,3 +346,19 @@ ZOUFANG_SENDING_GRACE_SECONDS = float(os.environ.get("ZOUFANG_SENDING_GRACE_SECO
 # crash test sets it so it can kill a worker at exactly that point.
 ZOUFANG_SWEEP_PAUSE_AFTER_RECORD = float(os.environ.get("ZOUFANG_SWEEP_PAUSE_AFTER_RECORD", "0"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "zoufang@localhost")
+
+# Audit trail (core.audit): django-auditlog records every change to master
+# data, accounts and roles, with before and after, into core.AuditEntry, where
+# sign-ins, failed sign-ins, exports and imports are recorded too; the
+# request's user and address are attached by the middleware.
+INSTALLED_APPS += ["auditlog"]
+MIDDLEWARE += ["core.middleware.AuditContextMiddleware"]
+AUDITLOG_LOGENTRY_MODEL = "core.AuditEntry"
+# Its own entry table is swapped out, so its migrations (which would make it
+# anyway, referencing the officials) are not run.
+MIGRATION_MODULES = {"auditlog": None}
+AUDITLOG_STORE_JSON_CHANGES = True
+# A unit or a region by its name at the time, not an id that says nothing later.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+# A secret (a webhook's) shows that it changed, never what it is.
+AUDITLOG_MASK_CALLABLE = "core.audit.mask"
