@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint audit messages clean stack stack-down backup restore bench-import bench-sweep bench-dashboard
+.PHONY: run test lint audit messages clean stack stack-down backup restore load bench-import bench-sweep bench-dashboard
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(VENV)/.dev
 # make stack [DEMO=1] [DETACH=1]; make stack-down stops a detached one.
 stack: $(VENV)/.runtime
 	scripts/stack.sh up $(if $(DETACH),--detach) $(if $(DEMO),--demo)
+
+# Five minutes of officials and supervisors at once against a stack of its own
+# (README, "Load test"); LOAD_MINUTES and LOAD_USERS change the run.
+load: $(VENV)/.dev
+	$(PY) -m pip install -q -r requirements-load.txt
+	scripts/load.sh
 
 stack-down:
 	scripts/stack.sh down

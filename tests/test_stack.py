@@ -176,7 +176,16 @@ class Stack:
 
     def interrupt(self, timeout: float = 90) -> int:
         os.killpg(self.process.pid, signal.SIGINT)
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # Say which program held the shutdown up, and what it last wrote.
+            said = [f"--- {path.name}\n{path.read_text(errors='replace')[-1500:]}" for path in self.logs()]
+            raise AssertionError("the stack did not stop after Ctrl-C\n" + "\n".join(said)) from None
+
+    def logs(self) -> list[Path]:
+        folder = self.dir / "log"
+        return sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime)[-4:] if folder.exists() else []
 
     def log(self, name: str) -> str:
         return (self.dir / "log" / name).read_text(errors="replace")
