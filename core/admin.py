@@ -38,6 +38,18 @@ class ReadOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
+class AdministratorsOnlyAdmin(ReadOnlyAdmin):
+    """Read by administrators only (the audit trail, deliveries): a staff
+    account of another role does not see it even with Django's view
+    permission."""
+
+    def has_module_permission(self, request):
+        return getattr(request.user, "is_admin", False)
+
+    def has_view_permission(self, request, obj=None):
+        return getattr(request.user, "is_admin", False)
+
+
 class ReadOnlyInline(ScopedAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
@@ -135,7 +147,7 @@ admin.site.unregister(AuditEntry)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AdministratorsOnlyAdmin):
     list_display = ("timestamp", "actor", "action", "content_type", "object_repr", "remote_addr", "summary")
     list_filter = (
         "action",
@@ -174,19 +186,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description=_("details"))
     def details_shown(self, entry):
         return format_html_join("", "<div><b>{}</b>: {}</div>", audit.detail_lines(entry))
-
-    # Administrators read it; nobody writes, changes or deletes it here.
-    def has_module_permission(self, request):
-        return getattr(request.user, "is_admin", False)
-
-    def has_view_permission(self, request, obj=None):
-        return getattr(request.user, "is_admin", False)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,7 +5,7 @@ recomputes the deadlines; an edit here would do none of that."""
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline
+from core.admin import AdministratorsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 from . import channels
 from .models import DeadlinePolicy, Delivery, ExtensionRequest, Issue, IssueEvent
@@ -53,7 +53,7 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(AdministratorsOnlyAdmin):
     """Reminders that left the app, with every attempt. Shown to
     administrators only; the one thing done here is sending again a delivery
     whose outcome is unknown or that failed, once someone has checked the
@@ -65,21 +65,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     readonly_fields = ("channel", "digest", "unit", "target", "subject", "body", "status", "attempts")
     readonly_fields += ("created_at", "claimed_at", "sent_at")
     actions = ["send_again"]
-
-    def has_module_permission(self, request):
-        return getattr(request.user, "is_admin", False)
-
-    def has_view_permission(self, request, obj=None):
-        return getattr(request.user, "is_admin", False)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send again (unknown or failed only)"))
     def send_again(self, request, queryset):
