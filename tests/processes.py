@@ -139,7 +139,7 @@ class PostgresServer:
         import os
         import shutil
 
-        os.chmod(self.folder, 0o755)
+        os.chmod(self.folder, 0o755)  # nosec B103  # the postgres user must enter it; it holds a throwaway cluster
         if self.as_pg:
             shutil.chown(self.folder, "postgres")
         initdb = [

@@ -21,6 +21,8 @@ urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 PASSWORD = os.environ.get("LOAD_PASSWORD", "zoufang-demo")
 OFFICIALS = os.environ.get("LOAD_OFFICIALS", "official").split(",")
 SUPERVISORS = os.environ.get("LOAD_SUPERVISORS", "supervisor").split(",")
+# Who picks which enterprise and issue: repeatable from run to run.
+rng = random.Random(int(os.environ.get("LOAD_SEED", "1")))  # nosec B311  # a repeatable load, not a secret
 TALLY = {"issues_created": 0, "visits_created": 0, "assigned": 0, "conflicts": 0}
 _lock = threading.Lock()
 _accounts = {"official": list(OFFICIALS), "supervisor": list(SUPERVISORS)}
@@ -36,7 +38,7 @@ def take(kind):
     throttles count per user, as they would for real people)."""
     with _lock:
         pool = _accounts[kind]
-        return pool.pop() if pool else random.choice(OFFICIALS if kind == "official" else SUPERVISORS)
+        return pool.pop() if pool else rng.choice(OFFICIALS if kind == "official" else SUPERVISORS)
 
 
 class Official(HttpUser):
@@ -56,7 +58,7 @@ class Official(HttpUser):
         if not self.enterprises:
             return
         visit = {
-            "enterprise": random.choice(self.enterprises),
+            "enterprise": rng.choice(self.enterprises),
             "date": datetime.date.today().isoformat(),
             "form": "onsite",
             "purposes": ["situation"],
@@ -72,7 +74,7 @@ class Official(HttpUser):
     def register_an_issue(self):
         if not self.enterprises:
             return
-        issue = {"enterprise": random.choice(self.enterprises), "category": "land", "title": "用地指标不足(压力测试)"}
+        issue = {"enterprise": rng.choice(self.enterprises), "category": "land", "title": "用地指标不足(压力测试)"}
         with self.client.post("/api/v1/issues/", json=issue, catch_response=True) as answer:
             if answer.status_code == 201:
                 count("issues_created")
@@ -117,10 +119,10 @@ class Supervisor(HttpUser):
         ).json()["results"]
         if not waiting or not self.units:
             return
-        issue = random.choice(waiting)
+        issue = rng.choice(waiting)
         with self.client.post(
             f"/api/v1/issues/{issue['id']}/assign/",
-            json={"unit": random.choice(self.units)},
+            json={"unit": rng.choice(self.units)},
             headers=self.api,
             name="/api/v1/issues/[id]/assign/",
             catch_response=True,
