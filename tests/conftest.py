@@ -24,6 +24,22 @@ from .factories import (
     RegionFactory,
 )
 
+
+def pytest_configure(config):
+    """The processes the tests start (servers, workers, the stack) behave the
+    same however the suite itself was started. A suite started in the
+    background inherits SIGINT ignored, and its children with it, so the
+    stack's Ctrl-C test saw nothing; and without a terminal, Python buffers
+    what a child prints, so a test waiting for runserver's banner waited in
+    vain. Both held here, and failed in a clean CI-like run, not in a terminal."""
+    import os
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+
+
 # A Monday with no holiday near it, so working-day arithmetic in tests is plain.
 TODAY = datetime.date(2026, 6, 1)
 
