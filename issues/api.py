@@ -33,7 +33,7 @@ class IssueSerializer(serializers.ModelSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True, default=None)
+    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True, allow_null=True)
     co_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     registered_by = serializers.CharField(source="registered_by.display_name", read_only=True)
     extension_pending = serializers.BooleanField(read_only=True, default=False)
@@ -103,8 +103,8 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class IssueEventSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
-    actor_unit_name = serializers.CharField(source="actor_unit.name", read_only=True, default=None)
+    actor_name = serializers.CharField(source="actor.display_name", read_only=True, allow_null=True)
+    actor_unit_name = serializers.CharField(source="actor_unit.name", read_only=True, allow_null=True)
 
     class Meta:
         model = IssueEvent
