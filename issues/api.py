@@ -14,7 +14,7 @@ from visits.models import Visit
 
 from . import deadlines, figures, selectors, services
 from .actions import ACTIONS, BY_SLUG, CHOICES, NOTE_MAX, IssueAction, Kind
-from .choices import Category, Priority, Source
+from .choices import Category, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
 
@@ -43,6 +43,9 @@ class IssueSerializer(serializers.ModelSerializer):
     overdue_by = serializers.IntegerField(read_only=True, allow_null=True, help_text="Working days overdue")
     due_soon = serializers.BooleanField(read_only=True)
     working_days_left = serializers.IntegerField(source="days_left", read_only=True, allow_null=True)
+    # Blank until the issue is resolved (outcome) or closed (satisfaction).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Issue
