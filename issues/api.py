@@ -167,7 +167,7 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         serializer.instance = self.get_queryset().get(pk=issue.pk)
 
     @extend_schema(responses=IssueEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, never paged
     def events(self, request, pk=None):
         issue = self.get_object()
         return Response(IssueEventSerializer(selectors.issue_events(issue=issue), many=True).data)
