@@ -30,6 +30,7 @@ from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Campaign, Enterprise, HelpUnit, Official, Region
 
 MAX_TAGS = 20
+MAX_VISIT_EVERY_DAYS = 3650  # ten years; the column is a small integer
 MAX_TAG_LENGTH = 30
 USERNAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+-")
 
@@ -326,7 +327,14 @@ def campaign_errors(values: Mapping, *, taken_names: Collection[str] = (), large
         errors.append(
             RuleError("invalid_visit_every", "visit_every_days", _("The visit interval must be at least one day."))
         )
-
+    elif every > MAX_VISIT_EVERY_DAYS:
+        errors.append(
+            RuleError(
+                "invalid_visit_every",
+                "visit_every_days",
+                _("The visit interval can be at most %(max)d days.") % {"max": MAX_VISIT_EVERY_DAYS},
+            )
+        )
     _taken(errors, "name", name, taken_names, _("A campaign named “%(n)s” exists.") % {"n": name})
     return errors
 

@@ -66,10 +66,14 @@ def test_text_no_database_can_store_is_refused_in_words(world):
         ("/api/v1/officials/", {"username": "zz\x00", "role": "official", "rank": "staff", "unit": world.unit_a.pk}),
         ("/api/v1/officials/", {"username": "zz", "password": "\ud800" * 10, "unit": world.unit_a.pk}),
         ("/api/v1/campaigns/", {"name": "行动\x00", "start_date": "2027-01-01", "end_date": "2027-12-31"}),
+        (
+            "/api/v1/campaigns/",
+            {"name": "行动", "start_date": "2027-01-01", "end_date": "2027-12-31", "visit_every_days": 40000},
+        ),
     ):
         response = admin.post(path, json.dumps(body), content_type="application/json")  # escapes "\ud800"
         assert response.status_code == 400, (path, response.content)
-        assert response.json()["code"] in ("invalid_text", "weak_password"), response.json()
+        assert response.json()["code"] in ("invalid_text", "weak_password", "invalid_visit_every"), response.json()
     assert (Region.objects.count(), Official.objects.count(), Campaign.objects.count()) == before
     body = {"enterprise": world.enterprise_a.pk, "category": "\ud800", "title": "x"}
     response = api_client(world.official_a).post("/api/v1/issues/", json.dumps(body), content_type="application/json")

@@ -210,6 +210,7 @@ CAMPAIGN = {
         ({"units_per_enterprise": 4}, {}, [("invalid_mode", "units_per_enterprise")]),
         ({"units_per_enterprise": 1}, {"largest_team": 2}, [("mode_below_assignments", "units_per_enterprise")]),
         ({"visit_every_days": 0}, {}, [("invalid_visit_every", "visit_every_days")]),
+        ({"visit_every_days": 40000}, {}, [("invalid_visit_every", "visit_every_days")]),
         ({"name": "行动\x00"}, {}, [("invalid_text", "name")]),
         ({"name": "行动\ud800"}, {}, [("invalid_text", "name")]),
         ({"start_date": None}, {}, [("required", "start_date")]),
