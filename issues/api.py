@@ -1,7 +1,7 @@
 """The issue API: scoped reads, registration, and one POST per lifecycle action."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -223,11 +223,25 @@ class StatsQuery(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "nullable": True,
+        "description": "The unit's or region's id (group_by=unit, region), or the category's code",
+    }
+)
+class StatsGroupField(serializers.Field):
+    """A row's group as the figures give it: an id, or a category code."""
+
+    def to_representation(self, value):
+        return value
+
+
 StatsRowSerializer = type(
     "StatsRowSerializer",
     (serializers.Serializer,),
     {
-        "group": serializers.CharField(allow_null=True, help_text="Unit or region id, or category code"),
+        "group": StatsGroupField(allow_null=True),
         "name": serializers.CharField(),
         "direct": serializers.BooleanField(
             required=False, help_text="Region rows: the enterprises directly in the chosen region"
