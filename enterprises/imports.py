@@ -117,7 +117,11 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
                 continue
         else:
             raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        try:
+            # newline="": the csv module reads line ends itself, a lone \r (old Mac files) included.
+            rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise FileError(_("This is not a readable CSV file.")) from exc
     else:
         raise FileError(_("Upload an .xlsx or .csv file."))
     rows = [row for row in rows if any(row)]

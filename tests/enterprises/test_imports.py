@@ -131,6 +131,15 @@ def test_missing_columns_and_bad_files_are_refused(world):
         read_rows(io.BytesIO(b"x"), "data.txt")
 
 
+def test_csv_with_old_mac_line_ends_reads(world):
+    """A lone \r between rows made the csv module raise (the job failed on an
+    'unexpected error'); the rows are read as rows."""
+    code = make_credit_code()
+    text = ",".join(ENTERPRISE_HEADERS) + "\r" + ",".join(enterprise_row(code)) + "\r"
+    report = run(world, "enterprises", None, text.encode("utf-8"), name="roster.csv")
+    assert report.clean and report.counts["create"] == 1
+
+
 def test_gbk_csv_from_excel_reads(world):
     code = make_credit_code()
     text = ",".join(ENTERPRISE_HEADERS) + "\n" + ",".join(enterprise_row(code)) + "\n"
