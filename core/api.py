@@ -1,5 +1,7 @@
 """What every API module shares: pagination, the error body, permissions."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpResponse, JsonResponse
@@ -37,6 +39,22 @@ def _first_error(data, prefix=""):
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(data):
+    """The error body with every unpaired surrogate a message quotes from the
+    request ("“\ud800” is not a valid choice") shown as U+FFFD: UTF-8 has no
+    form for it, and rendering the refusal would fail (a 500)."""
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {_encodable(key): _encodable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_encodable(value) for value in data]
+    return data
+
+
 def exception_handler(exc, context):
     """Every refusal answers {"code": …, "detail": …}, plus "errors" per field
     for a bad payload, so clients can act on the code and show the detail."""
@@ -49,15 +67,11 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "detail": exc.message}
         if exc.field:
             body["errors"] = {exc.field: [exc.message]}
-        return Response(body, status=exc.status)
+        return Response(_encodable(body), status=exc.status)
     if isinstance(exc, (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent)):
         exc = RequestTooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
-    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
-    # names this module, so importing it at the top fails when this module is
-    # the first to be imported (as a system check may do).
-
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -68,6 +82,7 @@ def exception_handler(exc, context):
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = {"code": codes if isinstance(codes, str) else "error", "detail": str(exc.detail)}
+    response.data = _encodable(response.data)
     return response
 
 

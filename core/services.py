@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.validators import text_error
 
 
 def require_admin(actor) -> None:
@@ -28,6 +29,9 @@ def require_text(value: str | None, *, field: str, max_length: int, required: bo
     label = FIELD_LABELS.get(field, field)
     if required and not text:
         raise InvalidInput(f"{field}_required", _("%(field)s is required.") % {"field": label}, field=field)
+    unstorable = text_error(text)
+    if unstorable:
+        raise InvalidInput("invalid_text", f"{label}: {unstorable}", field=field)
     if len(text) > max_length:
         raise InvalidInput(
             "too_long",

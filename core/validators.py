@@ -80,3 +80,16 @@ def email_error(value: str) -> str | None:
     except ValidationError:
         return _("“%(v)s” is not an e-mail address.") % {"v": value}
     return None
+
+
+# Characters no database column can hold: NUL (PostgreSQL refuses it in text
+# and JSON) and a surrogate code point that pairs with nothing (it has no
+# UTF-8 form). JSON can carry both ("\u0000", "\ud800").
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_error(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None when it can."""
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        return _("contains a character that cannot be stored (a NUL byte or an unpaired surrogate)")
+    return None

@@ -86,7 +86,7 @@ class OfficialSerializer(ServiceSerializer):
     service = staticmethod(services.official_save)
     instance_kwarg = "official"
     unit = ScopedPrimaryKeyRelatedField(HelpUnit, allow_null=True, required=False)
-    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, allow_null=True)
     password = serializers.CharField(write_only=True, required=False, max_length=128, style={"input_type": "password"})
     email = serializers.CharField(required=False, allow_blank=True)
 
@@ -170,10 +170,10 @@ class AssignmentUnitSerializer(serializers.Serializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     is_lead = serializers.BooleanField(default=False)
     responsible = ScopedPrimaryKeyRelatedField(Official, allow_null=True, required=False)
-    responsible_name = serializers.CharField(source="responsible.display_name", read_only=True, default=None)
+    responsible_name = serializers.CharField(source="responsible.display_name", read_only=True, allow_null=True)
     contact = ScopedPrimaryKeyRelatedField(Official, allow_null=True, required=False)
-    contact_name = serializers.CharField(source="contact.display_name", read_only=True, default=None)
-    contact_phone = serializers.CharField(source="contact.phone", read_only=True, default=None)
+    contact_name = serializers.CharField(source="contact.display_name", read_only=True, allow_null=True)
+    contact_phone = serializers.CharField(source="contact.phone", read_only=True, allow_null=True)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -181,7 +181,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(Enterprise)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     leader = ScopedPrimaryKeyRelatedField(Official, allow_null=True, required=False)
-    leader_name = serializers.CharField(source="leader.display_name", read_only=True, default=None)
+    leader_name = serializers.CharField(source="leader.display_name", read_only=True, allow_null=True)
     units = AssignmentUnitSerializer(many=True, required=False)
 
     class Meta:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import acting, record_many
 from core.services import require_admin
+from core.validators import text_error
 
 from . import audit, rules
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
@@ -142,6 +143,7 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
         encoding = uploads.text_encoding(upload)
         if encoding is None:
             raise FileError(_("The CSV file is neither UTF-8 nor GB18030 text."))
+        # newline="": the csv module reads line ends itself, a lone \r (old Mac files) included.
         text = io.StringIO(upload.read().decode(encoding), newline="")
         try:
             rows = _at_most([cell.strip() for cell in row] for row in csv.reader(text))
@@ -289,6 +291,19 @@ def region_paths() -> dict[str, Region]:
             current = regions.get(current.parent_id)
         paths[PATH_SEPARATOR.join(reversed(names))] = region
     return paths
+
+
+def enterprises_by_code(codes) -> dict[str, Enterprise]:
+    """The enterprises holding these credit codes, in batches. A code the
+    database cannot even compare (a NUL byte) is held by none; the credit
+    code rule refuses it on its row."""
+    codes = [code for code in dict.fromkeys(codes) if not text_error(code)]
+    found = {}
+    for start in range(0, len(codes), BATCH):
+        found.update(
+            {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
+        )
+    return found
 
 
 def path_of(region: Region, by_id: dict[int, Region]) -> str:
@@ -611,11 +626,7 @@ class EnterpriseImporter(Importer):
         industries, sizes = _zh(Industry), _zh(EnterpriseSize)
         regions = region_paths()
         codes = [rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records]
-        existing = {}
-        for start in range(0, len(codes), BATCH):
-            existing.update(
-                {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
-            )
+        existing = enterprises_by_code(codes)
         report, plan, seen = Report(), [], _Duplicates()
         for index, (number, values) in enumerate(records):
             code = codes[index]
@@ -707,12 +718,9 @@ class AssignmentImporter(Importer):
     def _plan(self, records, progress):
         campaign = self.campaign
         units, regions = _units_by_name(), region_paths()
-        enterprises = {}
-        codes = list({rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records})
-        for start in range(0, len(codes), BATCH):
-            enterprises.update(
-                {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes[start : start + BATCH])}
-            )
+        enterprises = enterprises_by_code(
+            {rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records}
+        )
         people = defaultdict(list)  # (unit id or None, name or username) → officials
         leaders = defaultdict(list)
         # Anyone by name or user name, so a person named under the wrong unit

@@ -24,12 +24,13 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from core.validators import credit_code_error, email_error, phone_error
+from core.validators import credit_code_error, email_error, phone_error, text_error
 
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Campaign, Enterprise, HelpUnit, Official, Region
 
 MAX_TAGS = 20
+MAX_VISIT_EVERY_DAYS = 3650  # ten years; the column is a small integer
 MAX_TAG_LENGTH = 30
 USERNAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+-")
 
@@ -92,6 +93,10 @@ def _text(errors: list, model, values: Mapping, name: str, *, required: bool = F
     value = values.get(name) or ""
     if required and _blank(value):
         errors.append(RuleError("required", name, _("%(field)s is required.") % {"field": _label(model, name)}))
+        return value
+    unstorable = text_error(value)
+    if unstorable:
+        errors.append(RuleError("invalid_text", name, f"{_label(model, name)}: {unstorable}"))
         return value
     limit = _field(model, name).max_length
     if limit and len(value) > limit:
@@ -280,7 +285,7 @@ def enterprise_errors(values: Mapping, *, taken_codes: Collection[str] = ()) -> 
     if (
         not isinstance(tags, list)
         or len(tags) > MAX_TAGS
-        or any(not isinstance(tag, str) or not tag or len(tag) > MAX_TAG_LENGTH for tag in tags)
+        or any(not isinstance(tag, str) or not tag or len(tag) > MAX_TAG_LENGTH or text_error(tag) for tag in tags)
     ):
         errors.append(
             RuleError(
@@ -321,6 +326,14 @@ def campaign_errors(values: Mapping, *, taken_names: Collection[str] = (), large
     if not isinstance(every, int) or every < 1:
         errors.append(
             RuleError("invalid_visit_every", "visit_every_days", _("The visit interval must be at least one day."))
+        )
+    elif every > MAX_VISIT_EVERY_DAYS:
+        errors.append(
+            RuleError(
+                "invalid_visit_every",
+                "visit_every_days",
+                _("The visit interval can be at most %(max)d days.") % {"max": MAX_VISIT_EVERY_DAYS},
+            )
         )
     _taken(errors, "name", name, taken_names, _("A campaign named “%(n)s” exists.") % {"n": name})
     return errors

@@ -15,6 +15,7 @@ from core import outbox, uploads
 from core.audit import audited
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
+from core.validators import text_error
 
 from . import audit, rules
 from .choices import Rank
@@ -37,6 +38,17 @@ def _refuse(errors: list[RuleError]) -> None:
         raise InvalidInput(first.code, first.message, field=first.field)
 
 
+def _taken(instance, **lookup) -> set:
+    """The values of the lookup's last field that other rows of `instance`'s
+    model hold (a name or code already taken). Text the database cannot
+    store is taken by nobody: the rule refuses it, and the query with it
+    would fail (a NUL byte, an unpaired surrogate)."""
+    if any(text_error(value) for value in lookup.values()):
+        return set()
+    others = instance._meta.model.objects.filter(**lookup).exclude(pk=instance.pk)  # request.user is a lazy object
+    return set(others.values_list(list(lookup)[-1], flat=True))
+
+
 def _values(instance, fields: set[str]) -> dict:
     """The rule's view of a model instance: foreign keys by id."""
     values = {}
@@ -56,12 +68,11 @@ def region_check(region: Region) -> list[RuleError]:
     parent_path = (
         Region.objects.filter(pk=region.parent_id).values_list("path", flat=True).first() if region.parent_id else None
     )
-    taken = Region.objects.filter(parent_id=region.parent_id, name=region.name).exclude(pk=region.pk)
     return rules.region_errors(
         _values(region, REGION_FIELDS),
         own_path=region.path if region.pk else None,
         parent_path=parent_path,
-        taken_names=set(taken.values_list("name", flat=True)),
+        taken_names=_taken(region, parent_id=region.parent_id, name=region.name),
     )
 
 
@@ -91,8 +102,8 @@ UNIT_FIELDS = {
 
 
 def unit_check(unit: HelpUnit) -> list[RuleError]:
-    taken = HelpUnit.objects.filter(region_id=unit.region_id, name=unit.name).exclude(pk=unit.pk)
-    return rules.unit_errors(_values(unit, UNIT_FIELDS), taken_names=set(taken.values_list("name", flat=True)))
+    taken = _taken(unit, region_id=unit.region_id, name=unit.name)
+    return rules.unit_errors(_values(unit, UNIT_FIELDS), taken_names=taken)
 
 
 @audited
@@ -111,10 +122,9 @@ OFFICIAL_FIELDS = {"username", "name", "unit", "role", "rank", "phone", "email",
 
 
 def official_check(official: Official) -> list[RuleError]:
-    taken = Official.objects.filter(username=official.username).exclude(pk=official.pk)
     return rules.official_errors(
         {**_values(official, OFFICIAL_FIELDS), "is_superuser": official.is_superuser},
-        taken_usernames=set(taken.values_list("username", flat=True)),
+        taken_usernames=_taken(official, username=official.username),
     )
 
 
@@ -126,6 +136,8 @@ def official_save(*, actor, official: Official | None = None, password: str | No
     _assign_fields(official, fields, OFFICIAL_FIELDS)
     _refuse(official_check(official))
     if password is not None:
+        if unstorable := text_error(password):
+            raise InvalidInput("weak_password", _("The password %(why)s.") % {"why": unstorable}, field="password")
         try:
             validate_password(password, official)
         except ValidationError as exc:
@@ -161,9 +173,8 @@ def enterprise_check(enterprise: Enterprise) -> list[RuleError]:
     """Trims and capitalises the credit code in place (that is how codes are
     stored and compared), then checks."""
     enterprise.credit_code = rules.clean_credit_code(enterprise.credit_code)
-    taken = Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk)
     return rules.enterprise_errors(
-        _values(enterprise, ENTERPRISE_FIELDS), taken_codes=set(taken.values_list("credit_code", flat=True))
+        _values(enterprise, ENTERPRISE_FIELDS), taken_codes=_taken(enterprise, credit_code=enterprise.credit_code)
     )
 
 
@@ -193,10 +204,9 @@ CAMPAIGN_FIELDS = {
 
 
 def campaign_check(campaign: Campaign) -> list[RuleError]:
-    taken = Campaign.objects.filter(name=campaign.name).exclude(pk=campaign.pk)
     return rules.campaign_errors(
         _values(campaign, CAMPAIGN_FIELDS),
-        taken_names=set(taken.values_list("name", flat=True)),
+        taken_names=_taken(campaign, name=campaign.name),
         largest_team=_largest_assignment(campaign) if campaign.pk else 0,
     )
 

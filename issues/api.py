@@ -1,7 +1,7 @@
 """The issue API: scoped reads, registration, and one POST per lifecycle action."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,7 +14,7 @@ from visits.models import Visit
 
 from . import deadlines, figures, selectors, services
 from .actions import ACTIONS, BY_SLUG, CHOICES, NOTE_MAX, IssueAction, Kind
-from .choices import Category, Priority, Source
+from .choices import Category, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
 
@@ -33,7 +33,7 @@ class IssueSerializer(serializers.ModelSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True, default=None)
+    responsible_unit_name = serializers.CharField(source="responsible_unit.name", read_only=True, allow_null=True)
     co_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     registered_by = serializers.CharField(source="registered_by.display_name", read_only=True)
     extension_pending = serializers.BooleanField(read_only=True, default=False)
@@ -43,6 +43,9 @@ class IssueSerializer(serializers.ModelSerializer):
     overdue_by = serializers.IntegerField(read_only=True, allow_null=True, help_text="Working days overdue")
     due_soon = serializers.BooleanField(read_only=True)
     working_days_left = serializers.IntegerField(source="days_left", read_only=True, allow_null=True)
+    # Blank until the issue is resolved (outcome) or closed (satisfaction).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Issue
@@ -103,8 +106,8 @@ class IssueSerializer(serializers.ModelSerializer):
 
 
 class IssueEventSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
-    actor_unit_name = serializers.CharField(source="actor_unit.name", read_only=True, default=None)
+    actor_name = serializers.CharField(source="actor.display_name", read_only=True, allow_null=True)
+    actor_unit_name = serializers.CharField(source="actor_unit.name", read_only=True, allow_null=True)
 
     class Meta:
         model = IssueEvent
@@ -164,7 +167,7 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         serializer.instance = self.get_queryset().get(pk=issue.pk)
 
     @extend_schema(responses=IssueEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, never paged
     def events(self, request, pk=None):
         issue = self.get_object()
         return Response(IssueEventSerializer(selectors.issue_events(issue=issue), many=True).data)
@@ -220,11 +223,25 @@ class StatsQuery(serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string"}],
+        "nullable": True,
+        "description": "The unit's or region's id (group_by=unit, region), or the category's code",
+    }
+)
+class StatsGroupField(serializers.Field):
+    """A row's group as the figures give it: an id, or a category code."""
+
+    def to_representation(self, value):
+        return value
+
+
 StatsRowSerializer = type(
     "StatsRowSerializer",
     (serializers.Serializer,),
     {
-        "group": serializers.CharField(allow_null=True, help_text="Unit or region id, or category code"),
+        "group": StatsGroupField(allow_null=True),
         "name": serializers.CharField(),
         "direct": serializers.BooleanField(
             required=False, help_text="Region rows: the enterprises directly in the chosen region"

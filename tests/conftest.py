@@ -181,3 +181,115 @@ def make_issue(request):
 def pg_only():
     if connection.vendor != "postgresql":
         pytest.fail("this test needs PostgreSQL: run it through `make test`")
+
+
+# The world with something of every kind in each county ---------------------------------
+
+PDF = b"%PDF-1.4\n% a visit's document\n"
+
+
+def build_full_world():
+    """build_world, and in each county an issue in every desk's state (one
+    registered, one being handled with an extension pending and escalated,
+    one resolved), a visit with an attachment, a filed help plan, an import
+    job, a bulletin and a message in the inbox. Every object carries a
+    distinctive string (its `marks`), so a test can tell whether a page, an
+    export or an API answer shows it. Names never contain one another."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises import services as enterprise_services
+    from enterprises.models import ImportJob
+    from issues import bulletins, intake
+    from issues.models import Digest
+
+    w = build_world()
+    names = {
+        "admin": "陈管理",
+        "supervisor_a": "吴六甲",
+        "supervisor_b": "郑七乙",
+        "official_a": "赵一甲",
+        "official_a_colleague": "钱二甲",
+        "official_a2": "孙三甲",
+        "official_a4": "李四甲",
+        "official_b": "王九乙",
+        "leader": "周五甲",
+    }
+    for attribute, name in names.items():
+        person = getattr(w, attribute)
+        person.name = name
+        person.save(update_fields=["name"])
+    w.admin.is_staff = w.admin.is_superuser = True
+    w.admin.save(update_fields=["is_staff", "is_superuser"])
+    w.official_b_colleague = OfficialFactory(username="off_b2", name="冯十乙", unit=w.unit_b)
+
+    for county, sup, official, unit, co_units, enterprise, region in (
+        ("A", w.supervisor_a, w.official_a, w.unit_a, [w.unit_a2], w.enterprise_a, w.county_a),
+        ("B", w.supervisor_b, w.official_b, w.unit_b, [], w.enterprise_b, w.county_b),
+    ):
+        key = county.lower()
+
+        def register(title, official=official, enterprise=enterprise, county=county):
+            return issue_services.issue_register(
+                actor=official, enterprise=enterprise, category="finance", title=f"{title}-{county}"
+            )
+
+        waiting = register("MARK-NEWISSUE")
+        working = register("MARK-ISSUE")
+        issue_services.issue_assign(actor=sup, issue_id=working.pk, unit=unit, co_units=co_units)
+        issue_services.issue_accept(actor=official, issue_id=working.pk)
+        working.refresh_from_db()
+        issue_services.issue_request_extension(
+            actor=official,
+            issue_id=working.pk,
+            new_due_date=working.due_date + datetime.timedelta(days=10),
+            reason=f"MARK-EXTENSION-{county}",
+        )
+        issue_services.issue_escalate(actor=sup, issue_id=working.pk, note="需协调")
+        done = register("MARK-DONEISSUE")
+        issue_services.issue_assign(actor=sup, issue_id=done.pk, unit=unit)
+        issue_services.issue_accept(actor=official, issue_id=done.pk)
+        issue_services.issue_resolve(actor=official, issue_id=done.pk, outcome="solved")
+        for issue in (waiting, working, done):
+            issue.refresh_from_db()
+
+        visit = intake.visit_record_with_issues(
+            actor=official,
+            enterprise=enterprise,
+            date=TODAY - datetime.timedelta(days=7),
+            form="onsite",
+            purposes=["situation"],
+            summary=f"MARK-VISIT-{county}",
+            files=[SimpleUploadedFile(f"mark-attachment-{key}.pdf", PDF, "application/pdf")],
+        )
+        attachment = visit.attachments.get()
+        plan = enterprise_services.help_plan_submit(
+            actor=official,
+            campaign=w.campaign,
+            upload=SimpleUploadedFile(f"mark-plan-{key}.pdf", PDF, "application/pdf"),
+            summary=f"MARK-PLAN-{county}",
+        )
+        job = ImportJob.objects.create(
+            kind="enterprises",
+            file=SimpleUploadedFile(f"mark-import-{key}.csv", "统一社会信用代码\n".encode()),
+            file_name=f"mark-import-{key}.csv",
+            created_by=w.admin,
+        )
+        bulletin = bulletins.bulletin_make(
+            actor=sup, region=region, start=datetime.date(2026, 5, 1), end=datetime.date(2026, 5, 31), made_by=sup
+        )
+        digest = Digest.objects.create(
+            recipient=official, created_at=clock.now(), subject=f"MARK-DIGEST-{county}", items=[]
+        )
+        for name, value in {
+            "issue_waiting": waiting,
+            "issue": working,
+            "issue_done": done,
+            "visit": visit,
+            "attachment": attachment,
+            "plan": plan,
+            "import_job": job,
+            "bulletin": bulletin,
+            "digest": digest,
+        }.items():
+            setattr(w, f"{name}_{key}", value)
+    return w

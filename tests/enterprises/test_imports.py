@@ -132,6 +132,26 @@ def test_missing_columns_and_bad_files_are_refused(world):
         read_rows(io.BytesIO(b"x"), "data.txt")
 
 
+def test_csv_with_old_mac_line_ends_reads(world):
+    """A lone \r between rows made the csv module raise (the job failed on an
+    'unexpected error'); the rows are read as rows."""
+    code = make_credit_code()
+    text = ",".join(ENTERPRISE_HEADERS) + "\r" + ",".join(enterprise_row(code)) + "\r"
+    report = run(world, "enterprises", None, text.encode("utf-8"), name="roster.csv")
+    assert report.clean and report.counts["create"] == 1
+
+
+def test_a_credit_code_the_database_cannot_hold_is_an_error_on_its_row(world):
+    """A NUL byte in the code column crashed the check (the batch lookup sent it
+    to PostgreSQL); it is refused on its row, in the enterprise and pairing files."""
+    text = ",".join(ENTERPRISE_HEADERS) + "\n" + ",".join(enterprise_row("9133\x00")) + "\n"
+    report = run(world, "enterprises", None, text.encode(), name="roster.csv")
+    assert report.error_count and report.errors[0]["column"] == "统一社会信用代码"
+    text = "统一社会信用代码,帮扶单位,是否牵头\n9\x00,甲县经信局,是\n"
+    pairing = run(world, "assignments", None, text.encode(), campaign=world.campaign, name="pairs.csv")
+    assert pairing.errors[0]["column"] == "统一社会信用代码"
+
+
 def test_gbk_csv_from_excel_reads(world):
     code = make_credit_code()
     text = ",".join(ENTERPRISE_HEADERS) + "\n" + ",".join(enterprise_row(code)) + "\n"
