@@ -15,7 +15,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from .conftest import api_client, build_full_world
+from .writes import project_writes
 
 ROLES = ("official_a", "official_a4", "supervisor_a", "admin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -60,16 +61,6 @@ def in_process_wsgi():
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
-
-
-def project_writes():
-    """Rows written so far in this transaction, per table of the project."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
-            " WHERE relname ~ '^(core|enterprises|visits|issues)_'"
-        )
-        return dict(cursor.fetchall())
 
 
 def _path_objects(w):

@@ -69,6 +69,7 @@ from issues.models import Bulletin, DeadlinePolicy, Delivery, Digest, ExtensionR
 from visits.models import Visit, VisitAttachment
 
 from .conftest import PDF, TODAY, build_full_world
+from .writes import project_writes
 
 ROLES = ("anonymous", "official_a", "official_b", "official_a4", "supervisor_a", "supervisor_b", "admin")
 HOME = {"official_a": "A", "official_b": "B", "official_a4": "A", "supervisor_a": "A", "supervisor_b": "B"}
@@ -662,17 +663,7 @@ class Matrix:
         self.problems = []
         self.pristine = self.state()
 
-    @staticmethod
-    def writes():
-        """Rows written so far in this transaction, per table of the project
-        (PostgreSQL's own counters: one cheap query). The audit trail is left
-        out: recording a refused sign-in or an export is its job, not a change."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
-                " WHERE relname ~ '^(core|enterprises|visits|issues)_' AND relname <> 'core_auditentry'"
-            )
-            return dict(cursor.fetchall())
+    writes = staticmethod(project_writes)
 
     def obj(self, family, county):
         return self.families[family][0 if county == "A" else 1]

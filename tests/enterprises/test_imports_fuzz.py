@@ -11,7 +11,7 @@ import datetime
 import io
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -20,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from enterprises.imports import IMPORTERS, FileError, read_rows
 
 from ..conftest import build_full_world
+from ..writes import project_writes
 
 BOUNDED = settings(
     deadline=None,
@@ -49,15 +50,6 @@ def rolled_back():
             raise Rollback
     except Rollback:
         pass
-
-
-def project_writes():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_xact_user_tables"
-            " WHERE relname ~ '^(core|enterprises|visits|issues)_'"
-        )
-        return dict(cursor.fetchall())
 
 
 @settings(BOUNDED, max_examples=150)
