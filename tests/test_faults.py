@@ -52,6 +52,15 @@ def processes(tmp_path, settings):
         log.close()
 
 
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis the test may stop and start; stopped afterwards whatever happened
+    (a test that failed half-way used to leave it running)."""
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
 def eventually(check, what, logs, timeout=90):
     deadline = time.monotonic() + timeout
     while not check():
@@ -74,7 +83,9 @@ def enterprises_sheet(rows: int) -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_away_for_a_minute_loses_nothing_and_answers_no_500(processes, live_world, make_issue, tmp_path):
+def test_redis_away_for_a_minute_loses_nothing_and_answers_no_500(
+    processes, live_world, make_issue, own_redis, tmp_path
+):
     """Before the outbox: assigning answered 500 although it was saved and its
     notice was never sent; bulk dispatch stopped after the first issue; an
     import stayed "queued" for ever."""
@@ -87,7 +98,7 @@ def test_redis_away_for_a_minute_loses_nothing_and_answers_no_500(processes, liv
     OfficialFactory(username="head_a", unit=w.unit_a, rank="head")
     OfficialFactory(username="head_a2", unit=w.unit_a2, rank="head")
     issues = [make_issue("registered") for _ in range(4)]
-    redis = RedisServer(tmp_path).start()
+    redis = own_redis
     broker = {"CELERY_BROKER_URL": redis.url, "CELERY_RESULT_BACKEND": redis.url, "ZOUFANG_RELAY_SECONDS": "2"}
     port = free_port()
     web = processes("web", ["manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], "Quit the server", **broker)
