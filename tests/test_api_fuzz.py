@@ -15,7 +15,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -28,26 +28,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from .conftest import api_client, build_full_world
-from .writes import project_writes
+from .writes import project_writes, rolled_back
 
 ROLES = ("official_a", "official_a4", "supervisor_a", "admin")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-class Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def rolled_back():
-    """Run the block in a savepoint undone after it: every example starts
-    from the same world."""
-    try:
-        with transaction.atomic():
-            yield
-            raise Rollback
-    except Rollback:
-        pass
 
 
 @contextlib.contextmanager

@@ -69,7 +69,7 @@ from issues.models import Bulletin, DeadlinePolicy, Delivery, Digest, ExtensionR
 from visits.models import Visit, VisitAttachment
 
 from .conftest import PDF, TODAY, build_full_world
-from .writes import project_writes
+from .writes import project_writes, rolled_back
 
 ROLES = ("anonymous", "official_a", "official_b", "official_a4", "supervisor_a", "supervisor_b", "admin")
 HOME = {"official_a": "A", "official_b": "B", "official_a4": "A", "supervisor_a": "A", "supervisor_b": "B"}
@@ -760,11 +760,8 @@ class Matrix:
         self.requests += 1
         outcome = {}
 
-        class Rollback(Exception):
-            pass
-
         try:
-            with transaction.atomic():
+            with rolled_back():
                 before = self.writes()
                 if method == "GET":
                     response = client.get(url)
@@ -781,9 +778,6 @@ class Matrix:
                 if self.writes() != before:
                     # Every request starts from the same world, so only its end needs reading.
                     outcome["changed"] = self.changes(self.pristine, self.state(), role) or ["rows"]
-                raise Rollback
-        except Rollback:
-            pass
         except Exception:
             outcome["error"] = traceback.format_exc(limit=-4)
         finally:

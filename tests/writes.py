@@ -1,6 +1,8 @@
 """What a test can ask of PostgreSQL about the rows a request wrote."""
 
-from django.db import connection
+import contextlib
+
+from django.db import connection, transaction
 
 
 def project_writes() -> dict[str, int]:
@@ -13,3 +15,12 @@ def project_writes() -> dict[str, int]:
             " WHERE relname ~ '^(core|enterprises|visits|issues)_' AND relname <> 'core_auditentry'"
         )
         return dict(cursor.fetchall())
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """Run the block in a savepoint undone after it: every request or example
+    starts from the same world."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -6,12 +6,10 @@ cells, are checked row by row, and an apply writes all or nothing.
 Bounded and deterministic (derandomize), so `make test` runs the same
 examples every time."""
 
-import contextlib
 import datetime
 import io
 
 import pytest
-from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -20,7 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from enterprises.imports import IMPORTERS, FileError, read_rows
 
 from ..conftest import build_full_world
-from ..writes import project_writes
+from ..writes import project_writes, rolled_back
 
 BOUNDED = settings(
     deadline=None,
@@ -36,20 +34,6 @@ CELLS = st.one_of(
     st.sampled_from(ODD),
     st.sampled_from(["91330100000000001X", "甲县经信局", "干部", "县级领导", "乡镇/街道", "职能部门", "C", "小型"]),
 )
-
-
-class Rollback(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def rolled_back():
-    try:
-        with transaction.atomic():
-            yield
-            raise Rollback
-    except Rollback:
-        pass
 
 
 @settings(BOUNDED, max_examples=150)
