@@ -162,6 +162,10 @@ VISIT_FILES = Allowed(
     (JPG, PNG, WEBP, PDF, DOCX, DOC, XLSX, XLS),
     gettext_lazy("photos (JPG, PNG, WebP) and documents (PDF, Word, Excel)"),
 )
+EVIDENCE_FILES = Allowed(
+    (JPG, PNG, WEBP, PDF, DOCX, DOC, XLSX, XLS),
+    gettext_lazy("photos (JPG, PNG, WebP) and documents (PDF, Word, Excel)"),
+)
 HELP_PLAN_FILES = Allowed((PDF, DOCX, DOC), gettext_lazy("a PDF or Word document"))
 IMPORT_FILES = Allowed((XLSX, CSV), gettext_lazy("an .xlsx or .csv file"))
 

@@ -174,6 +174,8 @@ REACH: dict[str, Reach] = {
     "issues.Issue": Reach(region="enterprise__region", official=_issue),
     "issues.IssueEvent": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
     "issues.ExtensionRequest": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
+    "issues.FollowUp": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
+    "issues.IssueAttachment": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
     "issues.Bulletin": Reach(region="region"),
 }
 

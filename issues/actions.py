@@ -16,7 +16,7 @@ from enum import Enum
 
 from django.utils.translation import gettext_lazy as _
 
-from .choices import OPEN_STATUSES, Action, Outcome, Satisfaction, Status
+from .choices import OPEN_STATUSES, VERDICTS, Action, FollowUpChannel, Outcome, Status
 
 NOTE_MAX = 2000
 
@@ -33,10 +33,17 @@ class Kind(Enum):
     UNIT = "unit"  # one help unit in the actor's scope
     UNITS = "units"  # several
     OUTCOME = "outcome"
-    SATISFACTION = "satisfaction"
+    VERDICT = "verdict"  # the enterprise's verdict on a return call
+    CHANNEL = "channel"
+    BOOL = "bool"
+    FILES = "files"  # photos and documents as evidence
 
 
-CHOICES = {Kind.OUTCOME: Outcome.choices, Kind.SATISFACTION: Satisfaction.choices}
+CHOICES = {
+    Kind.OUTCOME: Outcome.choices,
+    Kind.VERDICT: [(verdict.value, verdict.label) for verdict in VERDICTS],
+    Kind.CHANNEL: FollowUpChannel.choices,
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ def note(label=None, rows: int = 2) -> Field:
 
 
 REASON = Field("reason", Kind.TEXT, _("Reason"))
+EVIDENCE = Field("files", Kind.FILES, _("Photos and documents"))
 
 
 @dataclass(frozen=True)
@@ -88,13 +96,24 @@ ACTIONS: dict[str, IssueAction] = {
             (
                 Field("unit", Kind.UNIT, _("Responsible unit")),
                 Field("co_units", Kind.UNITS, _("Co-handling units")),
-                Field("due_date", Kind.DATE, _("Resolve by (blank: the category's default)")),
+                Field("is_complex", Kind.BOOL, _("Complex item (the scheme's longer limit)")),
+                Field("due_date", Kind.DATE, _("Resolve by (blank: the scheme's limit)")),
                 note(),
             ),
         ),
         IssueAction(Action.ACCEPT, (Status.ASSIGNED,), Status.IN_PROGRESS, Who.RESPONSIBLE_UNIT, (note(),)),
         IssueAction(Action.RETURN, (Status.ASSIGNED,), Status.REGISTERED, Who.RESPONSIBLE_UNIT, (REASON,)),
-        IssueAction(Action.FEEDBACK, (Status.IN_PROGRESS,), None, Who.HANDLING_UNIT, (note(),)),
+        IssueAction(
+            Action.FEEDBACK,
+            (Status.IN_PROGRESS,),
+            None,
+            Who.HANDLING_UNIT,
+            (
+                note(_("Progress")),
+                Field("reply", Kind.BOOL, _("This is our answer to the enterprise")),
+                EVIDENCE,
+            ),
+        ),
         IssueAction(
             Action.REQUEST_EXTENSION,
             WORKING,
@@ -109,15 +128,23 @@ ACTIONS: dict[str, IssueAction] = {
             (Status.IN_PROGRESS,),
             Status.RESOLVED,
             Who.RESPONSIBLE_UNIT,
-            (Field("outcome", Kind.OUTCOME, _("Outcome")), note(_("Explanation"), rows=3)),
+            (Field("outcome", Kind.OUTCOME, _("Outcome")), note(_("Explanation"), rows=3), EVIDENCE),
         ),
         IssueAction(
-            Action.CLOSE,
+            Action.FOLLOW_UP,
             (Status.RESOLVED,),
-            Status.CLOSED,
+            None,  # stays resolved, or back in progress for rework
             Who.SUPERVISOR,
-            (Field("satisfaction", Kind.SATISFACTION, _("Enterprise's satisfaction")), note(_("Verification note"))),
+            (
+                Field("channel", Kind.CHANNEL, _("Channel")),
+                Field("contact", Kind.TEXT, _("Spoke with (name, post)"), rows=1),
+                Field("called_on", Kind.DATE, _("Called on (blank: today)")),
+                Field("verdict", Kind.VERDICT, _("The enterprise's verdict")),
+                note(_("The enterprise's words (or why no call was possible)"), rows=3),
+                Field("caused_by_handling", Kind.BOOL, _("Unsatisfied with the handling: send back for rework")),
+            ),
         ),
+        IssueAction(Action.CLOSE, (Status.RESOLVED,), Status.CLOSED, Who.SUPERVISOR, (note(_("Verification note")),)),
         IssueAction(Action.REOPEN, (Status.RESOLVED,), Status.IN_PROGRESS, Who.SUPERVISOR, (REASON,)),
         IssueAction(Action.CANCEL, (Status.REGISTERED,), Status.CANCELLED, Who.SUPERVISOR, (REASON,)),
         IssueAction(Action.ESCALATE, tuple(OPEN_STATUSES), None, Who.SUPERVISOR, (note(),)),

@@ -7,17 +7,42 @@ from django.utils.translation import gettext as _
 
 from core.admin import AdministratorsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 
-from . import channels
-from .models import DeadlinePolicy, Delivery, ExtensionRequest, Issue, IssueEvent
+from . import channels, schemes
+from .models import Delivery, ExtensionRequest, FollowUp, Issue, IssueEvent, SchemeLimit, TimeLimitScheme
 
 
-@admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
-    # Edited here on purpose: the limits per category are configuration
-    # with no service or rule beyond their database constraints (a known
-    # category, positive days), which the model form checks.
-    list_display = ("category", "accept_days", "resolve_days", "verify_days", "rework_days")
-    search_fields = ("category",)
+class SchemeLimitInline(admin.TabularInline):
+    model = SchemeLimit
+    extra = 1
+
+
+@admin.register(TimeLimitScheme)
+class TimeLimitSchemeAdmin(admin.ModelAdmin):
+    # Edited here on purpose: a campaign's limits are configuration with no
+    # rule beyond their database constraints (positive days, a complex-item
+    # limit no shorter than the usual one), which the model form checks. A
+    # new scheme starts from its preset's limits (issues.schemes.PRESETS).
+    list_display = ("campaign", "preset", "accept_days", "answer_days", "resolve_days", "complex_resolve_days")
+    inlines = [SchemeLimitInline]
+    actions = ["reset_to_preset"]
+
+    def get_changeform_initial_data(self, request):
+        preset = request.GET.get("preset") or schemes.DEFAULT_PRESET
+        return {"preset": preset, **schemes.PRESETS.get(preset, schemes.PRESETS[schemes.DEFAULT_PRESET])}
+
+    @admin.action(description=_("Reset to the preset's limits (refinements removed)"))
+    def reset_to_preset(self, request, queryset):
+        for scheme in queryset.select_related("campaign"):
+            schemes.scheme_choose(campaign=scheme.campaign, preset=scheme.preset)
+        self.message_user(request, _("%(n)d schemes reset.") % {"n": queryset.count()})
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("issue", "round", "channel", "verdict", "called_on", "called_by")
+    list_filter = ("verdict", "channel")
+    search_fields = ("issue__number", "contact", "words")
+    list_select_related = ("issue", "called_by")
 
 
 class IssueEventInline(ReadOnlyInline):

@@ -137,11 +137,16 @@ def _payload_field(action: IssueAction, field):
         return serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
     if field.kind is Kind.DATE:
         return serializers.DateField(required=required, allow_null=not required)
+    if field.kind is Kind.BOOL:
+        return serializers.BooleanField(required=False, default=False)
+    if field.kind is Kind.FILES:
+        # multipart/form-data, the field repeated once per file
+        return serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
     if field.kind is Kind.UNIT:
         return ScopedPrimaryKeyRelatedField(HelpUnit, required=required)
     if field.kind is Kind.UNITS:
         return ScopedPrimaryKeyRelatedField(HelpUnit, many=True, required=False)
-    return serializers.ChoiceField(choices=CHOICES[field.kind], required=required)
+    return serializers.ChoiceField(choices=CHOICES[field.kind], required=required, allow_blank=not required)
 
 
 def _payload(action: IssueAction):

@@ -51,6 +51,19 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied")
     BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
     UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    # Closed after a 回访 that reached no one (the reason is recorded): no verdict.
+    NOT_REACHED = "not_reached", _("No verdict (return call not possible)")
+
+
+# The enterprise's verdicts a return call (回访) can record.
+VERDICTS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.UNSATISFIED)
+
+
+class FollowUpChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    ON_SITE = "on_site", _("On site")
+    MESSAGE = "message", _("Message")
+    NONE = "none", _("Not possible (say why)")
 
 
 class Action(models.TextChoices):
@@ -67,6 +80,7 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Send back for rework")
     CANCEL = "cancel", _("Cancel")
     ESCALATE = "escalate", _("Escalate to coordination meeting")
+    FOLLOW_UP = "follow_up", _("Return call")
 
 
 class ExtensionStatus(models.TextChoices):

@@ -14,6 +14,12 @@ Deadlines are counted in working days (core.calendar), and so is lateness:
 - **Overdue for n working days** (督办): at least n working days late.
 - **On time**: done on or before the due date in force.
 - **Verification overdue**: a resolved issue past its verify-by date.
+- **First answer late**: open work not yet answered past its answer-by date;
+  **answered on time**: the first answer on or before it.
+- **Progress note due**: open work past its next-progress-note date (a
+  feedback each month on items that run longer).
+- **Return call waiting**: a resolved issue not yet called back past its
+  return-call-by date.
 
 Each rule is a database condition (a `Q` for lists, counts, exports and the
 reminder sweep) and a Python predicate (for issues already loaded, on a page),
@@ -75,6 +81,27 @@ def verification_overdue(at: datetime.date) -> Q:
     return Q(status=Status.RESOLVED, verify_due_date__lt=at)
 
 
+def answer_late(at: datetime.date) -> Q:
+    return WORKING & Q(answered_at__isnull=True, answer_due_date__lt=at)
+
+
+def answered_on_time() -> Q:
+    return Q(answered_at__date__lte=F("answer_due_date"))
+
+
+def answer_due(at: datetime.date) -> Q:
+    """Issues whose first answer is judged at `at`: answered, or past the day."""
+    return Q(answer_due_date__isnull=False) & (Q(answered_at__isnull=False) | Q(answer_due_date__lt=at))
+
+
+def progress_due(at: datetime.date) -> Q:
+    return WORKING & Q(progress_due_date__lt=at)
+
+
+def follow_up_waiting(at: datetime.date) -> Q:
+    return Q(status=Status.RESOLVED, followed_up_at__isnull=True, follow_up_due_date__lt=at)
+
+
 # Python predicates, for issues already loaded -------------------------------
 
 
@@ -100,11 +127,20 @@ def is_verification_overdue(issue, at: datetime.date) -> bool:
     return issue.status == Status.RESOLVED and issue.verify_due_date is not None and issue.verify_due_date < at
 
 
+def is_answer_late(issue, at: datetime.date) -> bool:
+    return (
+        issue.status in WORKING_STATUSES
+        and issue.answered_at is None
+        and issue.answer_due_date is not None
+        and issue.answer_due_date < at
+    )
+
+
 def mark(issues, at: datetime.date):
     """Judge each loaded issue at `at` and set on it `days_left` (working days
     to the due date in force, negative when overdue; None when not open work),
-    `overdue`, `overdue_by` (working days, None unless overdue), `due_soon`
-    and `verification_overdue`. One calendar query for the whole list."""
+    `overdue`, `overdue_by` (working days, None unless overdue), `due_soon`,
+    `verification_overdue` and `answer_late`. One calendar query for the whole list."""
     issues = list(issues)
     dues = {issue.due_date for issue in issues if _working(issue)}
     if dues:
@@ -120,4 +156,5 @@ def mark(issues, at: datetime.date):
         issue.overdue_by = -issue.days_left if issue.overdue else None
         issue.due_soon = working and is_due_soon(issue, at, horizon, cutoff)
         issue.verification_overdue = is_verification_overdue(issue, at)
+        issue.answer_late = is_answer_late(issue, at)
     return issues

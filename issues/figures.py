@@ -8,11 +8,12 @@ number of issues; a rate is one figure divided by another.
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from . import deadlines
-from .choices import Action, ExtensionStatus, Satisfaction, Status
+from .choices import VERDICTS, Action, ExtensionStatus, Satisfaction, Status
 from .models import ExtensionRequest, IssueEvent
 
 # Figures counted on the issue rows themselves: name → (label, condition(today)).
@@ -25,13 +26,27 @@ ROW_FIGURES = {
         lambda today: deadlines.closed_on_time(),
     ),
     "overdue": (_("Overdue now"), deadlines.overdue),
-    "rated": (_("Closed with a satisfaction rating"), lambda today: Q(status=Status.CLOSED) & ~Q(satisfaction="")),
+    "rated": (
+        _("Closed with the enterprise's verdict"),
+        lambda today: Q(status=Status.CLOSED, satisfaction__in=VERDICTS),
+    ),
     "satisfied": (
         _("Closed, enterprise satisfied"),
-        lambda today: Q(
-            status=Status.CLOSED, satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+        lambda today: Q(status=Status.CLOSED, satisfaction__in=satisfied()),
+    ),
+    "follow_up_due": (
+        _("Resolved or closed: to be called back"),
+        lambda today: Q(status__in=[Status.RESOLVED, Status.CLOSED]),
+    ),
+    "followed_up": (
+        _("Called back (回访)"),
+        lambda today: (
+            Q(status=Status.RESOLVED, followed_up_at__isnull=False)
+            | Q(status=Status.CLOSED) & ~Q(satisfaction=Satisfaction.NOT_REACHED)
         ),
     ),
+    "answer_due": (_("First answer due"), deadlines.answer_due),
+    "answered_on_time": (_("First answer on time"), lambda today: deadlines.answered_on_time()),
     "accepted": (_("Signed for"), lambda today: Q(accepted_at__isnull=False)),
     "accepted_on_time": (_("Signed for on time"), lambda today: deadlines.signed_for_on_time()),
 }
@@ -56,6 +71,8 @@ RATES = {
     "resolution_rate": ("resolved", "registered"),
     "on_time_rate": ("closed_on_time", "closed"),
     "satisfaction_rate": ("satisfied", "rated"),
+    "follow_up_rate": ("followed_up", "follow_up_due"),
+    "answer_on_time_rate": ("answered_on_time", "answer_due"),
     "on_time_sign_for_rate": ("accepted_on_time", "accepted"),
     "return_rate": ("ever_returned", "ever_assigned"),
     "rework_rate": ("ever_reopened", "ever_resolved"),
@@ -65,6 +82,14 @@ LABELS = {
     name: label for group in (ROW_FIGURES, EVENT_FIGURES, EXTENSION_FIGURES) for name, (label, _x) in group.items()
 }
 CHOICES = list(LABELS.items())
+
+
+def satisfied() -> list[str]:
+    """The verdicts that count as satisfied: 基本满意 too unless
+    ZOUFANG_BASICALLY_SATISFIED_COUNTS is off (schemes differ)."""
+    if settings.ZOUFANG_BASICALLY_SATISFIED_COUNTS:
+        return [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]
+    return [Satisfaction.SATISFIED]
 
 
 # Every figure leaves cancelled issues out (a duplicate or mistaken register).

@@ -5,12 +5,36 @@ service's, shared with the API."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ServiceError
 from core.forms import DateInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
 from . import services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
 from .choices import Category, Priority
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Several photos or documents; judged by content in the service (and
+    here, so a bad file is named beside the other mistakes)."""
+
+    def __init__(self, **kwargs):
+        from core.uploads import EVIDENCE_FILES
+
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_FILES.accept}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        try:
+            services.check_evidence(files)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return files
 
 
 class ActionForm(forms.Form):
@@ -33,12 +57,18 @@ class ActionForm(forms.Form):
             return forms.CharField(label=field.label, required=False, max_length=NOTE_MAX, widget=widget)
         if field.kind is Kind.DATE:
             return forms.DateField(label=field.label, required=required, widget=DateInput())
+        if field.kind is Kind.BOOL:
+            return forms.BooleanField(label=field.label, required=False)
+        if field.kind is Kind.FILES:
+            return EvidenceField(label=field.label, required=False)
         if field.kind in (Kind.UNIT, Kind.UNITS):
             units = HelpUnit.objects.restrict(self.user).filter(is_active=True).order_by("name")
             if field.kind is Kind.UNIT:
                 return forms.ModelChoiceField(queryset=units, label=field.label, required=required)
             return forms.ModelMultipleChoiceField(queryset=units, label=field.label, required=False)
-        return forms.ChoiceField(label=field.label, choices=CHOICES[field.kind], required=required)
+        # No choice is pre-set: the person acting picks one (a verdict left at
+        # its default would make the satisfaction rate what the form said).
+        return forms.ChoiceField(label=field.label, choices=[("", "—"), *CHOICES[field.kind]], required=required)
 
 
 class DashboardForm(forms.Form):

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
@@ -10,6 +10,7 @@ from .choices import (
     Action,
     Category,
     ExtensionStatus,
+    FollowUpChannel,
     Outcome,
     Priority,
     Satisfaction,
@@ -18,29 +19,98 @@ from .choices import (
 )
 
 
-class DeadlinePolicy(models.Model):
-    """Default limits per category, in working days (DOMAIN.md, Deadlines)."""
+class TimeLimitScheme(models.Model):
+    """时限方案: a campaign's limits for each step, in working days counted
+    from the next working day (次日起算). Made from a preset (issues.schemes)
+    and refined per category and priority by SchemeLimit rows; a campaign
+    without one uses the default preset."""
 
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices, unique=True)
-    accept_days = models.PositiveSmallIntegerField(_("sign for within (working days)"), default=1)
+    class Preset(models.TextChoices):
+        SHANDONG = "shandong", _("Shandong 1/3/15 (30 for complex items)")
+        HENAN = "henan_13710", _("Henan 13710")
+        ZAOZHUANG = "zaozhuang", _("Zaozhuang 1/2/10/25")
+        CUSTOM = "custom", _("Custom")
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="time_limits"
+    )
+    preset = models.CharField(_("preset"), max_length=16, choices=Preset.choices, default=Preset.SHANDONG)
+    assign_days = models.PositiveSmallIntegerField(_("assign within (working days)"), default=1)
+    accept_days = models.PositiveSmallIntegerField(_("sign for or return within (working days)"), default=1)
+    answer_days = models.PositiveSmallIntegerField(_("first answer within (working days)"), default=3)
     resolve_days = models.PositiveSmallIntegerField(_("resolve within (working days)"), default=15)
-    verify_days = models.PositiveSmallIntegerField(_("verify within (working days)"), default=5)
+    complex_resolve_days = models.PositiveSmallIntegerField(
+        _("resolve complex items within (working days)"), default=30
+    )
+    follow_up_days = models.PositiveSmallIntegerField(_("return call within (working days)"), default=1)
+    follow_up_again_days = models.PositiveSmallIntegerField(_("second return call within (working days)"), default=5)
+    verify_days = models.PositiveSmallIntegerField(_("close within (working days)"), default=5)
     rework_days = models.PositiveSmallIntegerField(_("rework within (working days)"), default=5)
+    extension_cap_days = models.PositiveSmallIntegerField(_("extensions at most (working days)"), default=30)
+    progress_every_days = models.PositiveSmallIntegerField(_("progress note every (days)"), default=30)
+    notice_after_days = models.PositiveSmallIntegerField(_("督办单 after (working days overdue)"), default=1)
+    criticise_after_days = models.PositiveSmallIntegerField(_("通报批评 after the 督办单 (working days)"), default=5)
 
     class Meta:
-        verbose_name = _("deadline policy")
-        verbose_name_plural = _("deadline policies")
-        ordering = ["category"]
+        verbose_name = _("time-limit scheme")
+        verbose_name_plural = _("time-limit schemes")
         constraints = [
-            models.CheckConstraint(condition=Q(category__in=Category.values), name="deadlinepolicy_category_valid"),
             models.CheckConstraint(
-                condition=Q(accept_days__gte=1, resolve_days__gte=1, verify_days__gte=1, rework_days__gte=1),
-                name="deadlinepolicy_days_positive",
+                condition=Q(preset__in=["shandong", "henan_13710", "zaozhuang", "custom"]),
+                name="timelimitscheme_preset_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    assign_days__gte=1,
+                    accept_days__gte=1,
+                    answer_days__gte=1,
+                    resolve_days__gte=1,
+                    complex_resolve_days__gte=F("resolve_days"),
+                    follow_up_days__gte=1,
+                    follow_up_again_days__gte=1,
+                    verify_days__gte=1,
+                    rework_days__gte=1,
+                    progress_every_days__gte=1,
+                    notice_after_days__gte=1,
+                    criticise_after_days__gte=1,
+                ),
+                name="timelimitscheme_days_positive",
             ),
         ]
 
     def __str__(self):
-        return self.get_category_display()
+        return f"{self.campaign}: {self.get_preset_display()}"
+
+
+class SchemeLimit(models.Model):
+    """A scheme's resolve limit for one category, one priority, or both
+    (the most specific row wins)."""
+
+    scheme = models.ForeignKey(
+        TimeLimitScheme, verbose_name=_("scheme"), on_delete=models.CASCADE, related_name="limits"
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, blank=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, blank=True)
+    resolve_days = models.PositiveSmallIntegerField(_("resolve within (working days)"))
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["category", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "category", "priority"], name="schemelimit_once"),
+            models.CheckConstraint(
+                condition=Q(category__in=["", *Category.values]) & Q(priority__in=["", *Priority.values]),
+                name="schemelimit_choices_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category="", priority=""), name="schemelimit_names_category_or_priority"
+            ),
+            models.CheckConstraint(condition=Q(resolve_days__gte=1), name="schemelimit_days_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.category or '*'}/{self.priority or '*'}: {self.resolve_days}"
 
 
 class RegisterCounter(models.Model):
@@ -87,6 +157,7 @@ class Issue(models.Model):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     request = models.TextField(_("enterprise's request"), max_length=2000, blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    is_complex = models.BooleanField(_("complex item"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REGISTERED)
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -107,7 +178,12 @@ class Issue(models.Model):
 
     # Deadlines in force, recomputed on every transition (working days).
     accept_due_date = models.DateField(_("sign for by"), null=True, blank=True)
+    answer_due_date = models.DateField(_("first answer by"), null=True, blank=True)
     due_date = models.DateField(_("resolve by"), null=True, blank=True)
+    # The due date given at assignment: extensions are capped from it.
+    assigned_due_date = models.DateField(_("resolve by, as assigned"), null=True, blank=True)
+    progress_due_date = models.DateField(_("next progress note by"), null=True, blank=True)
+    follow_up_due_date = models.DateField(_("return call by"), null=True, blank=True)
     verify_due_date = models.DateField(_("verify by"), null=True, blank=True)
 
     # Stamps of every transition: rates are computed from these, never from
@@ -116,7 +192,10 @@ class Issue(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # The last return call since the last 办结 that reached the enterprise.
+    followed_up_at = models.DateTimeField(_("return call at"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("sent back at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -148,6 +227,9 @@ class Issue(models.Model):
                 name="issue_closed_is_stamped",
             ),
             models.CheckConstraint(
+                condition=Q(satisfaction__in=["", *Satisfaction.values]), name="issue_satisfaction_valid"
+            ),
+            models.CheckConstraint(
                 condition=~Q(status__in=[Status.RESOLVED, Status.CLOSED])
                 | Q(resolved_at__isnull=False, outcome__gt=""),
                 name="issue_resolved_is_stamped",
@@ -160,6 +242,12 @@ class Issue(models.Model):
             ),
             models.Index(fields=["accept_due_date"], name="issue_accept_due", condition=Q(status="assigned")),
             models.Index(fields=["verify_due_date"], name="issue_verify_due", condition=Q(status="resolved")),
+            models.Index(fields=["follow_up_due_date"], name="issue_follow_up_due", condition=Q(status="resolved")),
+            models.Index(
+                fields=["progress_due_date"],
+                name="issue_progress_due",
+                condition=Q(status__in=["assigned", "in_progress"]),
+            ),
             models.Index(fields=["responsible_unit", "status"], name="issue_unit_status"),
             models.Index(fields=["enterprise", "status"], name="issue_enterprise_status"),
             models.Index(fields=["status", "registered_at"], name="issue_status_registered"),
@@ -211,6 +299,70 @@ class IssueEvent(models.Model):
 
     def __str__(self):
         return f"{self.issue_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class FollowUp(models.Model):
+    """回访: the 帮扶办's return call to the enterprise after 办结, with its
+    verdict in its own words. An unsatisfied verdict that the handling caused
+    sends the issue back for rework, and a second call follows."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="follow_ups")
+    event = models.OneToOneField(
+        IssueEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="follow_up"
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    channel = models.CharField(_("channel"), max_length=16, choices=FollowUpChannel.choices)
+    contact = models.CharField(_("spoke with"), max_length=100, blank=True)
+    called_on = models.DateField(_("called on"))
+    verdict = models.CharField(_("verdict"), max_length=24, choices=Satisfaction.choices, blank=True)
+    words = models.TextField(_("the enterprise's words"), max_length=2000, blank=True)
+    caused_by_handling = models.BooleanField(_("dissatisfaction caused by the handling"), default=False)
+    called_by = models.ForeignKey(Official, verbose_name=_("called by"), on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("return call")
+        verbose_name_plural = _("return calls")
+        ordering = ["issue", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "round"], name="followup_round_once"),
+            models.CheckConstraint(condition=Q(channel__in=FollowUpChannel.values), name="followup_channel_valid"),
+            # A call that reached the enterprise has its verdict; one that could not has none.
+            models.CheckConstraint(
+                condition=(Q(channel="none") & Q(verdict="") & ~Q(words=""))
+                | (~Q(channel="none") & Q(verdict__in=["satisfied", "basically_satisfied", "unsatisfied"])),
+                name="followup_verdict_matches_channel",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.issue_id} #{self.round} {self.verdict or self.channel}"
+
+
+class IssueAttachment(models.Model):
+    """Evidence (photos, documents) given with a feedback or 办结, stored with
+    its event in one transaction or not at all."""
+
+    issue = models.ForeignKey(Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(IssueEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(Official, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    file = models.FileField(_("file"), upload_to="issues/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=[("photo", _("Photo")), ("document", _("Document"))])
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 class ExtensionRequest(models.Model):
@@ -296,6 +448,9 @@ class Reminder(models.Model):
         RETURNED = "returned", _("Returned by the unit")
         REOPENED = "reopened", _("Sent back for rework")
         EXTENSION_DECIDED = "extension_decided", _("Extension decided")
+        ANSWER_LATE = "answer_late", _("First answer late")
+        PROGRESS_DUE = "progress_due", _("Monthly progress note due")
+        FOLLOW_UP_WAITING = "follow_up_waiting", _("Resolved, waiting for a return call")
 
     recipient = models.ForeignKey(Official, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -327,6 +482,9 @@ class Reminder(models.Model):
                         "returned",
                         "reopened",
                         "extension_decided",
+                        "answer_late",
+                        "progress_due",
+                        "follow_up_waiting",
                     ]
                 ),
                 name="reminder_kind_valid",

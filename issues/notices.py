@@ -23,6 +23,7 @@ NOTICES = {
     Action.ASSIGN: Kind.ASSIGNED,
     Action.RETURN: Kind.RETURNED,
     Action.REOPEN: Kind.REOPENED,
+    Action.FOLLOW_UP: Kind.REOPENED,  # only when the verdict sends it back for rework
     Action.APPROVE_EXTENSION: Kind.EXTENSION_DECIDED,
     Action.REJECT_EXTENSION: Kind.EXTENSION_DECIDED,
 }
@@ -41,6 +42,8 @@ def muted():
 
 def schedule(event: IssueEvent) -> None:
     if event.action not in NOTICES or _muted.get():
+        return
+    if event.action == Action.FOLLOW_UP and not event.data.get("rework"):
         return
     outbox.send("issues.tasks.notify_event", event.pk)
 

@@ -113,6 +113,29 @@ def collect(today: datetime.date) -> list[tuple]:
                 (r, Kind.EXTENSION_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)
             ]
 
+        for pk, number, title, enterprise_id, _path, unit_id, _due in Issue.objects.filter(
+            deadlines.answer_late(today)
+        ).values_list(*fields):
+            text = _("%(n)s %(t)s: the enterprise is waiting for a first answer") % {"n": number, "t": title}
+            found += [
+                (r, Kind.ANSWER_LATE, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
+            ]
+
+        for pk, number, title, enterprise_id, _path, unit_id, _due in Issue.objects.filter(
+            deadlines.progress_due(today)
+        ).values_list(*fields):
+            text = _("%(n)s %(t)s: this month's progress note is due") % {"n": number, "t": title}
+            found += [
+                (r, Kind.PROGRESS_DUE, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
+            ]
+
+        calls = Issue.objects.filter(deadlines.follow_up_waiting(today))
+        for pk, number, title, enterprise_id, path, _unit, _due in calls.values_list(*fields):
+            text = _("%(n)s %(t)s is resolved: call the enterprise back") % {"n": number, "t": title}
+            found += [
+                (r, Kind.FOLLOW_UP_WAITING, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)
+            ]
+
         verify = Issue.objects.filter(deadlines.verification_overdue(today))
         for pk, number, title, enterprise_id, path, _unit, _due in verify.values_list(*fields):
             text = _("%(n)s %(t)s waits for verification") % {"n": number, "t": title}
@@ -204,6 +227,9 @@ KIND_ORDER = [
     Kind.RETURNED,
     Kind.EXTENSION_WAITING,
     Kind.EXTENSION_DECIDED,
+    Kind.ANSWER_LATE,
+    Kind.PROGRESS_DUE,
+    Kind.FOLLOW_UP_WAITING,
     Kind.VERIFY_WAITING,
     Kind.NOT_VISITED,
     Kind.PLAN_LATE,

@@ -16,25 +16,27 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from core import calendar, clock
+from core import calendar, clock, uploads
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, ServiceError
 from core.services import require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
-from . import deadlines, notices
+from . import deadlines, notices, schemes
 from .actions import ACTIONS, NOTE_MAX, Who
 from .choices import (
+    VERDICTS,
     Action,
     Category,
     ExtensionStatus,
+    FollowUpChannel,
     Outcome,
     Priority,
     Satisfaction,
     Source,
     Status,
 )
-from .models import DeadlinePolicy, ExtensionRequest, Issue, IssueEvent, RegisterCounter
+from .models import ExtensionRequest, FollowUp, Issue, IssueAttachment, IssueEvent, RegisterCounter
 
 # Guards ----------------------------------------------------------------------
 
@@ -99,13 +101,6 @@ def allowed_actions(issue: Issue, actor) -> list[str]:
         if _permission_refusal(issue, actor, action, co_units) is None
         and _state_refusal(issue, action, pending) is None
     ]
-
-
-# Deadlines -------------------------------------------------------------------
-
-
-def policy_for(category: str) -> DeadlinePolicy:
-    return DeadlinePolicy.objects.filter(category=category).first() or DeadlinePolicy(category=category)
 
 
 # Register numbers ------------------------------------------------------------
@@ -181,11 +176,46 @@ def issue_register(
     return issue
 
 
-def _act(issue_id: int, *, actor, action: str, expected_version: int | None, note: str = "", change) -> Issue:
+MAX_EVIDENCE_FILES = 10
+
+
+def check_evidence(files) -> list[uploads.CheckedFile]:
+    """Photos and documents given with a feedback or 办结, judged by content
+    before anything is written. Forms call this too."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise InvalidInput(
+            "too_many_files",
+            _("At most %(max)d files at a time; %(n)d were sent.") % {"max": MAX_EVIDENCE_FILES, "n": len(files)},
+            field="files",
+        )
+    return [uploads.check(uploaded, uploads.EVIDENCE_FILES, field="files") for uploaded in files]
+
+
+def _store_evidence(event: IssueEvent, files, checked) -> None:
+    for uploaded, judged in zip(files, checked, strict=True):
+        attachment = IssueAttachment(
+            issue=event.issue,
+            event=event,
+            uploaded_by=event.actor,
+            uploaded_at=event.created_at,
+            name=judged.name,
+            kind=judged.type.kind,
+            size=judged.size,
+            content_type=judged.type.content_type,
+        )
+        uploads.save(attachment.file, uploaded)
+        attachment.save()
+
+
+def _act(
+    issue_id: int, *, actor, action: str, expected_version: int | None, note: str = "", change, files=(), after=None
+) -> Issue:
     """The shape every transition shares. `change(issue, today, now)` applies
-    the action's own edits and returns the event's details."""
+    the action's own edits and returns the event's details; `after(event)`
+    writes what hangs off the event (a return call's record)."""
     _require_issue_actor(actor)
-    with transaction.atomic():
+    checked = check_evidence(files)
+    with uploads.atomic_with_files():
         try:
             issue = Issue.objects.select_for_update().get(pk=issue_id)
         except Issue.DoesNotExist:
@@ -216,6 +246,8 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
             issue.status = target
         issue.version += 1
         issue.save()
+        if checked:
+            data["files"] = [judged.name for judged in checked]
         event = IssueEvent.objects.create(
             issue=issue,
             action=action,
@@ -227,12 +259,19 @@ def _act(issue_id: int, *, actor, action: str, expected_version: int | None, not
             note=note,
             data=data,
         )
+        _store_evidence(event, files, checked)
+        if after is not None:
+            after(event)
         notices.schedule(event)
     return issue
 
 
 def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _last_return(issue: Issue) -> IssueEvent | None:
+    return issue.events.filter(action=Action.RETURN).order_by("-created_at", "-id").first()
 
 
 def issue_assign(
@@ -242,10 +281,14 @@ def issue_assign(
     unit: HelpUnit,
     due_date: datetime.date | None = None,
     co_units: list[HelpUnit] | tuple = (),
+    is_complex: bool = False,
     note: str = "",
     expected_version: int | None = None,
 ) -> Issue:
-    """交办: a supervisor gives the issue to a responsible unit with a due date."""
+    """交办: a supervisor gives the issue to a responsible unit with the
+    scheme's limits (counted from the next working day). Assigning a returned
+    issue is the supervisor's final decision on the unit's dispute: to the
+    same unit again (the return overruled) it needs a reason."""
     note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
     visible_units = HelpUnit.objects.restrict(actor).filter(is_active=True)
     if not visible_units.filter(pk=unit.pk).exists():
@@ -265,28 +308,49 @@ def issue_assign(
         )
 
     def change(issue, today, now):
-        policy = policy_for(issue.category)
-        default_due = calendar.add_working_days(today, policy.resolve_days)
+        limits = schemes.for_issue(issue)
+        issue.is_complex = bool(is_complex)
+        default_due = schemes.resolve_due(limits, issue, today)
         if due_date is not None and due_date != default_due and not note:
             raise InvalidInput(
                 "deadline_reason_required",
-                _("Say why the due date differs from the category's %(d)s.") % {"d": default_due},
+                _("Say why the due date differs from the scheme's %(d)s.") % {"d": default_due},
                 field="note",
             )
+        data = {}
+        returned = _last_return(issue) if issue.returned_at else None
+        if returned is not None:
+            upheld = returned.data.get("unit") != unit.pk
+            if not upheld and not note:
+                raise InvalidInput(
+                    "return_decision_reason_required",
+                    _("%(u)s returned this issue; say why it stays with them.") % {"u": unit.name},
+                    field="note",
+                )
+            data["return_decision"] = {
+                "returned_by": returned.data.get("unit"),
+                "decision": "upheld" if upheld else "overruled",
+            }
         issue.responsible_unit = unit
         issue.assigned_at = now
-        issue.accept_due_date = calendar.add_working_days(today, policy.accept_days)
-        issue.due_date = due_date or default_due
-        issue.verify_due_date = None
+        issue.accept_due_date = calendar.add_working_days(today, limits.accept_days)
+        issue.answer_due_date = calendar.add_working_days(today, limits.answer_days)
+        issue.due_date = issue.assigned_due_date = due_date or default_due
+        issue.progress_due_date = schemes.progress_due(limits, today)
+        issue.verify_due_date = issue.follow_up_due_date = None
         issue.co_units.set(co_units)
         return {
             "unit": unit.pk,
             "unit_name": unit.name,
             "co_units": [c.pk for c in co_units],
             "accept_due_date": _iso(issue.accept_due_date),
+            "answer_due_date": _iso(issue.answer_due_date),
             "due_date": _iso(issue.due_date),
             "due_date_given": due_date is not None,
             "default_due_date": _iso(default_due),
+            "complex": issue.is_complex,
+            "scheme": limits.preset,
+            **data,
         }
 
     return _act(
@@ -309,15 +373,23 @@ def issue_accept(*, actor, issue_id: int, note: str = "", expected_version: int 
 
 
 def issue_return(*, actor, issue_id: int, reason: str, expected_version: int | None = None) -> Issue:
-    """退回: the unit says the issue is not theirs; it goes back to dispatch."""
+    """退回: the unit disputes the assignment within the sign-for window; the
+    supervisor decides at the next assignment."""
     reason = require_text(reason, field="reason", max_length=NOTE_MAX)
 
     def change(issue, today, now):
+        if issue.accept_due_date is not None and today > issue.accept_due_date:
+            raise Conflict(
+                "return_window_closed",
+                _("An assignment can be returned only until %(d)s, the end of the sign-for window.")
+                % {"d": issue.accept_due_date},
+            )
         data = {"unit": issue.responsible_unit_id, "unit_name": issue.responsible_unit.name}
         issue.responsible_unit = None
         issue.co_units.clear()
         issue.returned_at = now
-        issue.accept_due_date = issue.due_date = issue.verify_due_date = None
+        issue.accept_due_date = issue.answer_due_date = issue.due_date = issue.verify_due_date = None
+        issue.assigned_due_date = issue.progress_due_date = None
         issue.assigned_at = None
         return data
 
@@ -326,23 +398,45 @@ def issue_return(*, actor, issue_id: int, reason: str, expected_version: int | N
     )
 
 
-def issue_feedback(*, actor, issue_id: int, note: str, expected_version: int | None = None) -> Issue:
-    """反馈: progress notes from the responsible or a co-handling unit."""
+def _answer(issue: Issue, today, now) -> dict:
+    """The first answer to the enterprise, once."""
+    if issue.answered_at is not None:
+        return {}
+    issue.answered_at = now
+    return {"first_answer": True, "answer_on_time": deadlines.on_time(today, issue.answer_due_date)}
+
+
+def issue_feedback(
+    *, actor, issue_id: int, note: str, reply: bool = False, files=(), expected_version: int | None = None
+) -> Issue:
+    """反馈: progress from the responsible or a co-handling unit, with
+    evidence if any; marked as the reply to the enterprise, the first one is
+    the issue's first answer. Every feedback is the month's progress note."""
     note = require_text(note, field="note", max_length=NOTE_MAX)
+
+    def change(issue, today, now):
+        issue.progress_due_date = schemes.progress_due(schemes.for_issue(issue), today)
+        data = {"unit": actor.unit_id, "reply": bool(reply), "progress_due_date": _iso(issue.progress_due_date)}
+        if reply:
+            data |= _answer(issue, today, now)
+        return data
+
     return _act(
         issue_id,
         actor=actor,
         action=Action.FEEDBACK,
         expected_version=expected_version,
         note=note,
-        change=lambda issue, today, now: {"unit": actor.unit_id},
+        change=change,
+        files=files,
     )
 
 
 def issue_request_extension(
     *, actor, issue_id: int, new_due_date: datetime.date, reason: str, expected_version: int | None = None
 ) -> Issue:
-    """申请延期: the responsible unit asks for a later due date."""
+    """申请延期: the responsible unit asks for a later due date, before the
+    due date in force, up to the scheme's cap."""
     reason = require_text(reason, field="reason", max_length=NOTE_MAX)
     if new_due_date < clock.today():
         raise InvalidInput(
@@ -352,10 +446,24 @@ def issue_request_extension(
         )
 
     def change(issue, today, now):
+        if today > issue.due_date:
+            raise Conflict(
+                "extension_after_deadline",
+                _("An extension must be asked for by the due date %(d)s; it has passed.") % {"d": issue.due_date},
+            )
         if new_due_date <= issue.due_date:
             raise InvalidInput(
                 "extension_not_later",
                 _("The requested date must be after the current due date %(d)s.") % {"d": issue.due_date},
+                field="new_due_date",
+            )
+        limits = schemes.for_issue(issue)
+        cap = schemes.extension_cap(limits, issue)
+        if cap is not None and new_due_date > cap:
+            raise InvalidInput(
+                "extension_over_cap",
+                _("Extensions may reach %(cap)s at the latest (%(n)d working days past the assigned due date).")
+                % {"cap": cap, "n": limits.extension_cap_days},
                 field="new_due_date",
             )
         request = ExtensionRequest.objects.create(
@@ -423,45 +531,159 @@ def issue_reject_extension(*, actor, issue_id: int, reason: str, expected_versio
     )
 
 
-def issue_resolve(*, actor, issue_id: int, outcome: str, note: str = "", expected_version: int | None = None) -> Issue:
-    """办结: the unit reports the outcome; a supervisor verifies next."""
+def issue_resolve(
+    *, actor, issue_id: int, outcome: str, note: str, files=(), expected_version: int | None = None
+) -> Issue:
+    """办结: the unit reports the outcome with its explanation (and evidence);
+    the 帮扶办 calls the enterprise back (回访) next."""
     if outcome not in Outcome.values:
         raise InvalidInput("invalid_outcome", _("Unknown outcome “%(o)s”.") % {"o": outcome}, field="outcome")
-    note = require_text(note, field="note", max_length=NOTE_MAX, required=outcome != Outcome.SOLVED)
+    note = require_text(note, field="note", max_length=NOTE_MAX)
 
     def change(issue, today, now):
         withdrawn = issue.extensions.filter(status=ExtensionStatus.PENDING).update(
             status=ExtensionStatus.WITHDRAWN, decided_at=now
         )
+        limits = schemes.for_issue(issue)
+        again = issue.follow_ups.exists()
         issue.outcome = outcome
         issue.resolved_at = now
-        issue.verify_due_date = calendar.add_working_days(today, policy_for(issue.category).verify_days)
+        issue.followed_up_at = None
+        issue.follow_up_due_date = calendar.add_working_days(
+            today, limits.follow_up_again_days if again else limits.follow_up_days
+        )
+        issue.verify_due_date = max(calendar.add_working_days(today, limits.verify_days), issue.follow_up_due_date)
+        issue.progress_due_date = None
         return {
             "outcome": outcome,
             "on_time": deadlines.on_time(today, issue.due_date),
+            "follow_up_due_date": _iso(issue.follow_up_due_date),
             "verify_due_date": _iso(issue.verify_due_date),
             "extension_withdrawn": bool(withdrawn),
+            **_answer(issue, today, now),
         }
 
     return _act(
-        issue_id, actor=actor, action=Action.RESOLVE, expected_version=expected_version, note=note, change=change
+        issue_id,
+        actor=actor,
+        action=Action.RESOLVE,
+        expected_version=expected_version,
+        note=note,
+        change=change,
+        files=files,
     )
 
 
-def issue_close(*, actor, issue_id: int, satisfaction: str, note: str, expected_version: int | None = None) -> Issue:
-    """销号: a supervisor verifies the outcome with the enterprise and closes."""
-    if satisfaction not in Satisfaction.values:
+def _rework(issue: Issue, today, now) -> None:
+    """Back to the unit: the outcome did not hold up."""
+    issue.outcome = ""
+    issue.reopened_at = now
+    issue.verify_due_date = issue.follow_up_due_date = issue.followed_up_at = None
+    limits = schemes.for_issue(issue)
+    issue.due_date = max(issue.due_date, calendar.add_working_days(today, limits.rework_days))
+    issue.progress_due_date = schemes.progress_due(limits, today)
+
+
+def issue_follow_up(
+    *,
+    actor,
+    issue_id: int,
+    channel: str,
+    contact: str = "",
+    verdict: str = "",
+    note: str = "",
+    caused_by_handling: bool = False,
+    called_on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> Issue:
+    """回访: the 帮扶办 calls the enterprise after 办结 and records its verdict
+    in its words. Unsatisfied because of the handling: back to the unit for
+    rework, and a second call follows its next 办结. A call that reached no
+    one records why."""
+    if channel not in FollowUpChannel.values:
+        raise InvalidInput("invalid_channel", _("Unknown channel “%(c)s”.") % {"c": channel}, field="channel")
+    reached = channel != FollowUpChannel.NONE
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=not reached or verdict == "unsatisfied")
+    contact = require_text(contact, field="contact", max_length=100, required=reached)
+    if reached and verdict not in VERDICTS:
+        raise InvalidInput("verdict_required", _("Record the enterprise's verdict."), field="verdict")
+    if not reached and verdict:
         raise InvalidInput(
-            "invalid_satisfaction", _("Unknown satisfaction “%(s)s”.") % {"s": satisfaction}, field="satisfaction"
+            "verdict_without_call", _("No verdict can be recorded when the call was not possible."), field="verdict"
         )
-    note = require_text(note, field="note", max_length=NOTE_MAX)
+    called_on = called_on or clock.today()
+    if called_on > clock.today():
+        raise InvalidInput(
+            "date_in_future", _("The call date %(d)s is in the future.") % {"d": called_on}, field="called_on"
+        )
+    rework = reached and verdict == Satisfaction.UNSATISFIED and bool(caused_by_handling)
+    record = {}
 
     def change(issue, today, now):
-        issue.satisfaction = satisfaction
+        if called_on < issue.resolved_at.date():
+            raise InvalidInput(
+                "call_before_resolution",
+                _("The call date %(d)s is before the issue was resolved.") % {"d": called_on},
+                field="called_on",
+            )
+        record["round"] = issue.follow_ups.count() + 1
+        data = {"round": record["round"], "channel": channel, "verdict": verdict, "rework": rework}
+        if rework:
+            data["previous_outcome"] = issue.outcome
+            _rework(issue, today, now)
+            issue.status = Status.IN_PROGRESS
+            data["due_date"] = _iso(issue.due_date)
+        elif reached:
+            issue.followed_up_at = now
+        return data
+
+    def after(event):
+        FollowUp.objects.create(
+            issue=event.issue,
+            event=event,
+            round=record["round"],
+            channel=channel,
+            contact=contact,
+            called_on=called_on,
+            verdict=verdict if reached else "",
+            words=note,
+            caused_by_handling=rework,
+            called_by=actor,
+        )
+
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.FOLLOW_UP,
+        expected_version=expected_version,
+        note=note,
+        change=change,
+        after=after,
+    )
+
+
+def issue_close(*, actor, issue_id: int, note: str = "", expected_version: int | None = None) -> Issue:
+    """销号: a supervisor closes once the enterprise has been called back (or
+    the call was recorded as not possible); the satisfaction is the call's
+    verdict, never a default."""
+    note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
+
+    def change(issue, today, now):
+        call = (
+            issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).order_by("-round").first()
+            if issue.resolved_at
+            else None
+        )
+        if call is None:
+            raise Conflict(
+                "follow_up_required",
+                _("Call the enterprise back (回访) before closing, or record why no call was possible."),
+            )
+        issue.satisfaction = call.verdict or Satisfaction.NOT_REACHED
         issue.closed_at = now
-        issue.verify_due_date = None
+        issue.verify_due_date = issue.follow_up_due_date = None
         on_time = deadlines.on_time(today, issue.due_date)
-        return {"satisfaction": satisfaction, "on_time": on_time, "due_date": _iso(issue.due_date)}
+        return {"satisfaction": issue.satisfaction, "on_time": on_time, "due_date": _iso(issue.due_date)}
 
     return _act(issue_id, actor=actor, action=Action.CLOSE, expected_version=expected_version, note=note, change=change)
 
@@ -472,10 +694,7 @@ def issue_reopen(*, actor, issue_id: int, reason: str, expected_version: int | N
 
     def change(issue, today, now):
         previous = issue.outcome
-        issue.outcome = ""
-        issue.reopened_at = now
-        issue.verify_due_date = None
-        issue.due_date = max(issue.due_date, calendar.add_working_days(today, policy_for(issue.category).rework_days))
+        _rework(issue, today, now)
         return {"previous_outcome": previous, "due_date": _iso(issue.due_date)}
 
     return _act(

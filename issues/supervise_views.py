@@ -2,6 +2,7 @@
 and escalations. Thin pages over the lifecycle service; every list is the
 supervisor's scope through issue_list."""
 
+import datetime
 from collections import defaultdict
 
 from django.contrib import messages
@@ -19,9 +20,11 @@ from core.ids import parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
-from . import deadlines, selectors, services
-from .choices import OPEN_STATUSES, ExtensionStatus, Status
-from .models import DeadlinePolicy, ExtensionRequest
+from . import deadlines, schemes, selectors, services
+from .actions import ACTIONS
+from .choices import OPEN_STATUSES, Action, ExtensionStatus, Status
+from .forms import ActionForm
+from .models import ExtensionRequest
 
 PAGE_SIZE = 25
 
@@ -46,11 +49,21 @@ def dispatch(request):
             .order_by("-is_lead", "unit__name")
         ):
             teams[row.assignment.enterprise_id].append(row)
-    limits = {p.category: p.resolve_days for p in DeadlinePolicy.objects.all()}
-    defaults = {category: calendar.add_working_days(today, days) for category, days in limits.items()}
+    limits = {campaign_id: schemes.for_campaign(campaign_id) for campaign_id in {i.campaign_id for i in issues}}
+    returns = selectors.last_returns([i.pk for i in issues if i.returned_at])
+    days = {
+        issue.pk: (
+            limits[issue.campaign_id].resolve_days(issue.category, issue.priority),
+            limits[issue.campaign_id].resolve_days(issue.category, issue.priority, True),
+        )
+        for issue in issues
+    }
+    longest = max((complex_days for _usual, complex_days in days.values()), default=0)
+    window = calendar.Window(today, today + datetime.timedelta(days=calendar.add_span(longest)))
     for issue in issues:
         issue.suggested = teams.get(issue.enterprise_id, [])
-        issue.default_due = defaults.get(issue.category) or calendar.add_working_days(today, 15)
+        issue.default_due, issue.complex_due = (window.add(today, n) for n in days[issue.pk])
+        issue.last_return = returns.get(issue.pk)
     units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
     return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})
 
@@ -78,13 +91,23 @@ def dispatch_bulk(request):
     return redirect("dispatch")
 
 
+def _desk_form(name: str, issue, user):
+    """An action's form for one row of a desk: ids unique on the page."""
+    return ActionForm(action=ACTIONS[name], user=user, initial={"version": issue.version}, auto_id=f"id_{issue.pk}_%s")
+
+
 @supervisor_required
 def verification(request):
     """销号: resolved issues awaiting verification, oldest first."""
     rows = selectors.issue_list(user=request.user).filter(status=Status.RESOLVED).order_by("resolved_at", "id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    deadlines.mark(page.object_list, clock.today())
-    return render(request, "supervise/verification.html", {"page": page})
+    issues = selectors.with_closure(deadlines.mark(page.object_list, clock.today()))
+    for issue in issues:
+        issue.forms = [
+            (name, ACTIONS[name].label, _desk_form(name, issue, request.user))
+            for name in (Action.FOLLOW_UP, Action.CLOSE, Action.REOPEN)
+        ]
+    return render(request, "supervise/verification.html", {"page": page, "issues": issues})
 
 
 @supervisor_required
@@ -165,7 +188,6 @@ def dashboard(request):
 
 @supervisor_required
 def bulletin_list(request):
-    import datetime
 
     from . import bulletins
     from .models import Bulletin

@@ -113,6 +113,7 @@ def _issue_or_404(user, pk):
 def issue_detail(request, pk: int):
     issue = _issue_or_404(request.user, pk)
     deadlines.mark([issue], clock.today())
+    selectors.with_closure([issue])
     forms = [
         (
             name,
@@ -123,7 +124,7 @@ def issue_detail(request, pk: int):
     ]
     context = {
         "issue": issue,
-        "events": selectors.issue_events(issue=issue),
+        "events": issue.history,
         "action_forms": forms,
         "pending_extension": issue.extensions.filter(status=ExtensionStatus.PENDING).first(),
     }
@@ -136,7 +137,7 @@ def issue_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404
     issue = _issue_or_404(request.user, pk)
-    form = ActionForm(request.POST, action=ACTIONS[action], user=request.user)
+    form = ActionForm(request.POST, request.FILES, action=ACTIONS[action], user=request.user)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -163,6 +164,22 @@ def _back(request, issue):
     if not selectors.issue_list(user=request.user).filter(pk=issue.pk).exists():
         return redirect("my-work")  # returned: the issue has left this user's scope
     return redirect("issue-detail", issue.pk)
+
+
+@login_required
+def evidence_download(request, pk: int):
+    """A photo or document given as evidence, to those who may see its issue."""
+    from django.http import FileResponse
+
+    from .models import IssueAttachment
+
+    attachment = get_restricted_or_404(IssueAttachment.objects.restrict(request.user), pk=pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        filename=attachment.name,
+        as_attachment=attachment.kind != "photo",
+        content_type=attachment.content_type,
+    )
 
 
 @login_required

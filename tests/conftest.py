@@ -141,9 +141,13 @@ def drive(issue, world, *steps):
                 reason="需要更多时间",
             )
         elif step == "resolve":
-            issue_services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved")
+            issue_services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved", note="已办结")
+        elif step == "follow_up":
+            issue_services.issue_follow_up(
+                actor=w.supervisor_a, issue_id=issue.pk, channel="phone", contact="王经理", verdict="satisfied"
+            )
         elif step == "close":
-            issue_services.issue_close(actor=w.supervisor_a, issue_id=issue.pk, satisfaction="satisfied", note="已回访")
+            issue_services.issue_close(actor=w.supervisor_a, issue_id=issue.pk, note="已回访")
         elif step == "cancel":
             issue_services.issue_cancel(actor=w.supervisor_a, issue_id=issue.pk, reason="重复")
         elif step == "escalate":
@@ -159,7 +163,7 @@ STATE_PATHS = {
     "assigned": ("assign",),
     "in_progress": ("assign", "accept"),
     "resolved": ("assign", "accept", "resolve"),
-    "closed": ("assign", "accept", "resolve", "close"),
+    "closed": ("assign", "accept", "resolve", "follow_up", "close"),
     "cancelled": ("cancel",),
 }
 
@@ -248,7 +252,23 @@ def build_full_world():
         done = register("MARK-DONEISSUE")
         issue_services.issue_assign(actor=sup, issue_id=done.pk, unit=unit)
         issue_services.issue_accept(actor=official, issue_id=done.pk)
-        issue_services.issue_resolve(actor=official, issue_id=done.pk, outcome="solved")
+        issue_services.issue_resolve(
+            actor=official,
+            issue_id=done.pk,
+            outcome="solved",
+            note=f"MARK-RESOLUTION-{county}",
+            files=[SimpleUploadedFile(f"mark-evidence-{key}.pdf", PDF, "application/pdf")],
+        )
+        issue_services.issue_follow_up(
+            actor=sup,
+            issue_id=done.pk,
+            channel="phone",
+            contact="企业负责人",
+            verdict="satisfied",
+            note=f"MARK-CALL-{county}",
+        )
+        evidence = done.attachments.get()
+        call = done.follow_ups.get()
         for issue in (waiting, working, done):
             issue.refresh_from_db()
 
@@ -286,6 +306,8 @@ def build_full_world():
             "issue_done": done,
             "visit": visit,
             "attachment": attachment,
+            "evidence": evidence,
+            "call": call,
             "plan": plan,
             "import_job": job,
             "bulletin": bulletin,

@@ -64,8 +64,9 @@ from enterprises.models import (
     Official,
     Region,
 )
+from issues import schemes
 from issues.actions import ACTIONS
-from issues.models import Bulletin, DeadlinePolicy, Delivery, Digest, ExtensionRequest, Issue, IssueEvent
+from issues.models import Bulletin, Delivery, Digest, ExtensionRequest, Issue, IssueEvent
 from visits.models import Visit, VisitAttachment
 
 from .conftest import PDF, TODAY, build_full_world
@@ -88,11 +89,12 @@ SCOPED_ADMIN = {
     "issue",
     "issueevent",
     "extensionrequest",
+    "followup",
 }
 # Reference data every signed-in user reads.
 PUBLIC = {"region", "campaign"}
 # Rows with no county: configuration and logs, for administrators.
-GLOBAL = {"calendarday", "deadlinepolicy", "group", "tokenproxy", "accessattempt", "accesslog", "accessfailurelog"}
+GLOBAL = {"calendarday", "timelimitscheme", "group", "tokenproxy", "accessattempt", "accesslog", "accessfailurelog"}
 
 
 def sees(role: str, family: str, county: str) -> bool:
@@ -226,11 +228,12 @@ ACTION_BODIES = {
     "accept": lambda m, c: {"note": "收到"},
     "return": lambda m, c: {"reason": "不归我们"},
     "feedback": lambda m, c: {"note": "进展"},
-    "request_extension": lambda m, c: {"new_due_date": "2026-09-01", "reason": "需要时间"},
+    "request_extension": lambda m, c: {"new_due_date": "2026-07-31", "reason": "需要时间"},
     "approve_extension": lambda m, c: {"note": "同意"},
     "reject_extension": lambda m, c: {"reason": "不同意"},
     "resolve": lambda m, c: {"outcome": "solved", "note": "已解决"},
-    "close": lambda m, c: {"note": "已回访", "satisfaction": "satisfied"},
+    "follow_up": lambda m, c: {"channel": "phone", "contact": "王经理", "verdict": "unsatisfied", "note": "仍未解决"},
+    "close": lambda m, c: {"note": "已回访"},
     "reopen": lambda m, c: {"reason": "未解决"},
     "cancel": lambda m, c: {"reason": "重复"},
     "escalate": lambda m, c: {"note": "需协调"},
@@ -380,6 +383,7 @@ CASES: dict[str, Case] = {
     "/visits/{pk}/": Case("page", family="visit", args=pk),
     "/visits/participants/": Case("page", queries=("q=%E7%94%B2", "q=%E4%B9%99", "q=%E5%B1%80", "q=off")),
     "/visits/attachments/{pk}/": Case("page", family="attachment", args=pk),
+    "/issues/evidence/{pk}/": Case("page", family="evidence", args=pk),
     "/enterprises/plan/": Case(
         "page",
         methods=("GET", "POST"),
@@ -610,7 +614,8 @@ ADMIN_OBJECTS = {
     "issueevent": lambda w: (w.issue_a.events.first(), w.issue_b.events.first()),
     "extensionrequest": lambda w: (w.issue_a.extensions.first(), w.issue_b.extensions.first()),
     "delivery": lambda w: (w.delivery_a, w.delivery_b),
-    "deadlinepolicy": lambda w: (DeadlinePolicy.objects.first(),) * 2,
+    "timelimitscheme": lambda w: (w.scheme,) * 2,
+    "followup": lambda w: (w.call_a, w.call_b),
     "calendarday": lambda w: (w.holiday,) * 2,
     "group": lambda w: (w.group,) * 2,
     "tokenproxy": lambda w: (TokenProxy.objects.get(user=w.official_a), TokenProxy.objects.get(user=w.official_b)),
@@ -635,6 +640,7 @@ class Matrix:
             "issue_waiting": (w.issue_waiting_a, w.issue_waiting_b),
             "visit": (w.visit_a, w.visit_b),
             "attachment": (w.attachment_a, w.attachment_b),
+            "evidence": (w.evidence_a, w.evidence_b),
             "plan": (w.plan_a, w.plan_b),
             "import_job": (w.import_job_a, w.import_job_b),
             "bulletin": (w.bulletin_a, w.bulletin_b),
@@ -688,6 +694,9 @@ class Matrix:
                 f"MARK-EXTENSION-{county}",
                 f"MARK-VISIT-{county}",
                 f"mark-attachment-{k}",
+                f"mark-evidence-{k}",
+                f"MARK-RESOLUTION-{county}",
+                f"MARK-CALL-{county}",
                 f"MARK-PLAN-{county}",
                 getattr(w, f"unit_{k}").name,
                 getattr(w, f"official_{k}").name,
@@ -854,6 +863,7 @@ def _admin_rows(w):
         )
         setattr(w, f"delivery_{county}", delivery)
     w.holiday = CalendarDay.objects.create(date=datetime.date(2026, 10, 1), kind="holiday", name="国庆")
+    w.scheme = schemes.scheme_choose(campaign=w.campaign, preset="henan_13710")
     w.group = Group.objects.create(name="督查组")
     w.attempt = AccessAttempt.objects.create(username="off_a", ip_address="127.0.0.1", failures_since_start=1)
     w.access_log = AccessLog.objects.create(username="off_a", ip_address="127.0.0.1")

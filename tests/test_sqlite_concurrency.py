@@ -153,12 +153,14 @@ def test_close_and_reopen_at_once_give_one_200_and_one_409(make_run_server):
     enterprise = server.ok("GET", "/api/v1/enterprises/", official)["results"][0]["id"]
 
     def new_resolved_issue() -> dict:
-        """registered → assigned → in progress → resolved, through the API."""
+        """registered → assigned → in progress → resolved → called back, through the API."""
         body = {"enterprise": enterprise, "category": "finance", "title": "融资需求"}
         path = f"/api/v1/issues/{server.ok('POST', '/api/v1/issues/', official, body)['id']}"
         server.ok("POST", f"{path}/assign/", supervisor_a, {"unit": official_unit})
         server.ok("POST", f"{path}/accept/", official, {})
-        return server.ok("POST", f"{path}/resolve/", official, {"outcome": "solved"})
+        server.ok("POST", f"{path}/resolve/", official, {"outcome": "solved", "note": "已办结"})
+        call = {"channel": "phone", "contact": "企业负责人", "verdict": "satisfied"}
+        return server.ok("POST", f"{path}/follow-up/", supervisor_a, call)
 
     issue = new_resolved_issue()
     rounds = []  # (issue id, results, state after)
@@ -172,7 +174,7 @@ def test_close_and_reopen_at_once_give_one_200_and_one_409(make_run_server):
             {
                 "close": (
                     supervisor_a,
-                    {"satisfaction": "satisfied", "note": "回访企业，问题已解决", "version": version},
+                    {"note": "回访企业，问题已解决", "version": version},
                 ),
                 "reopen": (supervisor_b, {"reason": "企业反映仍未解决", "version": version}),
             },

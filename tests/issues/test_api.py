@@ -41,13 +41,30 @@ def test_register_then_walk_the_whole_lifecycle_over_http(world):
         (world.supervisor_a, "assign", {"unit": world.unit_a.pk, "co_units": [world.unit_a2.pk]}, "assigned"),
         (world.official_a, "accept", {}, "in_progress"),
         (world.official_a2, "feedback", {"note": "已对接自然资源局"}, "in_progress"),
-        (world.official_a, "request-extension", {"new_due_date": "2026-09-30", "reason": "需报批"}, "in_progress"),
+        (world.official_a, "request-extension", {"new_due_date": "2026-07-31", "reason": "需报批"}, "in_progress"),
         (world.supervisor_a, "approve-extension", {}, "in_progress"),
         (world.supervisor_a, "escalate", {"note": "用地共性问题"}, "in_progress"),
         (world.official_a, "resolve", {"outcome": "partly_solved", "note": "已解决部分指标"}, "resolved"),
-        (world.supervisor_a, "reopen", {"reason": "企业反映仍有缺口"}, "in_progress"),
-        (world.official_a, "resolve", {"outcome": "solved"}, "resolved"),
-        (world.supervisor_a, "close", {"note": "回访满意", "satisfaction": "satisfied"}, "closed"),
+        (
+            world.supervisor_a,
+            "follow-up",
+            {
+                "channel": "phone",
+                "contact": "王经理",
+                "verdict": "unsatisfied",
+                "note": "仍有缺口",
+                "caused_by_handling": True,
+            },
+            "in_progress",
+        ),
+        (world.official_a, "resolve", {"outcome": "solved", "note": "指标已全部落实"}, "resolved"),
+        (
+            world.supervisor_a,
+            "follow-up",
+            {"channel": "on_site", "contact": "王经理", "verdict": "satisfied"},
+            "resolved",
+        ),
+        (world.supervisor_a, "close", {"note": "回访满意"}, "closed"),
     ]
     for user, action, payload, status in steps:
         response = post(user, issue, action, payload)
@@ -63,20 +80,23 @@ def test_register_then_walk_the_whole_lifecycle_over_http(world):
         "approve_extension",
         "escalate",
         "resolve",
-        "reopen",
+        "follow_up",
         "resolve",
+        "follow_up",
         "close",
     ]
     assert history[-1]["from_status"] == "resolved" and history[-1]["to_status"] == "closed"
     assert history[3]["actor_unit_name"] == "甲县商务局"
     issue.refresh_from_db()
-    assert issue.due_date.isoformat() == "2026-09-30"
+    assert issue.due_date.isoformat() == "2026-07-31"
+    assert issue.satisfaction == "satisfied"
+    assert list(issue.follow_ups.values_list("round", "verdict")) == [(1, "unsatisfied"), (2, "satisfied")]
 
 
 def test_refusals_carry_status_code_and_message(world, make_issue):
     issue = make_issue("registered")
     events = IssueEvent.objects.count()
-    conflict = post(world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied"})
+    conflict = post(world.supervisor_a, issue, "close", {"note": "x"})
     assert conflict.status_code == 409
     assert conflict.json()["code"] == "invalid_transition" and conflict.json()["detail"]
     forbidden = post(world.official_a, issue, "assign", {"unit": world.unit_a.pk})
@@ -107,15 +127,13 @@ def test_stale_version_over_http_is_409(world, make_issue):
     issue = make_issue("resolved")
     ok = post(world.supervisor_a, issue, "escalate", {"note": "x", "version": issue.version})
     assert ok.status_code == 200
-    stale = post(
-        world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied", "version": issue.version}
-    )
+    stale = post(world.supervisor_a, issue, "close", {"note": "x", "version": issue.version})
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
 
 
 def test_messages_are_chinese_by_default(world, make_issue):
     issue = make_issue("registered")
-    response = post(world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied"})
+    response = post(world.supervisor_a, issue, "close", {"note": "x"})
     assert response.json()["detail"] == "问题当前为“已挂号”状态,不能“销号”。"
     missing = post(world.supervisor_a, issue, "cancel", {"reason": "  "})
     assert missing.json()["detail"] == "请填写理由。"
@@ -123,9 +141,7 @@ def test_messages_are_chinese_by_default(world, make_issue):
 
 def test_english_messages_on_request(world, make_issue):
     issue = make_issue("registered")
-    response = post(
-        world.supervisor_a, issue, "close", {"note": "x", "satisfaction": "satisfied"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = post(world.supervisor_a, issue, "close", {"note": "x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "not possible while the issue is Registered" in response.json()["detail"]
 
 

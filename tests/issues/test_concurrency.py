@@ -35,10 +35,10 @@ def race(*calls):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
 def test_close_and_reopen_at_once(world, make_issue, pg_only, attempt):
-    issue = make_issue("resolved")
+    issue = make_issue("resolved", extra=("follow_up",))
     events_before = IssueEvent.objects.filter(issue=issue).count()
     results, errors = race(
-        lambda: services.issue_close(actor=world.supervisor_a, issue_id=issue.pk, satisfaction="satisfied", note="x"),
+        lambda: services.issue_close(actor=world.supervisor_a, issue_id=issue.pk, note="x"),
         lambda: services.issue_reopen(actor=world.admin, issue_id=issue.pk, reason="未解决"),
     )
     assert len(results) == 1 and len(errors) == 1, (results, errors)

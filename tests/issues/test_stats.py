@@ -45,9 +45,17 @@ def ledger(world):
 
     def resolve_and_close(pk, who, day, satisfaction):
         with at(day - datetime.timedelta(days=1)):
-            services.issue_resolve(actor=who, issue_id=pk, outcome="solved")
+            services.issue_resolve(actor=who, issue_id=pk, outcome="solved", note="已办结")
         with at(day):
-            services.issue_close(actor=w.supervisor_a, issue_id=pk, satisfaction=satisfaction, note="回访")
+            services.issue_follow_up(
+                actor=w.supervisor_a,
+                issue_id=pk,
+                channel="phone",
+                contact="企业负责人",
+                verdict=satisfaction,
+                note="回访",
+            )
+            services.issue_close(actor=w.supervisor_a, issue_id=pk, note="回访")
 
     # unit_a, finance (due 22 June)
     for name in ("I1", "I2", "I3", "I4"):
@@ -76,7 +84,7 @@ def ledger(world):
             actor=w.supervisor_a, issue_id=j2, unit=w.unit_a2, due_date=D(2026, 6, 20), note="企业急需"
         )
     with at(D(2026, 6, 10)):
-        services.issue_request_extension(actor=w.official_a2, issue_id=j2, new_due_date=D(2026, 8, 1), reason="x")
+        services.issue_request_extension(actor=w.official_a2, issue_id=j2, new_due_date=D(2026, 7, 31), reason="x")
     with at(D(2026, 6, 11)):
         services.issue_reject_extension(actor=w.supervisor_a, issue_id=j2, reason="按期办结")
 
@@ -208,9 +216,16 @@ def test_on_time_is_judged_against_the_deadline_in_force(world, ledger):
     w = world
     for name in ("I3", "I4"):
         with at(D(2026, 7, 3)):
-            services.issue_resolve(actor=w.official_a, issue_id=ledger[name].pk, outcome="solved")
+            services.issue_resolve(actor=w.official_a, issue_id=ledger[name].pk, outcome="solved", note="已办结")
         with at(D(2026, 7, 6)):
-            services.issue_close(actor=w.supervisor_a, issue_id=ledger[name].pk, satisfaction="satisfied", note="回访")
+            services.issue_follow_up(
+                actor=w.supervisor_a,
+                issue_id=ledger[name].pk,
+                channel="phone",
+                contact="企业负责人",
+                verdict="satisfied",
+            )
+            services.issue_close(actor=w.supervisor_a, issue_id=ledger[name].pk, note="回访")
     unit = by(issue_stats(user=w.supervisor_a, group_by="unit", today=D(2026, 7, 6)))["甲县经信局"]
     # Closed: I1 (on time), I2 (late), I3 (late), I4 (on time, extended).
     assert (unit["closed"], unit["closed_on_time"], unit["on_time_rate"]) == (4, 2, 0.5)

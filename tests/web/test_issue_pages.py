@@ -25,7 +25,7 @@ def test_unit_works_an_issue_through_the_pages(client, world, make_issue):
     client.force_login(world.official_a)
     assert "已完成:签收" in act(client, issue, "accept", version=issue.version).content.decode()
     act(client, issue, "feedback", note="已对接银行")
-    response = act(client, issue, "request_extension", new_due_date="2026-12-31", reason="需审批")
+    response = act(client, issue, "request_extension", new_due_date="2026-07-31", reason="需审批")
     assert "延期待审批" in response.content.decode()
     act(client, issue, "resolve", outcome="partly_solved", note="部分解决")
     issue.refresh_from_db()
@@ -43,7 +43,7 @@ def test_unit_works_an_issue_through_the_pages(client, world, make_issue):
         ("resolve", {"outcome": "unsolvable", "note": ""}, "请填写说明"),
         ("return", {"reason": "  "}, "请填写理由"),
         ("request_extension", {"new_due_date": "2026-06-01", "reason": "x"}, "必须晚于当前办结时限"),
-        ("close", {"satisfaction": "satisfied", "note": "x"}, "不能“销号”"),
+        ("close", {"note": "x"}, "不能“销号”"),
     ],
 )
 def test_refusals_are_shown_and_change_nothing(client, world, make_issue, action, fields, message):
@@ -62,7 +62,7 @@ def test_a_stale_page_gets_a_conflict_message(client, world, make_issue):
 
     services.issue_accept(actor=world.official_a_colleague, issue_id=issue.pk)
     client.force_login(world.official_a)
-    page = act(client, issue, "request_extension", new_due_date="2026-12-31", reason="x", version=seen).content.decode()
+    page = act(client, issue, "request_extension", new_due_date="2026-07-31", reason="x", version=seen).content.decode()
     assert "已被他人修改" in page
     assert not issue.extensions.exists()
 

@@ -29,7 +29,10 @@ def test_dispatch_suggests_the_team_and_assigns(client, world, make_issue):
     row = page.split(f'id="dispatch-{mine.pk}"')[1]
     suggestions = row.split("</optgroup>")[0]
     assert suggestions.index("甲县经信局") < suggestions.index("甲县商务局")  # the lead first
-    assert 'value="2026-06-22"' in row  # finance: 15 working days from Monday 1 June
+    # finance, the default scheme (Shandong): 15 working days from Monday 1 June, or 30 for a complex item;
+    # the date field is left blank for the scheme's limit
+    assert "2026-06-22" in row and "2026-07-13" in row
+    assert 'name="assign-due_date" class="form-control form-control-sm" aria-describedby' in row
     data = {
         "next": reverse("dispatch"),
         "assign-unit": world.unit_a.pk,
@@ -57,12 +60,32 @@ def test_bulk_dispatch(client, world, make_issue):
 
 def test_verification_closes_and_sends_back(client, world, make_issue):
     closing, reworking = make_issue("resolved"), make_issue("resolved")
+    # the desk shows what the closure rests on: the unit's explanation and the enterprise's contact
+    closing.enterprise.contact_name, closing.enterprise.contact_phone = "王经理", "13812345678"
+    closing.enterprise.save()
     client.force_login(world.supervisor_a)
     page = client.get(reverse("verification")).content.decode()
     assert closing.number in page and reworking.number in page
+    row = page.split(f'id="verify-{closing.pk}"')[1].split('class="card mb-3 verify-row"')[0]
+    assert "已办结" in row and "王经理" in row and "13812345678" in row  # explanation (conftest), contact, phone
+    assert "selected" not in row.split('name="follow_up-verdict"')[1].split("</select>")[0].replace(
+        '<option value="" selected>', ""
+    )  # no verdict is pre-set
+    called = client.post(
+        reverse("issue-action", args=[closing.pk, "follow_up"]),
+        {
+            "follow_up-channel": "phone",
+            "follow_up-contact": "王经理",
+            "follow_up-verdict": "basically_satisfied",
+            "follow_up-note": "基本解决",
+            "next": reverse("verification"),
+        },
+        follow=True,
+    )
+    assert "已完成" in called.content.decode(), called.content.decode()
     client.post(
         reverse("issue-action", args=[closing.pk, "close"]),
-        {"close-satisfaction": "basically_satisfied", "close-note": "电话回访", "next": reverse("verification")},
+        {"close-note": "电话回访", "next": reverse("verification")},
     )
     client.post(reverse("issue-action", args=[reworking.pk, "reopen"]), {"reopen-reason": "企业反映未解决"})
     closing.refresh_from_db()

@@ -16,9 +16,9 @@ from core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from enterprises import demo, services
 from enterprises.choices import Rank, RegionLevel, Role, UnitKind
 from enterprises.models import Official
-from issues import intake, notices
+from issues import intake, notices, schemes
 from issues import services as issue_services
-from issues.choices import Outcome, Satisfaction
+from issues.choices import VERDICTS, FollowUpChannel, Outcome, Satisfaction
 from visits import services as visit_services
 
 DEMO_PASSWORD = "zoufang-demo"  # nosec B105  # the demo's published password (README), demo data only
@@ -142,6 +142,7 @@ class Command(BaseCommand):
             plan_due_date=datetime.date(2026, 4, 15),
             is_current=True,
         )
+        schemes.scheme_choose(campaign=campaign, preset=schemes.Preset.SHANDONG)
 
         n_key = n_enterprises * 2 // 5
         used_codes: set[str] = set()
@@ -321,7 +322,7 @@ class Command(BaseCommand):
             return
         with at(14):
             issue_services.issue_feedback(
-                actor=member(unit.pk), issue_id=issue.pk, note="已与企业对接,正在协调相关部门办理。"
+                actor=member(unit.pk), issue_id=issue.pk, note="已与企业对接,正在协调相关部门办理。", reply=True
             )
         if rng.random() < 0.15:
             issue.refresh_from_db()
@@ -342,28 +343,46 @@ class Command(BaseCommand):
         if not step(rng.randint(3, 20)):
             return
         outcome = rng.choices([Outcome.SOLVED, Outcome.PARTLY_SOLVED, Outcome.UNSOLVABLE], [80, 15, 5])[0]
+        explanation = {
+            Outcome.SOLVED: "已协调相关部门办理完毕,并将办理结果告知企业。",
+            Outcome.PARTLY_SOLVED: "受政策限制,暂无法完全解决,已向企业解释。",
+            Outcome.UNSOLVABLE: "经核实不符合政策条件,已向企业当面解释。",
+        }[outcome]
         with at(16):
-            issue_services.issue_resolve(
-                actor=member(unit.pk),
+            issue_services.issue_resolve(actor=member(unit.pk), issue_id=issue.pk, outcome=outcome, note=explanation)
+        if not step(rng.randint(1, 3)):
+            return  # waiting for the return call
+        verdict = rng.choices(list(VERDICTS), [70, 25, 5])[0]
+        rework = verdict == Satisfaction.UNSATISFIED and rng.random() < 0.7
+        with at(10):
+            issue_services.issue_follow_up(
+                actor=sup,
                 issue_id=issue.pk,
-                outcome=outcome,
-                note="" if outcome == Outcome.SOLVED else "受政策限制,暂无法完全解决,已向企业解释。",
+                channel=rng.choice([FollowUpChannel.PHONE, FollowUpChannel.PHONE, FollowUpChannel.ON_SITE]),
+                contact=issue.enterprise.contact_name or "企业负责人",
+                verdict=verdict,
+                note="企业反映问题仍未解决,要求继续办理。" if verdict == Satisfaction.UNSATISFIED else "企业表示认可。",
+                caused_by_handling=rework,
             )
-        if not step(rng.randint(1, 6)):
-            return
-        if rng.random() < 0.1:
-            with at():
-                issue_services.issue_reopen(actor=sup, issue_id=issue.pk, reason="回访企业反映问题仍未解决。")
+        if rework:
             if not step(rng.randint(2, 5)):
                 return
             with at(16):
-                issue_services.issue_resolve(actor=member(unit.pk), issue_id=issue.pk, outcome=Outcome.SOLVED)
+                issue_services.issue_resolve(
+                    actor=member(unit.pk), issue_id=issue.pk, outcome=Outcome.SOLVED, note="已重新办理,问题已解决。"
+                )
             if not step(rng.randint(1, 3)):
                 return
+            with at(10):
+                issue_services.issue_follow_up(
+                    actor=sup,
+                    issue_id=issue.pk,
+                    channel=FollowUpChannel.PHONE,
+                    contact=issue.enterprise.contact_name or "企业负责人",
+                    verdict=Satisfaction.SATISFIED,
+                    note="企业表示满意。",
+                )
+        if not step(rng.randint(1, 4)):
+            return  # called back, waiting for 销号
         with at(17):
-            issue_services.issue_close(
-                actor=sup,
-                issue_id=issue.pk,
-                satisfaction=rng.choices(list(Satisfaction.values), [70, 25, 5])[0],
-                note="已电话回访企业,问题已解决。",
-            )
+            issue_services.issue_close(actor=sup, issue_id=issue.pk, note="已回访,予以销号。")
