@@ -51,7 +51,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from core import clock
-from core.models import AuditEntry, CalendarDay
+from core.models import AuditEntry, CalendarDay, CalendarYear
 from enterprises.imports import IMPORTERS
 from enterprises.models import (
     Assignment,
@@ -92,7 +92,16 @@ SCOPED_ADMIN = {
 # Reference data every signed-in user reads.
 PUBLIC = {"region", "campaign"}
 # Rows with no county: configuration and logs, for administrators.
-GLOBAL = {"calendarday", "deadlinepolicy", "group", "tokenproxy", "accessattempt", "accesslog", "accessfailurelog"}
+GLOBAL = {
+    "calendarday",
+    "calendaryear",
+    "deadlinepolicy",
+    "group",
+    "tokenproxy",
+    "accessattempt",
+    "accesslog",
+    "accessfailurelog",
+}
 
 
 def sees(role: str, family: str, county: str) -> bool:
@@ -612,6 +621,7 @@ ADMIN_OBJECTS = {
     "delivery": lambda w: (w.delivery_a, w.delivery_b),
     "deadlinepolicy": lambda w: (DeadlinePolicy.objects.first(),) * 2,
     "calendarday": lambda w: (w.holiday,) * 2,
+    "calendaryear": lambda w: (w.calendar_year,) * 2,
     "group": lambda w: (w.group,) * 2,
     "tokenproxy": lambda w: (TokenProxy.objects.get(user=w.official_a), TokenProxy.objects.get(user=w.official_b)),
     "accessattempt": lambda w: (w.attempt,) * 2,
@@ -854,6 +864,7 @@ def _admin_rows(w):
         )
         setattr(w, f"delivery_{county}", delivery)
     w.holiday = CalendarDay.objects.create(date=datetime.date(2026, 10, 1), kind="holiday", name="国庆")
+    w.calendar_year = CalendarYear.objects.create(year=2026, source="package")
     w.group = Group.objects.create(name="督查组")
     w.attempt = AccessAttempt.objects.create(username="off_a", ip_address="127.0.0.1", failures_since_start=1)
     w.access_log = AccessLog.objects.create(username="off_a", ip_address="127.0.0.1")
