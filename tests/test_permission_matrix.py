@@ -379,6 +379,7 @@ CASES: dict[str, Case] = {
     ),
     "/enterprises/": Case("page", filters=ENTERPRISE_FILTERS, queries=SEARCHES),
     "/enterprises/{pk}/": Case("page", family="enterprise", args=pk),
+    "/enterprises/{pk}/profile/": Case("page", family="enterprise", args=pk),
     "/enterprises/ours/": Case("page"),
     "/visits/": Case("page", filters=VISIT_FILTERS, queries=SEARCHES),
     "/visits/person-times/": Case("page", filters=VISIT_FILTERS, queries=SEARCHES),
