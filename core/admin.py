@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core import audit
 from core.errors import ServiceError
 
-from .models import AuditEntry, CalendarDay
+from .models import AuditEntry, CalendarDay, CalendarSource, CalendarYear
 
 
 class ScopedAdminMixin:
@@ -131,11 +131,32 @@ class ServiceAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class CalendarDayAdmin(admin.ModelAdmin):
     # Edited here on purpose: the holiday calendar is plain data with no
     # service or rule beyond its database constraints (one row per date,
-    # a known kind), which the model form checks.
-    list_display = ("date", "kind", "name")
-    list_filter = ("kind",)
+    # a known kind), which the model form checks. A day saved here is the
+    # administrator's: `load_calendar` never changes or removes it.
+    list_display = ("date", "kind", "name", "source")
+    list_filter = ("kind", "source")
     search_fields = ("name",)
     date_hierarchy = "date"
+    readonly_fields = ("source",)
+
+    def save_model(self, request, obj, form, change):
+        obj.source = CalendarSource.ADMIN
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    # The years whose schedule is known. `load_calendar` adds the package's;
+    # an administrator adds a year here (source: administrator) once its
+    # days are entered by hand and complete, so it stops being reported as
+    # missing; days entered alone do not make a year known. A package year
+    # switched to the administrator is left alone by later loads.
+    list_display = ("year", "source", "loaded_at")
+    list_filter = ("source",)
+    readonly_fields = ("loaded_at",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("year", "loaded_at") if obj is not None else ("loaded_at",)
 
 
 # The audit trail -----------------------------------------------------------------------

@@ -9,9 +9,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import audit
-        from .models import CalendarDay
+        from . import audit, checks  # noqa: F401  (importing checks registers them)
+        from .models import CalendarDay, CalendarYear
 
         audit.connect()
         # The holiday calendar moves every deadline: its changes are audited.
         auditlog.register(CalendarDay, exclude_fields=["id"])
+        auditlog.register(CalendarYear, exclude_fields=["id"])

@@ -1,9 +1,14 @@
 """Working days (工作日): Monday to Friday, except the holidays and plus the
-make-up working days that admins enter as CalendarDay rows."""
+make-up working days held as CalendarDay rows (loaded from the official
+schedule by core.holidays, edited by admins).
+
+A year with no CalendarYear row is not known: its days count Monday to
+Friday alone, and `missing_years` says so, so the pages can report it
+rather than let a guess pass for the schedule."""
 
 import datetime
 
-from core.models import CalendarDay
+from core.models import CalendarDay, CalendarYear
 
 _DAY = datetime.timedelta(days=1)
 
@@ -122,3 +127,23 @@ def subtract_working_days(end: datetime.date, days: int) -> datetime.date:
     least n working days" is `due_date <= subtract_working_days(today, n)`.
     One query for the calendar window."""
     return _subtract(end, days, _overrides(end - datetime.timedelta(days=subtract_span(days)), end))
+
+
+# Years with no calendar ---------------------------------------------------------------
+
+
+def missing_years(start: datetime.date, end: datetime.date) -> list[int]:
+    """The years from `start`'s to `end`'s (both included) whose holidays
+    and make-up working days are not loaded: their deadlines skip only the
+    weekends. One query."""
+    first, last = min(start, end).year, max(start, end).year
+    known = set(CalendarYear.objects.filter(year__range=(first, last)).values_list("year", flat=True))
+    return [year for year in range(first, last + 1) if year not in known]
+
+
+def missing_years_ahead(today: datetime.date) -> list[int]:
+    """The years to warn about: this year and the next, which the deadlines
+    set today reach. (The State Council publishes a year's schedule around
+    November of the year before; until a package or an admin brings it, the
+    warning stands.)"""
+    return missing_years(today, datetime.date(today.year + 1, 1, 1))

@@ -13,10 +13,20 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class CalendarSource(models.TextChoices):
+    """Where a calendar day or year came from. The loader (core.holidays)
+    writes and rewrites only what the package gave; what an administrator
+    entered or edited is theirs, and the loader leaves it as it is."""
+
+    PACKAGE = "package", _("Official schedule (chinesecalendar)")
+    ADMIN = "admin", _("Entered by an administrator")
+
+
 class CalendarDay(models.Model):
-    """An exception to the Monday–Friday week: a public holiday on a weekday,
-    or a make-up working day (调休) on a weekend. Admins keep these as data
-    because China's schedule moves every year."""
+    """An exception to the Monday–Friday week: a public holiday, or a make-up
+    working day (调休) on a weekend. Loaded from the State Council's schedule
+    (`manage.py load_calendar`) and edited by admins, because China's
+    schedule moves every year."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("Holiday")
@@ -25,6 +35,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=64, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -32,10 +43,39 @@ class CalendarDay(models.Model):
         ordering = ["date"]
         constraints = [
             models.CheckConstraint(condition=models.Q(kind__in=["holiday", "workday"]), name="calendarday_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["package", "admin"]), name="calendarday_source_valid"
+            ),
         ]
 
     def __str__(self):
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year whose holidays and make-up working days are known: loaded from
+    the package, or declared complete by an administrator who entered it by
+    hand. A year with no row is not known, and core.calendar reports it
+    (missing_years) instead of guessing; its deadlines still count the
+    weekends alone. An administrator's year is left alone by the loader."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=16, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    loaded_at = models.DateTimeField(_("loaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=["package", "admin"]), name="calendaryear_source_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(year__range=(1949, 2200)), name="calendaryear_year_plausible"),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_source_display()}"
 
 
 class OutboxMessage(models.Model):

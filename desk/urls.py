@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/preferences/", enterprise_views.preferences, name="preferences"),
     path("enterprises/", views.enterprise_list, name="enterprise-list"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise-detail"),
+    path("enterprises/<int:pk>/profile/", views.enterprise_profile, name="enterprise-profile"),
     path("enterprises/ours/", views.our_enterprises, name="our-enterprises"),
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/person-times/", views.participation_list, name="visit-participations"),

@@ -30,6 +30,8 @@ from visits.filters import EnterpriseVisitFilter, VisitFilter
 from visits.forms import VisitForm
 from visits.models import Visit
 
+from . import profile
+
 PAGE_SIZE = 25
 
 
@@ -103,6 +105,14 @@ def enterprise_detail(request, pk: int):
         "issues": issues,
     }
     return render(request, "enterprises/enterprise_detail.html", context)
+
+
+@login_required
+def enterprise_profile(request, pk: int):
+    """一企一档: the enterprise's printable profile (A4)."""
+    enterprise = get_restricted_or_404(enterprise_selectors.enterprise_list(user=request.user), pk=pk)
+    context = profile.enterprise_profile(user=request.user, enterprise=enterprise)
+    return render(request, "enterprises/enterprise_profile.html", context)
 
 
 @login_required

@@ -211,6 +211,7 @@ cmd_up() {
   trap 'exit 130' INT TERM
   start_data_stores
   "$PY" manage.py migrate --noinput
+  "$PY" manage.py load_calendar
   "$PY" manage.py collectstatic --noinput -v0
   if [ "$demo" = 1 ]; then
     if database_is_empty; then "$PY" manage.py seed_demo; else echo "The database has officials already: no demo data loaded."; fi

@@ -51,7 +51,7 @@ from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from core import clock
-from core.models import AuditEntry, CalendarDay
+from core.models import AuditEntry, CalendarDay, CalendarYear
 from enterprises.imports import IMPORTERS
 from enterprises.models import (
     Assignment,
@@ -94,7 +94,16 @@ SCOPED_ADMIN = {
 # Reference data every signed-in user reads.
 PUBLIC = {"region", "campaign"}
 # Rows with no county: configuration and logs, for administrators.
-GLOBAL = {"calendarday", "timelimitscheme", "group", "tokenproxy", "accessattempt", "accesslog", "accessfailurelog"}
+GLOBAL = {
+    "calendarday",
+    "calendaryear",
+    "timelimitscheme",
+    "group",
+    "tokenproxy",
+    "accessattempt",
+    "accesslog",
+    "accessfailurelog",
+}
 
 
 def sees(role: str, family: str, county: str) -> bool:
@@ -373,6 +382,7 @@ CASES: dict[str, Case] = {
     ),
     "/enterprises/": Case("page", filters=ENTERPRISE_FILTERS, queries=SEARCHES),
     "/enterprises/{pk}/": Case("page", family="enterprise", args=pk),
+    "/enterprises/{pk}/profile/": Case("page", family="enterprise", args=pk),
     "/enterprises/ours/": Case("page"),
     "/visits/": Case("page", filters=VISIT_FILTERS, queries=SEARCHES),
     "/visits/person-times/": Case("page", filters=VISIT_FILTERS, queries=SEARCHES),
@@ -617,6 +627,7 @@ ADMIN_OBJECTS = {
     "timelimitscheme": lambda w: (w.scheme,) * 2,
     "followup": lambda w: (w.call_a, w.call_b),
     "calendarday": lambda w: (w.holiday,) * 2,
+    "calendaryear": lambda w: (w.calendar_year,) * 2,
     "group": lambda w: (w.group,) * 2,
     "tokenproxy": lambda w: (TokenProxy.objects.get(user=w.official_a), TokenProxy.objects.get(user=w.official_b)),
     "accessattempt": lambda w: (w.attempt,) * 2,
@@ -864,6 +875,7 @@ def _admin_rows(w):
         setattr(w, f"delivery_{county}", delivery)
     w.holiday = CalendarDay.objects.create(date=datetime.date(2026, 10, 1), kind="holiday", name="国庆")
     w.scheme = schemes.scheme_choose(campaign=w.campaign, preset="henan_13710")
+    w.calendar_year = CalendarYear.objects.create(year=2026, source="package")
     w.group = Group.objects.create(name="督查组")
     w.attempt = AccessAttempt.objects.create(username="off_a", ip_address="127.0.0.1", failures_since_start=1)
     w.access_log = AccessLog.objects.create(username="off_a", ip_address="127.0.0.1")

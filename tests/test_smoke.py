@@ -4,6 +4,7 @@
 import pytest
 from django.core.management import call_command
 
+from core.models import CalendarDay, CalendarYear
 from enterprises.models import Official
 from issues.models import Issue
 
@@ -22,6 +23,9 @@ def test_seed_demo_builds_every_state_and_runs_once(demo):
     assert statuses == {"registered", "assigned", "in_progress", "resolved", "closed", "cancelled"}
     assert {"admin", "supervisor", "official"} <= set(Official.objects.values_list("username", flat=True))
     assert Official.objects.get(username="official").check_password("zoufang-demo")
+    # The official calendar, loaded by the seed as by `make run`.
+    assert CalendarYear.objects.filter(year=2026, source="package").exists()
+    assert CalendarDay.objects.get(date="2026-02-28").kind == "workday"
     count = Issue.objects.count()
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Issue.objects.count() == count

@@ -1,4 +1,6 @@
+import dataclasses
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 
@@ -130,3 +132,37 @@ def unit_assignments(*, user, campaign):
 def unit_partners(*, user, campaign):
     """A unit's own board: the enterprises it helps, and with whom."""
     return unit_assignments(user=user, campaign=campaign).order_by("enterprise__name")
+
+
+# The situation snapshots as a trend ----------------------------------------------------
+
+SITUATION_FIGURES = ("output_value", "revenue", "headcount")
+
+
+@dataclasses.dataclass
+class SituationPeriod:
+    """A month's situation: each figure as the month's latest visit that
+    gave it reported it (None when no visit that month did)."""
+
+    month: datetime.date  # its first day
+    output_value: Decimal | None = None
+    revenue: Decimal | None = None
+    headcount: int | None = None
+    visits: int = 0  # visits that month with a figure
+
+
+def situation_by_month(visits) -> list[SituationPeriod]:
+    """The snapshots of already loaded visits (of one enterprise), month by
+    month, oldest first; months with no figure are left out. No query."""
+    periods: dict[datetime.date, SituationPeriod] = {}
+    for visit in sorted(visits, key=lambda v: (v.date, v.pk)):
+        figures = {name: getattr(visit, name) for name in SITUATION_FIGURES}
+        if all(value is None for value in figures.values()):
+            continue
+        month = visit.date.replace(day=1)
+        period = periods.setdefault(month, SituationPeriod(month=month))
+        period.visits += 1
+        for name, value in figures.items():
+            if value is not None:
+                setattr(period, name, value)
+    return [periods[month] for month in sorted(periods)]

@@ -5,6 +5,7 @@ and their tooltips, the language switch, the print button, the import
 progress bar, htmx swaps, the API docs and the Django admin)."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from enterprises import services as enterprise_services
 from enterprises.models import Official
 from issues import bulletins
 from issues.intake import RaisedIssue, visit_record_with_issues
+from visits.services import Snapshot
 
 from .conftest import DESKTOP
 
@@ -78,6 +80,7 @@ def pages(live_server, live_world, make_issue, settings, tmp_path):
         form="onsite",
         purposes=["situation"],
         summary="企业订单饱满。",
+        snapshot=Snapshot(output_value=Decimal("1200"), revenue=Decimal("980"), headcount=310),  # 一企一档's bars
         issues=[RaisedIssue(category="people", title="招工难")],
     )
     issue = make_issue("in_progress", extra=("request_extension",))
@@ -119,6 +122,7 @@ def test_every_page_as_each_role_passes_the_policy(browser, signed_in, live_serv
     for path in [
         *COMMON,
         f"/enterprises/{w.enterprise_a.pk}/",
+        f"/enterprises/{w.enterprise_a.pk}/profile/",
         "/enterprises/ours/",
         "/enterprises/plan/",
         "/visits/person-times/",

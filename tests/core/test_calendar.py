@@ -1,9 +1,18 @@
 import datetime
+import re
 
 import pytest
+from django.core import checks
+from django.test import Client
 
-from core.calendar import add_working_days, is_working_day, subtract_working_days, working_days_between
-from core.models import CalendarDay
+from core.calendar import (
+    add_working_days,
+    is_working_day,
+    missing_years_ahead,
+    subtract_working_days,
+    working_days_between,
+)
+from core.models import CalendarDay, CalendarYear
 
 D = datetime.date
 
@@ -64,3 +73,43 @@ def test_subtract_working_days_is_the_inverse_of_counting(national_day):
     for n in range(0, 12):
         day = subtract_working_days(D(2026, 10, 20), n)
         assert working_days_between(day, D(2026, 10, 20)) == n
+
+
+# Years with no calendar are reported -----------------------------------------------
+
+
+def test_the_years_ahead_are_this_one_and_the_next(db):
+    CalendarYear.objects.create(year=2026, source="package")
+    assert missing_years_ahead(D(2026, 1, 1)) == [2027]
+    assert missing_years_ahead(D(2025, 12, 31)) == [2025]
+    assert missing_years_ahead(D(2028, 2, 29)) == [2028, 2029]
+    CalendarYear.objects.create(year=2027, source="admin")
+    assert missing_years_ahead(D(2026, 12, 31)) == []
+
+
+def test_the_dispatch_desk_and_the_admin_say_which_year_is_not_loaded(world):
+    # Today is 1 June 2026 (frozen): 2026 and 2027 are the years to know.
+    CalendarYear.objects.create(year=2026, source="package")
+    client = Client()
+    client.force_login(world.supervisor_a)
+    page = client.get("/supervise/dispatch/").content.decode()
+    warning = re.search(r'id="calendar-missing">(.*?)</div>', page, re.S).group(1)
+    assert "2027" in warning and "2026" not in warning
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    client.force_login(world.admin)
+    admin_index = client.get("/admin/").content.decode()
+    assert 'id="calendar-missing"' in admin_index and "2027" in admin_index
+    CalendarYear.objects.create(year=2027, source="admin")  # an administrator entered it by hand
+    assert 'id="calendar-missing"' not in client.get("/admin/").content.decode()
+    client.force_login(world.supervisor_a)
+    assert 'id="calendar-missing"' not in client.get("/supervise/dispatch/").content.decode()
+
+
+def test_the_database_check_warns_of_a_year_not_loaded(db, frozen_today):
+    found = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
+    (warning,) = [message for message in found if message.id == "core.W001"]
+    assert "2026, 2027" in warning.msg
+    CalendarYear.objects.bulk_create([CalendarYear(year=2026), CalendarYear(year=2027)])
+    found = checks.run_checks(tags=[checks.Tags.database], databases=["default"])
+    assert not [message for message in found if message.id == "core.W001"]

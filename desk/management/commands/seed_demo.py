@@ -10,8 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core import calendar, clock
-from core.models import CalendarDay
+from core import calendar, clock, holidays
 from core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from enterprises import demo, services
 from enterprises.choices import Rank, RegionLevel, Role, UnitKind
@@ -84,7 +83,7 @@ class Command(BaseCommand):
     def _build(self, n_enterprises: int):
         rng = self.rng
         root = Official.objects.create_superuser("admin", password=None, name="系统管理员", role=Role.ADMIN)
-        self._calendar()
+        holidays.calendar_load()  # the official schedule, as `make run` loads it
 
         city = services.region_save(actor=root, name=demo.CITY, level=RegionLevel.CITY, code="361100")
         county = services.region_save(
@@ -203,20 +202,6 @@ class Command(BaseCommand):
                 f"{Official.objects.count()} officials, {len(enterprises)} enterprises, {len(assignments)} assignments."
             )
         )
-
-    def _calendar(self):
-        rows = []
-        for start, end, name in demo.HOLIDAYS_2026:
-            day, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
-            while day <= last:
-                if day.weekday() < 5:
-                    rows.append(CalendarDay(date=day, kind=CalendarDay.Kind.HOLIDAY, name=name))
-                day += datetime.timedelta(days=1)
-        rows += [
-            CalendarDay(date=datetime.date.fromisoformat(day), kind=CalendarDay.Kind.WORKDAY, name=name)
-            for day, name in demo.WORKDAYS_2026
-        ]
-        CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
 
     # -- visits and issues, walked through their lifecycle -------------------
 
