@@ -1,46 +1,104 @@
-"""通报: made on demand or by Celery beat at the start of each month."""
+"""通报: made on demand or by Celery beat at the start of each month.
+
+A bulletin is the dashboard's figures for one region and month, judged on
+the day it is made (its issue date), put into the form leaders sign: an
+issue number (期号) per region and year, the issuing office, the date. Its
+figures come from the same homes as the dashboard's (issues.figures through
+issues.selectors, issues.deadlines, visits.selectors), so the dashboard
+opened that day for that region and month shows the same numbers.
+
+One bulletin is current per region and month (a partial unique index);
+making it again supersedes it: the new version keeps the number, the old
+one is kept with its file. Bulletins of one region are made one at a time
+(the region's row is locked), so two people pressing the button at once get
+one bulletin and one refusal, and the numbers of a year never collide."""
 
 import datetime
 import io
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
-from core import clock
+from core import clock, uploads
+from core.errors import Conflict, NotFound, NotPermitted
 from core.exports import append_row
 from enterprises.choices import Role
 from enterprises.models import Campaign, Official, Region
+from enterprises.scope import scope_of, scope_region
 
 from . import deadlines, figures, selectors
 from .models import Bulletin
 
+# How many categories and escalated groups the common problems show.
+COMMON_PROBLEMS = 5
+# The figures a bulletin states for the month and for the campaign to date.
+SUMMARY = ("registered", "resolved", "closed", "closure_rate", "overdue")
 
-def judged_at(end: datetime.date, today: datetime.date) -> datetime.date:
-    """A bulletin judges deadlines at its month's end, or today while the
-    month is still running (no issue is "overdue" on a day yet to come)."""
-    return min(end, today)
+
+# Who makes which -----------------------------------------------------------------
 
 
-def _content(*, user, region: Region, start: datetime.date, end: datetime.date) -> dict:
-    from visits.selectors import visit_figures
+def bulletin_regions(user):
+    """The regions `user` may make bulletins for: a supervisor's region and
+    the regions below it, every region for an admin, none for anyone else
+    (the dashboard's choice: Region.objects.restrict and scope_region)."""
+    scope = scope_of(user)
+    if not (scope.everything or scope.is_supervisor):
+        return Region.objects.none()
+    regions = Region.objects.restrict(user)
+    if own := scope_region(user):
+        regions = regions.subtree(own)
+    return regions.order_by("path")
 
-    campaign = Campaign.objects.current()
-    made_on = clock.today()
-    at = judged_at(end, made_on)
-    # The ranking counts what was registered in the month; "overdue" counts every
-    # issue of the campaign registered by the date judged and overdue then,
-    # whenever it was registered, and the overdue table lists exactly those
-    # issues. Each issue is judged on its state when the bulletin is made (beat
-    # makes last month's on the 1st), not on a replay of its history.
-    standing = {"campaign": campaign, "region": region, "date_to": at}
-    period = selectors.issue_figures(
-        user=user, today=at, groups=("unit",), campaign=campaign, region=region, date_from=start, date_to=end
+
+def current(*, region: Region, start: datetime.date, end: datetime.date):
+    return Bulletin.objects.filter(region=region, period_start=start, period_end=end, superseded_at__isnull=True)
+
+
+def remembered_office(*, region: Region, actor=None) -> str:
+    """The issuing office a new bulletin of `region` carries unless one is
+    typed: the one its last bulletin carried, else the unit of whoever makes
+    it (the supervisors' office, 帮扶办), else the region's name."""
+    last = (
+        Bulletin.objects.filter(region=region)
+        .exclude(office="")
+        .order_by("-created_at", "-pk")
+        .values_list("office", flat=True)
+        .first()
     )
-    now = selectors.issue_figures(user=user, today=at, groups=("unit",), **standing)
-    overdue_by_unit = {row["group"]: row["overdue"] for row in now["unit"]}
-    rows = {row["group"]: row for row in period["unit"] if row["group"]}
-    for row in now["unit"]:
+    if last:
+        return last
+    unit = getattr(actor, "unit", None)
+    return unit.name if unit is not None else region.name
+
+
+def month_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    start = day.replace(day=1)
+    end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    return start, end
+
+
+# What it says --------------------------------------------------------------------
+
+
+def _summary(row: dict) -> dict:
+    return {name: row[name] for name in SUMMARY}
+
+
+def _ranking(month_units: list[dict], to_date_units: list[dict]) -> list[dict]:
+    """The units as the bulletin ranks them: the month's figures, and each
+    unit's overdue work to date. The order is one call (figures.ranked) so a
+    scoring rule can take its place."""
+    overdue = {row["group"]: row["overdue"] for row in to_date_units if row["group"]}
+    rows = {row["group"]: row for row in month_units if row["group"]}
+    for row in to_date_units:
         # A unit with overdue work but nothing registered this month is ranked too.
         if row["group"] and row["overdue"] and row["group"] not in rows:
             rows[row["group"]] = {
@@ -49,121 +107,350 @@ def _content(*, user, region: Region, start: datetime.date, end: datetime.date) 
                 **dict.fromkeys(("registered", "resolved", "closed"), 0),
                 "closure_rate": None,
             }
-    ranking = figures.ranked(rows.values())
+    return [
+        {
+            **{k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate")},
+            "overdue": overdue.get(row["group"], 0),
+        }
+        for row in figures.ranked(rows.values())
+    ]
+
+
+def since(campaign, start: datetime.date) -> datetime.date:
+    """Where "to date" begins: the campaign's start, as on the dashboard by
+    default; without a campaign, the year's first day."""
+    return campaign.start_date if campaign else start.replace(month=1, day=1)
+
+
+def content(*, user, region: Region, start: datetime.date, end: datetime.date, today: datetime.date) -> dict:
+    """The bulletin's figures, lists and common problems in `user`'s scope,
+    judged at `today`: the month (`totals`) and the campaign to the month's
+    end (`to_date`) are each the dashboard's figures for that period, and the
+    overdue list is exactly the issues the to-date overdue figure counts."""
+    from visits.selectors import visit_figures
+
+    campaign = Campaign.objects.current()
+    scope = {"campaign": campaign, "region": region}
+    first = since(campaign, start)
+    month = selectors.issue_figures(user=user, today=today, groups=("unit",), date_from=start, date_to=end, **scope)
+    to_date = selectors.issue_figures(user=user, today=today, groups=("unit",), date_from=first, date_to=end, **scope)
     overdue = deadlines.mark(
-        selectors.scoped_issues(user=user, **standing)
-        .filter(deadlines.overdue(at))
+        selectors.scoped_issues(user=user, date_from=first, date_to=end, **scope)
+        .filter(deadlines.overdue(today))
         .select_related("enterprise", "responsible_unit")
         .order_by("due_date", "number"),
-        at,
+        today,
     )
     visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
+    categories = selectors.categories_by_reach(user=user, date_from=start, date_to=end, **scope)
+    escalated = selectors.escalation_groups(user=user, first=3, region=region)
     return {
         "campaign": campaign.name if campaign else "",
-        "judged_at": at.isoformat(),
-        "month_running": at < end,
-        "made_on": made_on.isoformat(),
-        "totals": {**period["totals"], "overdue": now["totals"]["overdue"]},
-        "ranking": [
-            {
-                **{k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate")},
-                "overdue": overdue_by_unit.get(row["group"], 0),
-            }
-            for row in ranking
-        ],
+        "judged_at": today.isoformat(),
+        "month_running": today < end,
+        "since": first.isoformat(),
+        "totals": _summary(month["totals"]),
+        "to_date": _summary(to_date["totals"]),
+        "ranking": _ranking(month["unit"], to_date["unit"]),
         "overdue": [
             {
                 "number": i.number,
                 "title": i.title,
                 "enterprise": i.enterprise.name,
                 "unit": i.responsible_unit.name if i.responsible_unit else "",
+                "registered": timezone.localdate(i.registered_at).isoformat(),
                 "due": i.due_date.isoformat(),
                 "days": i.overdue_by,
             }
             for i in overdue
         ],
-        "quiet_units": [unit["name"] for unit in visits["quiet_units"]],
+        "quiet_units": [
+            {"name": unit["name"], "assigned": unit["assigned"], "visits": unit["visits"]}
+            for unit in visits["quiet_units"]
+        ],
         "plans_missing": [unit["name"] for unit in visits["plans_missing"]],
+        "categories": [
+            {"name": row["category_name"], "enterprises": row["enterprises"], "issues": row["issues"]}
+            for row in categories[:COMMON_PROBLEMS]
+        ],
+        "escalated": [
+            {
+                "category": str(group["category_name"]),
+                "region": group["region_name"],
+                "enterprises": group["enterprises"],
+                "issues": group["count"],
+                "numbers": [issue.number for issue in group["issues"]],
+            }
+            for group in escalated[:COMMON_PROBLEMS]
+        ],
         "visits": {k: visits[k] for k in ("visits", "person_times", "assigned", "covered", "coverage")},
     }
 
 
 def row_count(data: dict) -> int:
     """The rows of a bulletin's workbook, its sheets together (its exports are audited with it)."""
-    return sum(len(data.get(part, [])) for part in ("ranking", "overdue", "quiet_units", "plans_missing"))
+    parts = ("ranking", "overdue", "quiet_units", "plans_missing", "categories", "escalated")
+    return sum(len(data.get(part, [])) for part in parts)
 
 
-def _xlsx(region, start, end, data) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "单位排名"
-    append_row(sheet, [f"{region.name} 通报 {start}至{end}"])
-    judged = data.get("judged_at", end.isoformat())
-    made = data.get("made_on", judged)
-    when = "本月尚未结束，按当日判定" if data.get("month_running") else f"按月末判定，各问题按{made}的状态"
-    totals = data["totals"]
-    append_row(
-        sheet,
-        [f"挂号{totals['registered']}个，销号{totals['closed']}个；截至{judged}（{when}）逾期{totals['overdue']}个"],
+# The workbook --------------------------------------------------------------------
+
+PERCENT = "0.0%"
+DATE = "yyyy-mm-dd"
+BOLD = Font(bold=True)
+
+
+def _width(value) -> int:
+    """Columns of a cell's text: a Chinese character takes two."""
+    text = value.strftime("%Y-%m-%d") if isinstance(value, datetime.date) else str(value)
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _sheet(book: Workbook, title: str, head: tuple[str, str], headers: list[str], rows: list[list], formats=None):
+    """A sheet with the bulletin's two title rows, a bold header frozen with
+    them, its rows (column formats: index → number format) and columns wide
+    enough for what they hold."""
+    sheet = book.create_sheet(title)
+    formats = formats or {}
+    for line in head:
+        append_row(sheet, [line])
+    sheet["A1"].font = Font(bold=True, size=14, color="C00000")
+    for row in (1, 2):
+        if len(headers) > 1:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(headers))
+        sheet.cell(row=row, column=1).alignment = Alignment(horizontal="center")
+    append_row(sheet, headers)
+    for cell in sheet[3]:
+        cell.font = BOLD
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for values in rows:
+        append_row(sheet, values)
+        for index, number_format in formats.items():
+            sheet.cell(row=sheet.max_row, column=index + 1).number_format = number_format
+    sheet.freeze_panes = "A4"
+    for index, header in enumerate(headers):
+        cells = [header, *(row[index] for row in rows if row[index] is not None)]
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(max(_width(v) for v in cells) + 2, 60)
+    return sheet
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def head_lines(bulletin: Bulletin) -> tuple[str, str]:
+    """The title rows: the bulletin's title, then its number, office and date."""
+    issued = bulletin.issued_on
+    return (
+        f"{bulletin.region.name}联手帮扶企业工作通报",
+        f"{bulletin.year}年第{bulletin.number}期　{bulletin.office}　{issued.year}年{issued.month}月{issued.day}日",
     )
-    append_row(sheet, ["排名", "单位", "挂号", "办结", "销号", "销号率", "当前逾期"])
-    for index, row in enumerate(data["ranking"], start=1):
-        append_row(
-            sheet,
+
+
+def workbook(bulletin: Bulletin) -> bytes:
+    data = bulletin.data
+    head = head_lines(bulletin)
+    start, end = bulletin.period_start, bulletin.period_end
+    month, to_date, visits = data["totals"], data["to_date"], data["visits"]
+    book = Workbook()
+    book.remove(book.active)
+    span = f"{start:%Y-%m-%d}至{end:%Y-%m-%d}"
+    overview = [
+        ["统计期间", span, f"{data['since']}至{end:%Y-%m-%d}"],
+        ["判定日期", _date(data["judged_at"]), _date(data["judged_at"])],
+        ["挂号", month["registered"], to_date["registered"]],
+        ["办结（含销号）", month["resolved"], to_date["resolved"]],
+        ["销号", month["closed"], to_date["closed"]],
+        ["销号率", month["closure_rate"], to_date["closure_rate"]],
+        ["逾期", month["overdue"], to_date["overdue"]],
+        ["走访次数", visits["visits"], None],
+        ["走访人次", visits["person_times"], None],
+        ["结对企业", visits["assigned"], None],
+        ["本月走访到的企业", visits["covered"], None],
+        ["走访覆盖率", visits["coverage"], None],
+    ]
+    sheet = _sheet(book, "概况", head, ["指标", "本月", "本行动累计"], overview)
+    for row in sheet.iter_rows(min_row=4):
+        label = row[0].value
+        for cell in row[1:]:
+            if label in ("销号率", "走访覆盖率"):
+                cell.number_format = PERCENT
+            elif label == "判定日期":
+                cell.number_format = DATE
+    _sheet(
+        book,
+        "单位排名",
+        head,
+        ["排名", "单位", "本月挂号", "本月办结", "本月销号", "本月销号率", "累计逾期"],
+        [
+            [index, row["name"], row["registered"], row["resolved"], row["closed"], row["closure_rate"], row["overdue"]]
+            for index, row in enumerate(data["ranking"], start=1)
+        ],
+        formats={5: PERCENT},
+    )
+    _sheet(
+        book,
+        "逾期问题",
+        head,
+        ["挂号编号", "问题", "企业", "承办单位", "挂号日期", "办结时限", "逾期工作日"],
+        [
             [
-                index,
-                row["name"],
-                row["registered"],
-                row["resolved"],
-                row["closed"],
-                row["closure_rate"],
-                row["overdue"],
-            ],
-        )
-    overdue = book.create_sheet("逾期问题")
-    append_row(overdue, ["挂号编号", "问题", "企业", "承办单位", "办结时限", "逾期工作日"])
-    for row in data["overdue"]:
-        append_row(overdue, [row["number"], row["title"], row["enterprise"], row["unit"], row["due"], row["days"]])
-    quiet = book.create_sheet("未走访单位")
-    append_row(quiet, ["单位"])
-    for name in data["quiet_units"]:
-        append_row(quiet, [name])
-    plans = book.create_sheet("未报送帮扶方案")
-    append_row(plans, ["单位"])
-    for name in data["plans_missing"]:
-        append_row(plans, [name])
+                row["number"],
+                row["title"],
+                row["enterprise"],
+                row["unit"],
+                _date(row.get("registered")),
+                _date(row["due"]),
+                row["days"],
+            ]
+            for row in data["overdue"]
+        ],
+        formats={4: DATE, 5: DATE},
+    )
+    _sheet(
+        book,
+        "未走访单位",
+        head,
+        ["单位", "结对企业数", "本月走访次数"],
+        [[row["name"], row["assigned"], row["visits"]] for row in data["quiet_units"]],
+    )
+    _sheet(
+        book,
+        "共性问题",
+        head,
+        ["问题类别", "涉及企业", "问题数"],
+        [[row["name"], row["enterprises"], row["issues"]] for row in data["categories"]],
+    )
+    _sheet(
+        book,
+        "提请协调",
+        head,
+        ["问题类别", "地区", "涉及企业", "问题数", "挂号编号（前三个）"],
+        [
+            [row["category"], row["region"], row["enterprises"], row["issues"], "、".join(row["numbers"])]
+            for row in data["escalated"]
+        ],
+    )
+    _sheet(book, "未报送帮扶方案", head, ["单位"], [[name] for name in data["plans_missing"]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-@transaction.atomic
-def bulletin_make(*, actor, region: Region, start: datetime.date, end: datetime.date, made_by=None) -> Bulletin:
-    """Compute the bulletin in `actor`'s scope (a supervisor of the region)."""
-    data = _content(user=actor, region=region, start=start, end=end)
-    bulletin = Bulletin(
-        region=region, period_start=start, period_end=end, created_at=clock.now(), created_by=made_by, data=data
-    )
-    bulletin.file.save(
-        f"bulletin-{region.pk}-{start:%Y%m}.xlsx", ContentFile(_xlsx(region, start, end, data)), save=False
-    )
-    bulletin.save()
+# Making and regenerating ---------------------------------------------------------
+
+
+def _lock(actor, region: Region) -> Region:
+    """Refuse a region outside the actor's bulletins, and hold its row until
+    the transaction ends: one bulletin of a region is made at a time."""
+    if not bulletin_regions(actor).filter(pk=region.pk).exists():
+        raise NotPermitted("out_of_scope", _("This region is outside your scope."))
+    return Region.objects.select_for_update().get(pk=region.pk)
+
+
+def _write(*, actor, region, start, end, year, number, version, office, made_by) -> Bulletin:
+    today = clock.today()
+    # The document is written in the site's language, whoever makes it.
+    with translation.override(settings.LANGUAGE_CODE):
+        bulletin = Bulletin(
+            region=region,
+            period_start=start,
+            period_end=end,
+            year=year,
+            number=number,
+            version=version,
+            office=office,
+            issued_on=today,
+            created_at=clock.now(),
+            created_by=made_by,
+            data=content(user=actor, region=region, start=start, end=end, today=today),
+        )
+        name = f"bulletin-{region.pk}-{start:%Y%m}-{version}.xlsx"
+        uploads.save(bulletin.file, ContentFile(workbook(bulletin), name=name))
+    try:
+        with transaction.atomic():
+            bulletin.save()
+    except IntegrityError as error:  # another transaction got there first
+        raise Conflict("bulletin_exists", _("This month's bulletin of this region has just been made.")) from error
     return bulletin
+
+
+def _office(office: str | None, **remembered) -> str:
+    office = (office or "").strip()
+    return office[:100] if office else remembered_office(**remembered)[:100]
+
+
+def bulletin_make(
+    *, actor, region: Region, start: datetime.date, end: datetime.date, made_by=None, office: str | None = None
+) -> Bulletin:
+    """Make the bulletin of `region` for a period, in `actor`'s scope (a
+    supervisor of the region or above, or an admin), with the next issue
+    number of the region and year. Refused when one is already current:
+    that one is regenerated instead."""
+    with uploads.atomic_with_files():
+        region = _lock(actor, region)
+        if current(region=region, start=start, end=end).exists():
+            raise Conflict(
+                "bulletin_exists",
+                _("The bulletin of %(region)s for %(month)s has already been made: regenerate it instead.")
+                % {"region": region.name, "month": f"{start:%Y-%m}"},
+            )
+        year = start.year
+        last = Bulletin.objects.filter(region=region, year=year).aggregate(n=Max("number"))["n"] or 0
+        return _write(
+            actor=actor,
+            region=region,
+            start=start,
+            end=end,
+            year=year,
+            number=last + 1,
+            version=1,
+            office=_office(office, region=region, actor=made_by or actor),
+            made_by=made_by,
+        )
+
+
+def bulletin_regenerate(*, actor, bulletin_id: int, made_by=None, office: str | None = None) -> Bulletin:
+    """Make a current bulletin again with today's figures: the new version
+    keeps its issue number (and its office unless another is given) and
+    the old one is kept, superseded. Refused if it was superseded meanwhile."""
+    with uploads.atomic_with_files():
+        old = Bulletin.objects.restrict(actor).select_related("region").filter(pk=bulletin_id).first()
+        if old is None:
+            raise NotFound("not_found", _("No such bulletin."))
+        region = _lock(actor, old.region)
+        if not Bulletin.objects.filter(pk=old.pk, superseded_at__isnull=True).update(superseded_at=clock.now()):
+            raise Conflict(
+                "bulletin_superseded", _("This bulletin has been regenerated meanwhile: open its current version.")
+            )
+        return _write(
+            actor=actor,
+            region=region,
+            start=old.period_start,
+            end=old.period_end,
+            year=old.year,
+            number=old.number,
+            version=old.version + 1,
+            office=(office or "").strip()[:100] or old.office,
+            made_by=made_by,
+        )
 
 
 def monthly(today: datetime.date | None = None) -> int:
     """Last month's bulletin for every region that has a supervisor; once."""
     today = today or clock.today()
-    end = today.replace(day=1) - datetime.timedelta(days=1)
-    start = end.replace(day=1)
+    start, end = month_of(today.replace(day=1) - datetime.timedelta(days=1))
     made = 0
     supervisors = Official.objects.filter(role=Role.SUPERVISOR, is_active=True, unit__isnull=False).select_related(
         "unit__region"
     )
     for region_id in sorted({s.unit.region_id for s in supervisors}):
-        if Bulletin.objects.filter(region_id=region_id, period_start=start, period_end=end).exists():
-            continue
         actor = next(s for s in supervisors if s.unit.region_id == region_id)
-        bulletin_make(actor=actor, region=actor.unit.region, start=start, end=end)
+        if current(region=actor.unit.region, start=start, end=end).exists():
+            continue
+        try:
+            bulletin_make(actor=actor, region=actor.unit.region, start=start, end=end)
+        except Conflict:
+            continue  # made meanwhile, by a supervisor or another tick
         made += 1
     return made

@@ -11,6 +11,7 @@ from enterprises.models import Campaign, HelpUnit, Region
 
 from . import services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
+from .bulletins import bulletin_regions
 from .choices import Category, Priority
 
 
@@ -102,6 +103,47 @@ class DashboardForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end of the period is before its start."))
         return data
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m")
+        super().__init__(**kwargs)
+
+
+class BulletinForm(forms.Form):
+    """Make a bulletin: a month, a region within the supervisor's (the
+    dashboard's choice, issues.bulletins.bulletin_regions) and the issuing
+    office, remembered from the region's last bulletin when left blank."""
+
+    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"], widget=MonthInput())
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(),
+        label=_("Region"),
+        error_messages={"invalid_choice": _("Choose a region within your scope.")},
+    )
+    office = forms.CharField(
+        label=_("Issuing office"),
+        max_length=100,
+        required=False,
+        help_text=_("Left blank: the office of the region's last bulletin."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = bulletin_regions(user)
+        self.fields["region"].label_from_instance = lambda region: "\u3000" * region.depth + region.name
+        style_form(self)
+
+
+class RegenerateForm(forms.Form):
+    office = forms.CharField(label=_("Issuing office"), max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
 
 
 class RaisedIssueForm(forms.Form):

@@ -548,18 +548,29 @@ class Delivery(models.Model):
 
 class Bulletin(models.Model):
     """通报: the monthly document supervisors used to write by hand — ranking
-    by unit, overdue issues, units that have not visited, plans missing —
-    kept as it was on the day it was made."""
+    by unit, overdue issues, units that have not visited, common problems,
+    plans missing — kept as it was on the day it was made.
+
+    One is current per region and period (the database says so); making it
+    again (regenerate) supersedes it with a new version that keeps its issue
+    number (期号: per region and the year of its period, in order of making),
+    and the superseded versions are kept, each with its file."""
 
     region = models.ForeignKey(
         "enterprises.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     period_start = models.DateField(_("from"))
     period_end = models.DateField(_("to"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("issue number"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    office = models.CharField(_("issuing office"), max_length=100)
+    issued_on = models.DateField(_("issue date"))
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(
         Official, verbose_name=_("made by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
     data = models.JSONField(_("contents"), default=dict)
     file = models.FileField(_("XLSX file"), upload_to="bulletins/%Y/")
 
@@ -569,6 +580,27 @@ class Bulletin(models.Model):
         verbose_name = _("bulletin")
         verbose_name_plural = _("bulletins")
         ordering = ["-period_end", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "period_start", "period_end"],
+                condition=Q(superseded_at__isnull=True),
+                name="bulletin_one_current_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "year", "number"],
+                condition=Q(superseded_at__isnull=True),
+                name="bulletin_number_once",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "period_start", "period_end", "version"], name="bulletin_version_once"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1, version__gte=1), name="bulletin_numbers_positive"),
+            models.CheckConstraint(condition=Q(period_start__lte=F("period_end")), name="bulletin_period_ordered"),
+        ]
 
     def __str__(self):
         return f"{self.region} {self.period_start}–{self.period_end}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None

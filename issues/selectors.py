@@ -266,11 +266,14 @@ def trend(*, user, period: str = "month", **filters) -> list[dict]:
     ]
 
 
-def escalation_groups(*, user, first: int) -> list[dict]:
+def escalation_groups(*, user, first: int, region: Region | None = None) -> list[dict]:
     """Open escalated issues grouped by category and region, the groups that
     touch most enterprises first (面上共性问题): counts from one grouped
-    query, each group's `first` issues from one window-ranked query."""
+    query, each group's `first` issues from one window-ranked query. A
+    `region` keeps the enterprises of it and below (the bulletin's)."""
     escalated = issue_list(user=user).filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+    if region is not None:
+        escalated = escalated.filter(enterprise__region__path__startswith=region.path)
     counts = (
         escalated.values("category", "enterprise__region")
         .annotate(issues=Count("pk"), enterprises=Count("enterprise", distinct=True))
@@ -299,6 +302,20 @@ def escalation_groups(*, user, first: int) -> list[dict]:
     for issue in ranked.order_by("escalated_at"):
         groups[(issue.category, issue.enterprise.region_id)]["issues"].append(issue)
     return sorted(groups.values(), key=lambda group: (-group["enterprises"], -group["count"], group["category"]))
+
+
+def categories_by_reach(*, user, **filters) -> list[dict]:
+    """The categories of the issues the figures count (scoped_issues, same
+    filters), those that touch most enterprises first: the common problems
+    (面上共性问题) of a period, one grouped query."""
+    labels = dict(Issue._meta.get_field("category").choices)
+    rows = (
+        scoped_issues(user=user, **filters)
+        .values("category")
+        .annotate(enterprises=Count("enterprise", distinct=True), issues=Count("pk"))
+        .order_by("-enterprises", "-issues", "category")
+    )
+    return [{**row, "category_name": str(labels.get(row["category"], row["category"]))} for row in rows]
 
 
 def visits_with_issue_counts(*, user):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("bulletins/", views.bulletin_list, name="bulletin-list"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin-detail"),
     path("bulletins/<int:pk>/xlsx/", views.bulletin_file, name="bulletin-file"),
+    path("bulletins/<int:pk>/regenerate/", views.bulletin_regenerate, name="bulletin-regenerate"),
 ]

@@ -428,10 +428,16 @@ CASES: dict[str, Case] = {
         "page", roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}, queries=("trend=week",)
     ),
     "/supervise/bulletins/": Case(
-        "page", roles=SUPERVISORS, methods=("GET", "POST"), bodies=lambda m, r: [{"month": "2026-04"}]
+        "page",
+        roles=SUPERVISORS,
+        methods=("GET", "POST"),
+        bodies=per_county(lambda m, r, c: {"month": "2026-04", "region": m.obj("region", c).pk, "office": "办"}),
     ),
     "/supervise/bulletins/{pk}/": Case("page", family="bulletin", args=pk, roles=SUPERVISORS),
     "/supervise/bulletins/{pk}/xlsx/": Case("page", family="bulletin", args=pk, roles=SUPERVISORS),
+    "/supervise/bulletins/{pk}/regenerate/": Case(
+        "page", family="bulletin", args=pk, roles=SUPERVISORS, methods=("POST",), bodies=lambda m, r: [{"office": ""}]
+    ),
     # The 帮扶办's pages.
     "/manage/imports/": Case(
         "page",

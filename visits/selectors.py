@@ -32,7 +32,8 @@ def participations(*, visits):
 
 def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     """Visits, person-times and coverage for a scope and period, plus the
-    units that have not visited and the help plans missing: a few queries."""
+    units that have not visited (the dashboard's and the bulletin's) and the
+    help plans missing: a few queries."""
     from django.db.models import Exists, OuterRef
 
     from enterprises.models import AssignmentUnit, Enterprise, HelpPlan, HelpUnit
@@ -66,15 +67,17 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
         assignment__enterprise__in=enterprises.values("pk"),
         unit__in=HelpUnit.objects.restrict(user).values("pk"),
     )
-    visited = VisitParticipant.objects.filter(
-        visit__in=visits.values("pk"), visit__enterprise=OuterRef("assignment__enterprise"), unit=OuterRef("unit")
-    )
-    # A unit is quiet while one of its enterprises has had no visit with it in the period.
+    # A unit is quiet when it helps enterprises here but logged no visit in the
+    # period (none of the visits counted above has it among the participants);
+    # its count is the enterprises it helps. A unit that visited one of its
+    # enterprises four times is not quiet, whatever its others wait for (the
+    # reminders chase each enterprise due a visit).
+    logged = VisitParticipant.objects.filter(visit__in=visits.values("pk"), unit=OuterRef("unit"))
     figures["quiet_units"] = [
-        {"id": pk, "name": name, "not_visited": n}
-        for pk, name, n in pairs.exclude(Exists(visited))
+        {"id": pk, "name": name, "assigned": n, "visits": 0}
+        for pk, name, n in pairs.exclude(Exists(logged))
         .values("unit")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("assignment__enterprise", distinct=True))
         .values_list("unit", "unit__name", "n")
         .order_by("unit__name")
     ]

@@ -257,7 +257,7 @@ def test_a_supervisor_judges_only_the_units_of_their_region(client, world):
     assert visits["quiet_units"]
     for unit in visits["quiet_units"]:
         listed = client.get(unit["link"]).context["page"].paginator.count
-        assert listed == unit["not_visited"], unit["name"]
+        assert listed == unit["assigned"], unit["name"]
 
 
 def test_an_official_sees_the_team_of_an_enterprise_they_work_for_and_its_people(world):

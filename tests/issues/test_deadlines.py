@@ -178,23 +178,30 @@ def test_every_interface_agrees_on_overdue_today(client, world, ledger, settings
         )
     data = bulletin.data
     assert (data["judged_at"], data["month_running"]) == ("2026-06-17", True)
-    assert data["totals"]["overdue"] == len(data["overdue"]) == len(expected)
+    # Its list is the campaign's overdue issues to date, as the dashboard counts them;
+    # of the month's registrations only one is late (long_ago dates from April).
+    assert data["to_date"]["overdue"] == len(data["overdue"]) == len(expected)
+    assert data["totals"]["overdue"] == 1
     assert {row["number"]: row["days"] for row in data["overdue"]} == {
         ledger[name].number: days for name, days in DAYS_OVERDUE.items()
     }
     assert sum(row["overdue"] for row in data["ranking"]) == len(expected)
     page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
     summary = re.search(r'id="bulletin-overdue-summary">(.*?)</span>', page, re.S).group(1)
-    assert "2026-06-17" in summary and str(len(expected)) in summary
+    assert "2026年6月17日" in summary and f"{len(expected)}个问题逾期" in summary
     workbook = load_workbook(io.BytesIO(bulletin.file.read()))
-    assert "截至2026-06-17（本月尚未结束，按当日判定）逾期2个" in workbook["单位排名"]["A2"].value
-    assert [row[0] for row in workbook["逾期问题"].iter_rows(min_row=2, values_only=True)] == [
+    overview = {row[0]: row[1:] for row in workbook["概况"].iter_rows(min_row=4, values_only=True)}
+    assert overview["逾期"] == (1, 2)
+    assert overview["判定日期"][0] == datetime.datetime(2026, 6, 17)
+    assert [row[0] for row in workbook["逾期问题"].iter_rows(min_row=4, values_only=True)] == [
         ledger["long_ago"].number,
         ledger["yesterday"].number,
     ]
 
 
-def test_a_past_months_bulletin_judges_at_its_end(world, ledger, settings, tmp_path):
+def test_a_past_months_bulletin_judges_on_the_day_it_is_made(world, ledger, settings, tmp_path):
+    """As the dashboard does that day: the bulletin states its date, and the
+    dashboard opened that day for the same region and month agrees with it."""
     settings.MEDIA_ROOT = tmp_path
     with at(JUDGED):
         bulletin = bulletins.bulletin_make(
@@ -204,13 +211,14 @@ def test_a_past_months_bulletin_judges_at_its_end(world, ledger, settings, tmp_p
             end=datetime.date(2026, 5, 31),
         )
     data = bulletin.data
-    assert (data["judged_at"], data["month_running"]) == ("2026-05-31", False)
-    # On 31 May only the issue due on 20 May was late: 7 working days (21–29 May).
+    assert (data["judged_at"], data["month_running"]) == ("2026-06-17", False)
+    assert bulletin.issued_on == JUDGED
+    # On 17 June the issue due on 20 May is 20 working days late (21 May – 17 June).
     # Issues registered after the month's end are not judged in it.
-    assert {row["number"]: row["days"] for row in data["overdue"]} == {ledger["long_ago"].number: 7}
-    assert data["totals"]["overdue"] == 1
+    assert {row["number"]: row["days"] for row in data["overdue"]} == {ledger["long_ago"].number: 20}
+    assert data["to_date"]["overdue"] == 1 and data["totals"]["overdue"] == 0
     # Its unit registered nothing in May but is ranked for its overdue work, so the
-    # ranking adds up to the summary.
+    # ranking adds up to the list.
     assert [(row["name"], row["registered"], row["overdue"]) for row in data["ranking"]] == [("甲县经信局", 0, 1)]
 
 

@@ -5,10 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import CalendarDay
-from issues import bulletins
 from issues.models import Bulletin, Issue
-
-from ..factories import OfficialFactory
 
 
 def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issue, settings, tmp_path):
@@ -18,21 +15,30 @@ def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issu
     Issue.objects.filter(pk=late.pk).update(due_date="2026-05-20")
     make_issue("closed")
     client.force_login(world.supervisor_a)
-    response = client.post(reverse("bulletin-list"), {"month": "2026-06"})
+    form = client.get(reverse("bulletin-list")).context["form"]
+    # The supervisor's own region, last month and the office to be remembered are offered.
+    assert (form.initial["region"], form.initial["month"]) == (world.county_a, datetime.date(2026, 5, 31))
+    assert form.initial["office"] == "甲县帮扶办"
+    assert {r.name for r in form.fields["region"].queryset} == {"甲县", "甲镇"}
+    response = client.post(reverse("bulletin-list"), {"month": "2026-06", "region": world.county_a.pk, "office": ""})
     bulletin = Bulletin.objects.get()
     assert response["Location"] == reverse("bulletin-detail", args=[bulletin.pk])
     assert (str(bulletin.period_start), str(bulletin.period_end)) == ("2026-06-01", "2026-06-30")
     page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
+    # The head leaders sign: title, issue number, office and date.
+    assert "甲县联手帮扶企业工作通报" in page
+    assert '<p class="zf-bulletin-number" id="bulletin-number">2026年第1期</p>' in page
+    assert '<span id="bulletin-office">甲县帮扶办</span><span id="bulletin-date">2026年6月1日</span>' in page
     overdue = page.split('id="bulletin-overdue"')[1]
     # June is still running on 1 June, so the bulletin judges today: 21 May → 1 June
     # is 8 working days (it would be 28 at the month's end, less the Dragon Boat holiday).
-    assert late.number in overdue and "<td>8</td>" in overdue
+    assert f'<td class="zf-nowrap zf-register-number">{late.number}</td>' in overdue
+    assert '<td class="zf-num">8</td>' in overdue
     assert "甲县经信局" in page
     workbook = load_workbook(
         io.BytesIO(b"".join(client.get(reverse("bulletin-file", args=[bulletin.pk])).streaming_content))
     )
-    assert workbook.sheetnames == ["单位排名", "逾期问题", "未走访单位", "未报送帮扶方案"]
-    rows = list(workbook["逾期问题"].iter_rows(min_row=2, values_only=True))
+    rows = list(workbook["逾期问题"].iter_rows(min_row=4, values_only=True))
     assert [(row[0], row[-1]) for row in rows] == [(late.number, 8)]
     client.force_login(world.supervisor_b)
     assert client.get(reverse("bulletin-detail", args=[bulletin.pk])).status_code == 404
@@ -40,16 +46,84 @@ def test_a_supervisor_makes_a_bulletin_and_downloads_it(client, world, make_issu
     assert client.get(reverse("bulletin-list")).status_code == 403
 
 
-def test_the_monthly_job_makes_each_regions_bulletin_once(world, settings, tmp_path):
+def test_a_region_outside_the_scope_is_refused_with_a_clear_error(client, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    OfficialFactory(username="sup_a2", unit=world.office_a, role="supervisor")
-    assert bulletins.monthly(datetime.date(2026, 7, 1)) == 2  # 甲县 and 乙县
-    assert bulletins.monthly(datetime.date(2026, 7, 2)) == 0
-    assert set(Bulletin.objects.values_list("region__name", "period_start")) == {
-        ("甲县", datetime.date(2026, 6, 1)),
-        ("乙县", datetime.date(2026, 6, 1)),
-    }
-    # Each region's bulletin names only its own units (nobody has visited or filed a plan yet).
-    data = {b.region.name: b.data for b in Bulletin.objects.select_related("region")}
-    assert data["乙县"]["quiet_units"] == data["乙县"]["plans_missing"] == ["乙县经信局"]
-    assert data["甲县"]["quiet_units"] == ["甲县商务局", "甲县经信局"]
+    client.force_login(world.supervisor_a)
+    for region in (world.county_b, world.city):  # the other county; the city above
+        response = client.post(reverse("bulletin-list"), {"month": "2026-05", "region": region.pk})
+        assert response.status_code == 200
+        assert response.context["form"].errors["region"] == ["请选择您辖区内的地区。"]
+        assert "请选择您辖区内的地区。" in response.content.decode()
+    assert not Bulletin.objects.exists()
+    # A town of the county is within it.
+    client.post(reverse("bulletin-list"), {"month": "2026-05", "region": world.town_a.pk})
+    assert Bulletin.objects.get().region == world.town_a
+
+
+def test_making_it_twice_leads_to_the_one_made_and_regenerating_keeps_the_old(client, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.supervisor_a)
+    body = {"month": "2026-05", "region": world.county_a.pk, "office": "甲县联手帮扶办公室"}
+    client.post(reverse("bulletin-list"), body)
+    first = Bulletin.objects.get()
+    response = client.post(reverse("bulletin-list"), {**body, "office": "别的"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("bulletin-detail", args=[first.pk])
+    assert "已经生成" in response.content.decode()
+    assert Bulletin.objects.count() == 1
+
+    response = client.post(reverse("bulletin-regenerate", args=[first.pk]), {"office": ""}, follow=True)
+    second = Bulletin.objects.get(superseded_at__isnull=True)
+    assert response.redirect_chain[-1][0] == reverse("bulletin-detail", args=[second.pk])
+    assert (second.number, second.version, second.office) == (1, 2, "甲县联手帮扶办公室")
+    page = response.content.decode()
+    assert 'id="bulletin-versions"' in page and reverse("bulletin-detail", args=[first.pk]) in page
+    old = client.get(reverse("bulletin-detail", args=[first.pk])).content.decode()
+    assert 'id="bulletin-superseded"' in old and 'id="bulletin-regenerate"' not in old
+    # The list shows the current one only; the old version's file is still served.
+    assert [b.pk for b in client.get(reverse("bulletin-list")).context["page"]] == [second.pk]
+    old_file = client.get(reverse("bulletin-file", args=[first.pk]))
+    assert old_file.status_code == 200 and "v1.xlsx" in old_file["Content-Disposition"]
+    # Regenerating the old version again is refused.
+    response = client.post(reverse("bulletin-regenerate", args=[first.pk]), follow=True)
+    assert "请打开其当前版本" in response.content.decode()
+    assert Bulletin.objects.count() == 2
+    # Another county's supervisor cannot regenerate it.
+    client.force_login(world.supervisor_b)
+    assert client.post(reverse("bulletin-regenerate", args=[second.pk])).status_code == 404
+    assert Bulletin.objects.count() == 2
+
+
+def test_the_list_takes_as_many_queries_for_many_bulletins_as_for_few(client, world, settings, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from issues import bulletins
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.supervisor_a)
+    client.get(reverse("bulletin-list"))  # the session is written on the first request only
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("bulletin-list")).status_code == 200
+        return len(captured)
+
+    for month in (1, 2):
+        bulletins.bulletin_make(
+            actor=world.supervisor_a,
+            region=world.county_a,
+            start=datetime.date(2026, month, 1),
+            end=datetime.date(2026, month, 28),
+            made_by=world.supervisor_a,
+        )
+    few = queries()
+    for month in (3, 4, 5):
+        bulletins.bulletin_make(
+            actor=world.admin,
+            region=world.town_a,
+            start=datetime.date(2026, month, 1),
+            end=datetime.date(2026, month, 28),
+            made_by=world.admin,
+        )
+    assert len(client.get(reverse("bulletin-list")).context["page"]) == 5
+    assert queries() == few
