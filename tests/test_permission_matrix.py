@@ -64,8 +64,18 @@ from enterprises.models import (
     Official,
     Region,
 )
+from issues import scoring
 from issues.actions import ACTIONS
-from issues.models import Bulletin, DeadlinePolicy, Delivery, Digest, ExtensionRequest, Issue, IssueEvent
+from issues.models import (
+    Bulletin,
+    DeadlinePolicy,
+    Delivery,
+    Digest,
+    ExtensionRequest,
+    Issue,
+    IssueEvent,
+    ScoringRule,
+)
 from visits.models import Visit, VisitAttachment
 
 from .conftest import PDF, TODAY, build_full_world
@@ -92,7 +102,16 @@ SCOPED_ADMIN = {
 # Reference data every signed-in user reads.
 PUBLIC = {"region", "campaign"}
 # Rows with no county: configuration and logs, for administrators.
-GLOBAL = {"calendarday", "deadlinepolicy", "group", "tokenproxy", "accessattempt", "accesslog", "accessfailurelog"}
+GLOBAL = {
+    "calendarday",
+    "deadlinepolicy",
+    "scoringrule",
+    "group",
+    "tokenproxy",
+    "accessattempt",
+    "accesslog",
+    "accessfailurelog",
+}
 
 
 def sees(role: str, family: str, county: str) -> bool:
@@ -413,6 +432,9 @@ CASES: dict[str, Case] = {
     "/supervise/dashboard/": Case(
         "page", roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}, queries=("trend=week",)
     ),
+    "/supervise/scores/{pk}/": Case(
+        "page", family="unit", args=pk, roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}
+    ),
     "/supervise/bulletins/": Case(
         "page", roles=SUPERVISORS, methods=("GET", "POST"), bodies=lambda m, r: [{"month": "2026-04"}]
     ),
@@ -611,6 +633,14 @@ ADMIN_OBJECTS = {
     "extensionrequest": lambda w: (w.issue_a.extensions.first(), w.issue_b.extensions.first()),
     "delivery": lambda w: (w.delivery_a, w.delivery_b),
     "deadlinepolicy": lambda w: (DeadlinePolicy.objects.first(),) * 2,
+    # The rule in force (the migration's preset, made again if a flushed database lost it).
+    "scoringrule": lambda w: (
+        (
+            ScoringRule.objects.filter(is_active=True).first()
+            or ScoringRule.objects.create(**scoring.PRESET, is_active=True),
+        )
+        * 2
+    ),
     "calendarday": lambda w: (w.holiday,) * 2,
     "group": lambda w: (w.group,) * 2,
     "tokenproxy": lambda w: (TokenProxy.objects.get(user=w.official_a), TokenProxy.objects.get(user=w.official_b)),
