@@ -2,13 +2,25 @@
 goes through issues.services, which writes its event, stamps its time and
 recomputes the deadlines; an edit here would do none of that."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core.admin import AdministratorsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
+from core.admin import AdministratorsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
-from . import channels, schemes
-from .models import Delivery, ExtensionRequest, FollowUp, Issue, IssueEvent, SchemeLimit, TimeLimitScheme
+from . import channels, schemes, scoring
+from .models import (
+    Delivery,
+    ExtensionRequest,
+    FollowUp,
+    Issue,
+    IssueEvent,
+    SchemeLimit,
+    ScoringRule,
+    TimeLimitScheme,
+)
 
 
 class SchemeLimitInline(admin.TabularInline):
@@ -95,3 +107,105 @@ class DeliveryAdmin(AdministratorsOnlyAdmin):
     def send_again(self, request, queryset):
         count = channels.send_again(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(n)d deliveries queued to be sent again.") % {"n": count})
+
+
+# A scoring rule's points: one field per metric of scoring.METRICS (and the
+# points off per item for a deduction), so a metric added there appears here.
+WEIGHT_FIELDS = {f"weight__{name}": name for name in scoring.METRICS}
+PER_ITEM_FIELDS = {f"per_item__{name}": name for name, m in scoring.METRICS.items() if m.kind == scoring.DEDUCTION}
+
+
+def _metric_fields() -> dict:
+    fields = {}
+    for field, name in WEIGHT_FIELDS.items():
+        fields[field] = forms.IntegerField(label=scoring.METRICS[name].label, required=False)
+    for field, name in PER_ITEM_FIELDS.items():
+        label = format_lazy("{}: {}", scoring.METRICS[name].label, gettext_lazy("points off per item"))
+        fields[field] = forms.DecimalField(label=label, required=False, decimal_places=2)
+    return fields
+
+
+class ScoringRuleForm(forms.ModelForm):
+    """Reads the points typed per metric into the rule's weights; the
+    service's check (scoring.rule_errors) judges them."""
+
+    class Meta:
+        model = ScoringRule
+        fields = (
+            "name",
+            "is_active",
+            "source",
+            "source_url",
+            "excellent_from",
+            "good_from",
+            "qualified_from",
+            "min_items",
+            "group_by_kind",
+            "list_by",
+            "red_places",
+            "black_places",
+            "red_from",
+            "black_below",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rule = self.instance
+        new = rule.pk is None and not rule.weights
+        weights = scoring.PRESET["weights"] if new else rule.weights or {}
+        per_item = scoring.PRESET["per_item"] if new else rule.per_item or {}
+        for field, name in WEIGHT_FIELDS.items():
+            if field in self.fields:
+                self.fields[field].initial = weights.get(name, 0)
+        for field, name in PER_ITEM_FIELDS.items():
+            if field in self.fields:
+                self.fields[field].initial = per_item.get(name)
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = {name: cleaned[field] for field, name in WEIGHT_FIELDS.items() if cleaned.get(field)}
+        per_item = {
+            name: float(cleaned[field]) for field, name in PER_ITEM_FIELDS.items() if cleaned.get(field) is not None
+        }
+        self.instance.weights, self.instance.per_item = weights, per_item
+        return cleaned
+
+
+ScoringRuleForm = type("ScoringRuleForm", (ScoringRuleForm,), _metric_fields())  # the fields per metric
+
+
+@admin.register(ScoringRule)
+class ScoringRuleAdmin(ServiceAdmin):
+    """考核细则, written through scoring.scoring_rule_save: putting one in
+    force retires the one that was."""
+
+    form = ScoringRuleForm
+    service_check = scoring.rule_errors
+    service_save = scoring.scoring_rule_save
+    instance_kwarg = "rule"
+    service_fields = {
+        "name",
+        "source",
+        "is_active",
+        "excellent_from",
+        "good_from",
+        "qualified_from",
+        "min_items",
+        "list_by",
+        "red_places",
+        "black_places",
+        "red_from",
+        "black_below",
+    }
+    list_display = ("name", "is_active", "min_items", "group_by_kind", "list_by")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    fieldsets = (
+        (None, {"fields": ("name", "is_active", "source", "source_url")}),
+        (gettext_lazy("Points per metric (adding up to 100)"), {"fields": (*WEIGHT_FIELDS, *PER_ITEM_FIELDS)}),
+        (gettext_lazy("Grades"), {"fields": ("excellent_from", "good_from", "qualified_from")}),
+        (
+            gettext_lazy("Ranking and the red and black lists"),
+            {"fields": ScoringRuleForm.Meta.fields[7:]},
+        ),
+    )

@@ -12,9 +12,9 @@ from core.api import ScopedPrimaryKeyRelatedField, ScopedViewMixin
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
-from . import deadlines, figures, selectors, services
+from . import deadlines, figures, scoring, selectors, services
 from .actions import ACTIONS, BY_SLUG, CHOICES, NOTE_MAX, IssueAction, Kind
-from .choices import Category, Outcome, Priority, Satisfaction, Source
+from .choices import Category, Grade, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
 from .models import Issue, IssueEvent
 
@@ -258,6 +258,26 @@ StatsRowSerializer = type(
             for rate, (part, whole) in figures.RATES.items()
         },
         "mean_days_to_close": serializers.FloatField(allow_null=True),
+        # Unit rows (group_by=unit): the score of the rule in force (issues.scoring).
+        "kind": serializers.CharField(allow_null=True, required=False, help_text="Unit rows: the unit's kind"),
+        "score": serializers.FloatField(
+            allow_null=True, required=False, help_text="Unit rows: the score out of 100; null when not ranked"
+        ),
+        "grade": serializers.ChoiceField(choices=Grade.choices, allow_null=True, required=False),
+        "place": serializers.IntegerField(
+            allow_null=True, required=False, help_text="Unit rows: the place among units of the same score group"
+        ),
+        "score_group": serializers.CharField(
+            required=False, help_text="Unit rows: the units ranked together (a unit kind, or '' for all)"
+        ),
+        "red_black": serializers.ChoiceField(
+            choices=["red", "black"], allow_null=True, required=False, help_text="Unit rows: on the red or black list"
+        ),
+        "points": serializers.DictField(
+            child=serializers.FloatField(allow_null=True),
+            required=False,
+            help_text="Ranked unit rows: the points earned per metric (null: nothing to count, left out)",
+        ),
     },
 )
 
@@ -271,7 +291,10 @@ class StatsView(APIView):
     """Figures per unit, region or category, within the user's scope. Each
     count lists as `GET /api/v1/issues/?figure=<name>` with the same campaign,
     registration period and the row's `responsible_unit`, `region` (or
-    `enterprise_region` when `direct`) or `category`."""
+    `enterprise_region` when `direct`) or `category`. Unit rows also carry
+    the unit's score under the scoring rule in force (issues.scoring): its
+    `score`, `grade`, `place` within its `score_group`, `red_black` and the
+    `points` per metric; a unit with too few items has none."""
 
     @extend_schema(
         parameters=[
@@ -289,6 +312,20 @@ class StatsView(APIView):
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)
         group_by = filters.pop("group_by")
-        return Response(
-            {"group_by": group_by, "results": selectors.issue_stats(user=request.user, group_by=group_by, **filters)}
-        )
+        rows = selectors.issue_stats(user=request.user, group_by=group_by, **filters)
+        if group_by == "unit":
+            scoring.board(rows, scoring.rule_in_force())
+            rows = [_scored_unit(row) for row in rows]
+        return Response({"group_by": group_by, "results": rows})
+
+
+def _scored_unit(row: dict) -> dict:
+    """A unit row as the API gives it: its figures, its score, grade, place
+    and list, and the points earned per metric (the page's working, less
+    what only the page shows)."""
+    lines = row.pop("lines", [])
+    for shown_only in ("earned", "applicable_weight", "grade_label", "unranked_reason"):
+        row.pop(shown_only, None)
+    if row.get("score") is not None:
+        row["points"] = {line["metric"]: line["points"] for line in lines}
+    return row

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -88,3 +89,19 @@ class ExtensionStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Grade(models.TextChoices):
+    """A unit's grade from its score (考核等次)."""
+
+    EXCELLENT = "excellent", pgettext_lazy("grade", "Excellent")
+    GOOD = "good", pgettext_lazy("grade", "Good")
+    QUALIFIED = "qualified", pgettext_lazy("grade", "Qualified")
+    UNQUALIFIED = "unqualified", pgettext_lazy("grade", "Unqualified")
+
+
+class ListBy(models.TextChoices):
+    """How the red and black lists are drawn from a group's ranking."""
+
+    PLACES = "places", _("The top and bottom places")
+    SCORES = "scores", _("Score thresholds")

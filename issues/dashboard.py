@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 
-from . import figures, selectors
+from . import figures, scoring, selectors
 
 
 def default_period(campaign) -> tuple[datetime.date, datetime.date]:
@@ -35,26 +35,67 @@ def _window(start: datetime.date, period: str) -> tuple[datetime.date, datetime.
     return start, start.replace(day=month_calendar.monthrange(start.year, start.month)[1])
 
 
-def build(*, user, campaign, region, date_from, date_to, period: str = "month") -> dict:
-    from visits.selectors import visit_figures
-
-    filters = {"campaign": campaign, "region": region, "date_from": date_from, "date_to": date_to}
+def _base(campaign, region, date_from, date_to) -> dict:
+    """The issue list's filters for what the dashboard counts."""
     base = {"registered_from": date_from.isoformat(), "registered_to": date_to.isoformat()}
     if campaign:
         base["campaign"] = campaign.pk
     if region:
         base["region"] = region.pk
+    return base
+
+
+def _scores(rows, *, base: dict, choice: dict) -> dict:
+    """The red and black lists of the unit rows, each unit's figures linked
+    to their issues and its score to the page that works it out."""
+    for row in rows:
+        row["links"] = _issue_links(base, responsible_unit=row["group"]) if row["group"] else {}
+    scores = scoring.board(rows, scoring.rule_in_force())
+    # campaign="" stays: it means every campaign (left out, the current one).
+    query = urlencode({k: v for k, v in choice.items() if v is not None})
+    for row in rows:
+        if row["group"]:
+            row["score_link"] = f"{reverse('unit-score', args=[row['group']])}?{query}"
+    return scores
+
+
+def _choice(campaign, region, date_from, date_to) -> dict:
+    """The dashboard's own query for the same choice."""
+    return {
+        "campaign": campaign.pk if campaign else "",
+        "region": region.pk if region else None,
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+    }
+
+
+def unit_score(*, user, unit, campaign, region, date_from, date_to) -> dict:
+    """One unit's row of the red and black lists (None when it has no issue
+    in the period), with its group's size: the same figures and rule as the
+    dashboard, for the same choice."""
+    filters = {"campaign": campaign, "region": region, "date_from": date_from, "date_to": date_to}
+    rows = selectors.issue_figures(user=user, groups=("unit",), **filters)["unit"]
+    scores = _scores(rows, base=_base(**filters), choice=_choice(**filters))
+    row = next((row for row in rows if row["group"] == unit.pk), None)
+    group = next((g for g in scores["groups"] if row is not None and g["key"] == row.get("score_group")), None)
+    dashboard = reverse("dashboard") + "?" + urlencode({k: v for k, v in _choice(**filters).items() if v is not None})
+    return {"row": row, "group": group, "scores": scores, "rule": scores["rule"], "dashboard_link": dashboard}
+
+
+def build(*, user, campaign, region, date_from, date_to, period: str = "month") -> dict:
+    from visits.selectors import visit_figures
+
+    filters = {"campaign": campaign, "region": region, "date_from": date_from, "date_to": date_to}
+    base = _base(**filters)
 
     data = selectors.issue_figures(user=user, **filters)
     totals = data["totals"]
     totals["links"] = _issue_links(base)
-    for row in data["unit"]:
-        row["links"] = _issue_links(base, responsible_unit=row["group"]) if row["group"] else {}
+    scores = _scores(data["unit"], base=base, choice=_choice(**filters))
     for row in data["region"]:
         row["links"] = _issue_links(base, **{"enterprise_region" if row["direct"] else "region": row["group"]})
     for row in data["category"]:
         row["links"] = _issue_links(base, category=row["group"])
-    ranked = figures.ranked(data["unit"])
 
     trend = []
     for point in selectors.trend(user=user, period=period, **filters):
@@ -96,7 +137,7 @@ def build(*, user, campaign, region, date_from, date_to, period: str = "month") 
     by_region = sorted(data["region"], key=lambda row: (-(row["closure_rate"] or 0), row["name"]))
     return {
         "totals": totals,
-        "ranked": ranked,
+        "scores": scores,
         "by_region": by_region,
         "by_category": data["category"],
         "tables": [

@@ -11,6 +11,7 @@ from .choices import (
     Category,
     ExtensionStatus,
     FollowUpChannel,
+    ListBy,
     Outcome,
     Priority,
     Satisfaction,
@@ -604,3 +605,59 @@ class Bulletin(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_at is None
+
+
+class ScoringRule(models.Model):
+    """考核细则: how units are scored on their issues and drawn onto the
+    red and black lists (红黑榜). The weights are points per metric of
+    issues.scoring.METRICS, adding up to 100; deduction metrics also name
+    the points taken off per counted item. One rule is in force at a time.
+    issues.scoring.rule_errors is the one check of a rule."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    source = models.TextField(_("source document"), blank=True, help_text=_("The document the rule follows, and how."))
+    source_url = models.URLField(_("source document's address"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("in force"), default=False)
+    weights = models.JSONField(_("points per metric"), default=dict, blank=True)
+    per_item = models.JSONField(_("points off per item"), default=dict, blank=True)
+    excellent_from = models.PositiveSmallIntegerField(_("excellent from (points)"), default=90)
+    good_from = models.PositiveSmallIntegerField(_("good from (points)"), default=80)
+    qualified_from = models.PositiveSmallIntegerField(_("qualified from (points)"), default=60)
+    min_items = models.PositiveSmallIntegerField(
+        _("fewest items to be ranked"),
+        default=3,
+        help_text=_("Issues registered in the period and assigned to the unit."),
+    )
+    group_by_kind = models.BooleanField(
+        _("rank each kind of unit apart"), default=True, help_text=_("Departments apart from townships.")
+    )
+    list_by = models.CharField(_("red and black lists by"), max_length=8, choices=ListBy.choices, default=ListBy.PLACES)
+    red_places = models.PositiveSmallIntegerField(_("red list: top places"), default=3)
+    black_places = models.PositiveSmallIntegerField(_("black list: bottom places"), default=3)
+    red_from = models.DecimalField(_("red list: score from"), max_digits=5, decimal_places=2, null=True, blank=True)
+    black_below = models.DecimalField(
+        _("black list: score below"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("scoring rule")
+        verbose_name_plural = _("scoring rules")
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="scoringrule_one_in_force"),
+            models.CheckConstraint(
+                condition=Q(qualified_from__gt=0, good_from__gt=F("qualified_from"), excellent_from__gt=F("good_from"))
+                & Q(excellent_from__lte=100),
+                name="scoringrule_bands_rise",
+            ),
+            models.CheckConstraint(condition=Q(min_items__gte=1), name="scoringrule_min_items_positive"),
+            models.CheckConstraint(condition=Q(list_by__in=ListBy.values), name="scoringrule_list_by_valid"),
+            models.CheckConstraint(
+                condition=~Q(list_by=ListBy.SCORES)
+                | Q(red_from__isnull=False, black_below__isnull=False, black_below__lte=F("red_from")),
+                name="scoringrule_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -193,7 +193,9 @@ def _named(group_by: str, rows: dict, root_path: str | None) -> list[dict]:
         names = {key: str(label) for key, label in Issue._meta.get_field("category").choices}
         paths = {}
     elif group_by == "unit":
-        names = dict(HelpUnit.objects.filter(pk__in=[g for g in rows if g]).values_list("pk", "name"))
+        found = HelpUnit.objects.filter(pk__in=[g for g in rows if g]).values_list("pk", "name", "kind")
+        names = {pk: name for pk, name, _kind in found}
+        kinds = {pk: kind for pk, _name, kind in found}  # units are scored against their own kind
         paths = {}
     else:
         found = Region.objects.filter(pk__in=[g for g in rows if g]).values_list("pk", "name", "path")
@@ -205,6 +207,8 @@ def _named(group_by: str, rows: dict, root_path: str | None) -> list[dict]:
         if group_by == "region":
             # Enterprises directly in the chosen region (not in one below it).
             extra["direct"] = paths.get(group) == root_path
+        elif group_by == "unit":
+            extra["kind"] = kinds.get(group)
         name = names.get(group, group) if group is not None else _("Not yet assigned")
         named.append({"group": group, "name": name, **extra, **row})
     return sorted(named, key=lambda row: (row["group"] is None, str(row["name"])))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("extensions/", views.extensions, name="extensions"),
     path("escalations/", views.escalations, name="escalations"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("scores/<int:pk>/", views.unit_score, name="unit-score"),
     path("bulletins/", views.bulletin_list, name="bulletin-list"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin-detail"),
     path("bulletins/<int:pk>/xlsx/", views.bulletin_file, name="bulletin-file"),

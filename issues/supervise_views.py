@@ -154,11 +154,10 @@ def escalations(request):
     return render(request, "supervise/escalations.html", {"groups": groups})
 
 
-@gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent
-@supervisor_required
-def dashboard(request):
-    """The figures for the supervisor's region (or a region in it), a
-    campaign and a period; every number links to the list behind it."""
+def _dashboard_choice(request) -> dict:
+    """The dashboard's campaign, region and period as asked (the form, with
+    its errors), else the defaults: the current campaign, from its start to
+    today. The unit score page reads the same."""
     from . import dashboard as board
     from .forms import DashboardForm
 
@@ -173,17 +172,54 @@ def dashboard(request):
     date_from, date_to = chosen.get("date_from") or start, chosen.get("date_to") or end
     if form.is_valid():  # the form shows the period in force
         data["date_from"], data["date_to"] = date_from.isoformat(), date_to.isoformat()
-    period = chosen.get("trend") or "month"
+    return {
+        "form": form,
+        "campaign": campaign,
+        "region": chosen.get("region"),
+        "date_from": date_from,
+        "date_to": date_to,
+        "period": chosen.get("trend") or "month",
+    }
+
+
+@gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent
+@supervisor_required
+def dashboard(request):
+    """The figures for the supervisor's region (or a region in it), a
+    campaign and a period; every number links to the list behind it."""
+    from . import dashboard as board
+
+    choice = _dashboard_choice(request)
     context = board.build(
         user=request.user,
-        campaign=campaign,
-        region=chosen.get("region"),
-        date_from=date_from,
-        date_to=date_to,
-        period=period,
+        campaign=choice["campaign"],
+        region=choice["region"],
+        date_from=choice["date_from"],
+        date_to=choice["date_to"],
+        period=choice["period"],
     )
-    context.update({"form": form, "campaign": campaign, "date_from": date_from, "date_to": date_to, "period": period})
+    context.update(choice)
     return render(request, "supervise/dashboard.html", context)
+
+
+@supervisor_required
+def unit_score(request, pk: int):
+    """One unit's score on the dashboard's red and black lists, worked out:
+    each metric's figure (linked to its issues), weight and points."""
+    from . import dashboard as board
+
+    unit = get_restricted_or_404(HelpUnit.objects.restrict(request.user), pk=pk)
+    choice = _dashboard_choice(request)
+    context = board.unit_score(
+        user=request.user,
+        unit=unit,
+        campaign=choice["campaign"],
+        region=choice["region"],
+        date_from=choice["date_from"],
+        date_to=choice["date_to"],
+    )
+    context.update(choice, unit=unit)
+    return render(request, "supervise/unit_score.html", context)
 
 
 @supervisor_required

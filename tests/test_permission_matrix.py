@@ -64,9 +64,17 @@ from enterprises.models import (
     Official,
     Region,
 )
-from issues import schemes
+from issues import schemes, scoring
 from issues.actions import ACTIONS
-from issues.models import Bulletin, Delivery, Digest, ExtensionRequest, Issue, IssueEvent
+from issues.models import (
+    Bulletin,
+    Delivery,
+    Digest,
+    ExtensionRequest,
+    Issue,
+    IssueEvent,
+    ScoringRule,
+)
 from visits.models import Visit, VisitAttachment
 
 from .conftest import PDF, TODAY, build_full_world
@@ -98,6 +106,7 @@ GLOBAL = {
     "calendarday",
     "calendaryear",
     "timelimitscheme",
+    "scoringrule",
     "group",
     "tokenproxy",
     "accessattempt",
@@ -427,6 +436,9 @@ CASES: dict[str, Case] = {
     "/supervise/dashboard/": Case(
         "page", roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}, queries=("trend=week",)
     ),
+    "/supervise/scores/{pk}/": Case(
+        "page", family="unit", args=pk, roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}
+    ),
     "/supervise/bulletins/": Case(
         "page",
         roles=SUPERVISORS,
@@ -632,6 +644,14 @@ ADMIN_OBJECTS = {
     "delivery": lambda w: (w.delivery_a, w.delivery_b),
     "timelimitscheme": lambda w: (w.scheme,) * 2,
     "followup": lambda w: (w.call_a, w.call_b),
+    # The rule in force (the migration's preset, made again if a flushed database lost it).
+    "scoringrule": lambda w: (
+        (
+            ScoringRule.objects.filter(is_active=True).first()
+            or ScoringRule.objects.create(**scoring.PRESET, is_active=True),
+        )
+        * 2
+    ),
     "calendarday": lambda w: (w.holiday,) * 2,
     "calendaryear": lambda w: (w.calendar_year,) * 2,
     "group": lambda w: (w.group,) * 2,

@@ -1,0 +1,525 @@
+"""Unit scores and the red and black lists (issues.scoring), on a hand-built
+ledger whose scores, grades and places are worked out here, by hand."""
+
+import datetime
+import html
+import itertools
+import re
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core import clock
+from core.errors import InvalidInput, NotPermitted
+from issues import scoring, services
+from issues.models import ScoringRule
+from issues.selectors import issue_figures
+
+from ..conftest import api_client
+from ..factories import HelpUnitFactory, OfficialFactory
+
+D = datetime.date
+TODAY = D(2026, 6, 30)  # the day the ledger is judged (overdue now)
+SIGNED_FOR = D(2026, 6, 2)  # the day after assignment: on time
+JUNE = {"date_from": "2026-06-01", "date_to": "2026-06-30"}
+
+
+def at(day, hour=9):
+    return clock.frozen_at(timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour))))
+
+
+@pytest.fixture
+def ledger(world):
+    """Six units of two kinds and their issues, all finance issues (sign for
+    within 1 working day, resolve within 15) registered and assigned on
+    Monday 1 June 2026: signed for on time by 2 June, due 22 June.
+
+    Departments: 经信局 (4 issues), 商务局 (4), 水务局 (3), 税务局 (2: too few).
+    Townships: 甲镇政府 (3), 丙镇政府 (3), 丁镇政府 (1: too few)."""
+    w = world
+    town_1 = HelpUnitFactory(name="甲镇政府", region=w.town_a, kind="township")
+    town_2 = HelpUnitFactory(name="丙镇政府", region=w.town_a, kind="township")
+    town_3 = HelpUnitFactory(name="丁镇政府", region=w.town_a, kind="township")
+    people = {
+        w.unit_a: w.official_a,
+        w.unit_a2: w.official_a2,
+        w.unit_a3: OfficialFactory(username="off_a3", unit=w.unit_a3),
+        w.unit_a4: w.official_a4,
+        town_1: OfficialFactory(username="off_t1", unit=town_1),
+        town_2: OfficialFactory(username="off_t2", unit=town_2),
+        town_3: OfficialFactory(username="off_t3", unit=town_3),
+    }
+    sup = w.supervisor_a
+
+    def issue(unit, accepted=SIGNED_FOR):
+        with at(D(2026, 6, 1)):
+            made = services.issue_register(actor=sup, enterprise=w.enterprise_a, category="finance", title="诉求")
+        with at(D(2026, 6, 1), 10):
+            services.issue_assign(actor=sup, issue_id=made.pk, unit=unit)
+        if accepted:
+            with at(accepted):
+                services.issue_accept(actor=people[unit], issue_id=made.pk)
+        return made.pk
+
+    def resolve(pk, unit, day):
+        with at(day):
+            services.issue_resolve(actor=people[unit], issue_id=pk, outcome="solved", note="已办结")
+
+    def close(pk, day, satisfaction="satisfied"):
+        with at(day, 15):
+            services.issue_follow_up(actor=sup, issue_id=pk, channel="phone", contact="企业负责人", verdict=satisfaction)
+            services.issue_close(actor=sup, issue_id=pk, note="已回访")
+
+    def done(unit, resolved, closed, satisfaction="satisfied", **kwargs):
+        pk = issue(unit, **kwargs)
+        resolve(pk, unit, resolved)
+        close(pk, closed, satisfaction)
+        return pk
+
+    # 经信局: three closed on time and satisfied; one closed on 25 June, after
+    # its 22 June deadline, basically satisfied (counts as satisfied).
+    for _n in range(3):
+        done(w.unit_a, D(2026, 6, 9), D(2026, 6, 10))
+    done(w.unit_a, D(2026, 6, 24), D(2026, 6, 25), "basically_satisfied")
+
+    # 商务局: closed on time satisfied; closed on time unsatisfied; one left in
+    # progress (overdue on 30 June); one resolved, sent back for rework, resolved
+    # again and closed on time, satisfied.
+    done(w.unit_a2, D(2026, 6, 9), D(2026, 6, 10))
+    done(w.unit_a2, D(2026, 6, 9), D(2026, 6, 10), "unsatisfied")
+    issue(w.unit_a2)
+    reworked = issue(w.unit_a2)
+    resolve(reworked, w.unit_a2, D(2026, 6, 5))
+    with at(D(2026, 6, 8)):
+        services.issue_reopen(actor=sup, issue_id=reworked, reason="企业反映未解决")
+    resolve(reworked, w.unit_a2, D(2026, 6, 12))
+    close(reworked, D(2026, 6, 15))
+
+    # 水务局: one returned by the unit and assigned back to it (the
+    # supervisor's decision stands), signed for on time, closed satisfied; one
+    # signed for late (4 June, due 2 June), closed on 22 June (on time),
+    # unsatisfied; one signed for late (5 June) and overdue on 30 June.
+    with at(D(2026, 6, 1)):
+        returned = services.issue_register(actor=sup, enterprise=w.enterprise_a, category="finance", title="诉求")
+    with at(D(2026, 6, 1), 10):
+        services.issue_assign(actor=sup, issue_id=returned.pk, unit=w.unit_a3)
+    with at(D(2026, 6, 1), 11):
+        services.issue_return(actor=people[w.unit_a3], issue_id=returned.pk, reason="非本单位职责")
+    with at(D(2026, 6, 1), 14):
+        services.issue_assign(actor=sup, issue_id=returned.pk, unit=w.unit_a3)
+    with at(D(2026, 6, 2)):
+        services.issue_accept(actor=people[w.unit_a3], issue_id=returned.pk)
+    resolve(returned.pk, w.unit_a3, D(2026, 6, 10))
+    close(returned.pk, D(2026, 6, 11))
+    done(w.unit_a3, D(2026, 6, 19), D(2026, 6, 22), "unsatisfied", accepted=D(2026, 6, 4))
+    issue(w.unit_a3, accepted=D(2026, 6, 5))
+
+    # 税务局: two issues, both closed on time and satisfied: a perfect record,
+    # and too few items to be ranked.
+    for _n in range(2):
+        done(w.unit_a4, D(2026, 6, 9), D(2026, 6, 10))
+
+    # 甲镇政府: two closed on time and satisfied, one resolved and awaiting
+    # verification (not overdue: the unit's part is done).
+    for _n in range(2):
+        done(town_1, D(2026, 6, 9), D(2026, 6, 10))
+    resolve(issue(town_1), town_1, D(2026, 6, 12))
+
+    # 丙镇政府: three in progress, none closed; two overdue on 30 June, the
+    # third's deadline moved to 31 July by an approved extension.
+    issue(town_2)
+    issue(town_2)
+    extended = issue(town_2)
+    with at(D(2026, 6, 15)):
+        services.issue_request_extension(
+            actor=people[town_2], issue_id=extended, new_due_date=D(2026, 7, 31), reason="需上级审批"
+        )
+    with at(D(2026, 6, 16)):
+        services.issue_approve_extension(actor=sup, issue_id=extended)
+
+    # 丁镇政府: one issue, closed on time.
+    done(town_3, D(2026, 6, 9), D(2026, 6, 10))
+    return SimpleNamespace(town_1=town_1, town_2=town_2, town_3=town_3)
+
+
+def rule(**changes) -> ScoringRule:
+    """The preset's weights and bands (scoring.PRESET), with `changes`."""
+    return ScoringRule(**{**scoring.PRESET, "is_active": True, **changes})
+
+
+def scored(user, the_rule):
+    rows = issue_figures(user=user, today=TODAY, groups=("unit",))["unit"]
+    return scoring.board(rows, the_rule)
+
+
+def by_name(board):
+    return {row["name"]: row for group in board["groups"] for row in group["rows"]}
+
+
+# The preset's points: on-time sign-for 10, on time 25, closure 15,
+# satisfaction 30, returned 5 (1 − rate), reworked 5 (1 − rate), overdue now
+# 10 less 2 per item. A rate with nothing to count is left out and the rest
+# scaled to 100. Excellent ≥ 90, good ≥ 80, qualified ≥ 60, unqualified below.
+BY_HAND = {
+    # 经信局: signed for 4/4 → 10; on time 3/4 → 18.75; closed 4/4 → 15;
+    # satisfied 4/4 → 30; returned 0/4 → 5; reworked 0/4 → 5; overdue 0 → 10.
+    # 10 + 18.75 + 15 + 30 + 5 + 5 + 10 = 93.75 of 100 → 93.75, excellent.
+    "甲县经信局": (93.75, "excellent"),
+    # 商务局: signed for 4/4 → 10; on time 3/3 → 25; closed 3/4 → 11.25;
+    # satisfied 2/3 → 20; returned 0/4 → 5; reworked 1/3 → 5 × 2/3 = 3.333…;
+    # overdue 1 → 10 − 2 = 8. 10 + 25 + 11.25 + 20 + 5 + 3.333… + 8 = 82.583… → 82.58, good.
+    "甲县商务局": (82.58, "good"),
+    # 水务局: signed for on time 1/3 → 3.333…; on time 2/2 → 25; closed 2/3 → 10;
+    # satisfied 1/2 → 15; returned 1/3 → 5 × 2/3 = 3.333…; reworked 0/2 → 5;
+    # overdue 1 → 8. 3.333… + 25 + 10 + 15 + 3.333… + 5 + 8 = 69.666… → 69.67, pass.
+    "甲县水务局": (69.67, "qualified"),
+    # 甲镇政府: signed for 3/3 → 10; on time 2/2 → 25; closed 2/3 → 10;
+    # satisfied 2/2 → 30; returned 0/3 → 5; reworked 0/3 → 5; overdue 0 → 10.
+    # 10 + 25 + 10 + 30 + 5 + 5 + 10 = 95, excellent.
+    "甲镇政府": (95.0, "excellent"),
+    # 丙镇政府: nothing closed, so on time (25), satisfaction (30) and rework
+    # (nothing resolved, 5) are left out: 40 points count. Signed for 3/3 → 10;
+    # closed 0/3 → 0; returned 0/3 → 5; overdue 2 → 10 − 4 = 6.
+    # (10 + 0 + 5 + 6) / 40 × 100 = 21 / 40 × 100 = 52.5, unqualified.
+    "丙镇政府": (52.5, "unqualified"),
+}
+
+
+def test_each_unit_scored_graded_and_placed_by_hand(world, ledger):
+    board = scored(world.supervisor_a, rule(red_places=1, black_places=1))
+    rows = by_name(board)
+    assert {name: (row["score"], row["grade"]) for name, row in rows.items()} == BY_HAND
+    # Departments apart from townships, each ranked by score.
+    groups = {
+        group["key"]: [(row["name"], row["place"], row["red_black"]) for row in group["rows"]]
+        for group in board["groups"]
+    }
+    assert groups == {
+        # 93.75 > 82.58 > 69.67: the top one on the red list, the bottom one on the black.
+        "department": [("甲县经信局", 1, "red"), ("甲县商务局", 2, None), ("甲县水务局", 3, "black")],
+        # 95 > 52.5
+        "township": [("甲镇政府", 1, "red"), ("丙镇政府", 2, "black")],
+    }
+    # Too few items (fewer than 3): listed apart, on neither list, whatever their record.
+    unranked = {
+        name: (row["registered"], row["score"], row["place"], row["red_black"])
+        for name, row in ((row["name"], row) for row in board["unranked"])
+    }
+    assert unranked == {"甲县税务局": (2, None, None, None), "丁镇政府": (1, None, None, None)}
+    assert rows["甲县商务局"]["applicable_weight"] == 100 and rows["丙镇政府"]["applicable_weight"] == 40
+    points = {line["metric"]: line["points"] for line in rows["甲县商务局"]["lines"]}
+    assert points == {
+        "on_time_sign_for_rate": 10.0,
+        "on_time_rate": 25.0,
+        "closure_rate": 11.25,
+        "satisfaction_rate": 20.0,
+        "return_rate": 5.0,
+        "rework_rate": 3.33,
+        "overdue": 8.0,
+    }
+
+
+def test_one_ranking_when_kinds_are_not_kept_apart(world, ledger):
+    board = scored(world.supervisor_a, rule(group_by_kind=False, red_places=2, black_places=1))
+    assert [group["key"] for group in board["groups"]] == [""]
+    ranking = [(row["name"], row["place"], row["red_black"]) for row in board["groups"][0]["rows"]]
+    # 95 > 93.75 > 82.58 > 69.67 > 52.5: the top two red, the bottom one black.
+    assert ranking == [
+        ("甲镇政府", 1, "red"),
+        ("甲县经信局", 2, "red"),
+        ("甲县商务局", 3, None),
+        ("甲县水务局", 4, None),
+        ("丙镇政府", 5, "black"),
+    ]
+
+
+def test_thresholds_draw_the_lists(world, ledger):
+    board = scored(world.supervisor_a, rule(list_by="scores", red_from=Decimal(90), black_below=Decimal(60)))
+    lists = {row["name"]: row["red_black"] for row in by_name(board).values()}
+    # Red from 90 (95, 93.75), black below 60 (52.5); places unchanged.
+    assert lists == {
+        "甲县经信局": "red",
+        "甲县商务局": None,
+        "甲县水务局": None,
+        "甲镇政府": "red",
+        "丙镇政府": "black",
+    }
+
+
+def test_the_minimum_decides_who_is_ranked(world, ledger):
+    board = scored(world.supervisor_a, rule(min_items=4))
+    # Only 经信局 and 商务局 have four items; the others are listed apart.
+    assert set(by_name(board)) == {"甲县经信局", "甲县商务局"}
+    assert {row["name"] for row in board["unranked"]} == {
+        "甲县水务局",
+        "甲县税务局",
+        "甲镇政府",
+        "丙镇政府",
+        "丁镇政府",
+    }
+    # The preset's three top and three bottom places, each at most half a group: one of two each.
+    assert [(row["name"], row["red_black"]) for row in board["groups"][0]["rows"]] == [
+        ("甲县经信局", "red"),
+        ("甲县商务局", "black"),
+    ]
+
+
+# The scoring itself, on rows written here -------------------------------------------------
+
+
+_ids = itertools.count(1)
+
+
+def row(name, **counts):
+    figures = dict.fromkeys(
+        (
+            "registered",
+            "accepted",
+            "accepted_on_time",
+            "closed",
+            "closed_on_time",
+            "rated",
+            "satisfied",
+            "ever_assigned",
+            "ever_returned",
+            "ever_resolved",
+            "ever_reopened",
+            "overdue",
+        ),
+        0,
+    )
+    return {"group": next(_ids), "name": name, "kind": "department", **figures, **counts}
+
+
+def test_equal_scores_share_a_place_and_the_deduction_stops_at_nought():
+    perfect = {"registered": 3, "accepted": 3, "accepted_on_time": 3, "ever_assigned": 3}
+    # closure 0/3 → 0; sign-for 3/3 → 10; returned 0/3 → 5; overdue: 10 − 2 × n, at least 0.
+    # Applicable: 10 + 15 + 5 + 10 = 40.
+    rows = [
+        row("单位1", **perfect, overdue=1),  # (10 + 0 + 5 + 8) / 40 × 100 = 57.5
+        row("单位2", **perfect, overdue=1),  # 57.5, the same place
+        row("单位3", **perfect, overdue=7),  # 10 − 14 → 0: (10 + 0 + 5 + 0) / 40 × 100 = 37.5
+        row("单位4", **perfect, overdue=5),  # 10 − 10 = 0: 37.5 as well
+    ]
+    board = scoring.board(rows, rule(red_places=1, black_places=1))
+    ranked = [(r["name"], r["score"], r["place"], r["red_black"]) for r in board["groups"][0]["rows"]]
+    # Equal scores share the place (and the list): 单位1 and 单位2 first, 单位3 and 单位4 third.
+    assert ranked == [
+        ("单位1", 57.5, 1, "red"),
+        ("单位2", 57.5, 1, "red"),
+        ("单位3", 37.5, 3, "black"),
+        ("单位4", 37.5, 3, "black"),
+    ]
+    overdue = next(line for line in board["groups"][0]["rows"][2]["lines"] if line["metric"] == "overdue")
+    assert (overdue["value"], overdue["points"]) == (7, 0.0)
+
+
+def test_issues_not_yet_assigned_are_not_a_unit():
+    board = scoring.board([{**row("x", registered=5), "group": None}], rule())
+    assert board["groups"] == [] and board["unranked"] == []
+
+
+# The rule: one check, for the service and the admin --------------------------------------
+
+
+def test_the_preset_is_the_one_the_migration_puts_in_force(db):
+    import importlib
+
+    migration = importlib.import_module("issues.migrations.0008_scoring_rule")
+    assert migration.PRESET == scoring.PRESET
+    assert scoring.rule_errors(rule()) == [] and sum(scoring.PRESET["weights"].values()) == 100
+    # With no rule in force (a flushed test database), the preset is used as it stands.
+    ScoringRule.objects.all().delete()
+    assert (scoring.rule_in_force().name, scoring.rule_in_force().pk) == (scoring.PRESET["name"], None)
+    saved = ScoringRule.objects.create(**{**scoring.PRESET, "name": "在用细则", "is_active": True})
+    assert scoring.rule_in_force() == saved
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"weights": {**scoring.PRESET["weights"], "closure_rate": 10}}, "weights_total", "weights"),
+        ({"weights": {**scoring.PRESET["weights"], "luck": 0}}, "unknown_metric", "weights"),
+        ({"weights": {**scoring.PRESET["weights"], "closure_rate": 15.5}}, "invalid_weight", "weights"),
+        ({"per_item": {}}, "invalid_per_item", "per_item"),
+        ({"good_from": 95}, "bands_order", "excellent_from"),
+        ({"qualified_from": 0}, "bands_order", "excellent_from"),
+        ({"min_items": 0}, "min_items", "min_items"),
+        ({"list_by": "scores"}, "thresholds_missing", "red_from"),
+        ({"list_by": "scores", "red_from": Decimal(60), "black_below": Decimal(80)}, "thresholds_order", "black_below"),
+        ({"name": " "}, "required", "name"),
+    ],
+)
+def test_a_broken_rule_is_refused(world, changes, code, field):
+    broken = rule(**{"name": "县考核细则", **changes})
+    errors = scoring.rule_errors(broken)
+    assert (code, field) in [(error.code, error.field) for error in errors]
+    with pytest.raises(InvalidInput) as refused:
+        scoring.scoring_rule_save(actor=world.admin, rule=broken)
+    # The service refuses with the check's first reason, in its words.
+    assert (refused.value.code, refused.value.field, refused.value.message) == (
+        errors[0].code,
+        errors[0].field,
+        errors[0].message,
+    )
+    assert not ScoringRule.objects.filter(name="县考核细则").exists()
+
+
+def test_putting_a_rule_in_force_retires_the_other(world):
+    before = ScoringRule.objects.filter(is_active=True).first()
+    with pytest.raises(NotPermitted):
+        scoring.scoring_rule_save(actor=world.supervisor_a, rule=rule(name="县考核细则"))
+    county = scoring.scoring_rule_save(actor=world.admin, rule=rule(name="县考核细则", min_items=5))
+    assert list(ScoringRule.objects.filter(is_active=True)) == [county]
+    assert scoring.rule_in_force().min_items == 5
+    if before is not None:
+        before.refresh_from_db()
+        assert before.is_active is False
+
+
+def test_the_admin_writes_through_the_check(world, client):
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    client.force_login(world.admin)
+    url = reverse("admin:issues_scoringrule_add")
+    form = {
+        "name": "县考核细则",
+        "is_active": "on",
+        "source": "",
+        "source_url": "",
+        "excellent_from": 90,
+        "good_from": 80,
+        "qualified_from": 60,
+        "min_items": 2,
+        "group_by_kind": "on",
+        "list_by": "places",
+        "red_places": 2,
+        "black_places": 2,
+        "red_from": "",
+        "black_below": "",
+        **{f"weight__{name}": points for name, points in scoring.PRESET["weights"].items()},
+        "per_item__overdue": "2",
+    }
+    short = client.post(url, {**form, "weight__closure_rate": 10})
+    assert short.status_code == 200
+    assert "errornote" in short.content.decode() and " 95" in short.content.decode()
+    assert not ScoringRule.objects.filter(name="县考核细则").exists()
+    saved = client.post(url, form)
+    assert saved.status_code == 302
+    made = ScoringRule.objects.get(name="县考核细则")
+    assert made.is_active and made.weights == scoring.PRESET["weights"] and made.per_item == {"overdue": 2.0}
+    assert ScoringRule.objects.filter(is_active=True).count() == 1
+    assert client.get(reverse("admin:issues_scoringrule_change", args=[made.pk])).status_code == 200
+
+
+# Where the scores are shown ---------------------------------------------------------------
+
+
+def on_30_june():
+    return at(TODAY)
+
+
+def _save_rule(world, **changes):
+    return scoring.scoring_rule_save(actor=world.admin, rule=rule(name="测试细则", **changes))
+
+
+def test_the_dashboard_shows_the_lists_and_every_score_drills_down(client, world, ledger):
+    from ..web.test_dashboard import links, listed
+
+    _save_rule(world, red_places=1, black_places=1)
+    client.force_login(world.supervisor_a)
+    with on_30_june():
+        page = client.get(reverse("dashboard"), JUNE).content.decode()
+        card = page.split('id="unit-ranking"')[1].split('id="unranked-units"')[0]
+        departments = card.split('id="unit-ranking-department"')[1].split("</table></div>")[0]
+        townships = card.split('id="unit-ranking-township"')[1].split("</table></div>")[0]
+        rows = re.findall(r'<tr class="([^"]*)" data-unit="\d+" data-score="([\d.]+)" data-place="(\d)">', departments)
+        assert rows == [("zf-red-list", "93.75", "1"), ("", "82.58", "2"), ("zf-black-list", "69.67", "3")]
+        assert "zf-red-list" in townships and "zf-black-list" in townships and "table-success" not in card
+        unranked = page.split('id="unranked-units"')[1].split("</div></div>")[0]
+        assert "甲县税务局" in unranked and "丁镇政府" in unranked and "甲县税务局" not in card
+        # Each metric of each unit, and its working, leads to the issues it counts.
+        shown = links(card) + links(unranked)
+        # Five ranked units × (seven metrics + registered), less 丙镇政府's three rates with
+        # nothing to count, and the two units listed apart: 5 × 8 − 3 + 2 = 39.
+        assert len(shown) == 39
+        for url, _shown, count in shown:
+            assert listed(client, url) == count, url
+    assert 'style="' not in card and "<script" not in card  # the CSP allows no inline style or script
+
+
+def test_each_score_opens_its_working(client, world, ledger):
+    from ..web.test_dashboard import links, listed
+
+    _save_rule(world, red_places=1, black_places=1)
+    client.force_login(world.supervisor_a)
+    with on_30_june():
+        dashboard = client.get(reverse("dashboard"), JUNE).content.decode()
+        link = re.search(
+            rf'data-unit="{world.unit_a2.pk}"[^>]*>.*?<a href="([^"]+)" class="fw-bold">82.58</a>', dashboard, re.S
+        )
+        page = client.get(html.unescape(link.group(1))).content.decode()
+        # The working of 商务局's score, as written above: each metric, its figure, weight and points.
+        lines = dict(re.findall(r'<tr data-metric="(\w+)">.*?<td>\d+</td><td>([\d.]+)</td></tr>', page, re.S))
+        assert lines == {
+            "on_time_sign_for_rate": "10.00",
+            "on_time_rate": "25.00",
+            "closure_rate": "11.25",
+            "satisfaction_rate": "20.00",
+            "return_rate": "5.00",
+            "rework_rate": "3.33",
+            "overdue": "8.00",
+        }
+        assert "82.58" in page.split('id="unit-score-sum"')[1].split("</td>")[0]
+        for url, _shown, count in links(page):
+            assert listed(client, url) == count, url
+        assert len(links(page)) == 13  # six rates' part and whole, and the overdue count
+        # A unit listed apart has its figures but no score; another county's unit is not found.
+        few = client.get(reverse("unit-score", args=[world.unit_a4.pk]), JUNE).content.decode()
+        assert 'id="unit-score-total"' not in few and "甲县税务局" in few
+        assert client.get(reverse("unit-score", args=[world.unit_b.pk]), JUNE).status_code == 404
+    client.force_login(world.official_a)
+    assert client.get(reverse("unit-score", args=[world.unit_a.pk])).status_code == 403
+
+
+def test_the_stats_api_gives_each_unit_its_score(world, ledger, django_assert_max_num_queries):
+    _save_rule(world, red_places=1, black_places=1)
+    client = api_client(world.supervisor_a)
+    with on_30_june():
+        client.get("/api/v1/stats/", {"group_by": "unit", **JUNE})
+        # The figures' seven (one reads the calendar) and the rule in force: eight, whatever the units.
+        with django_assert_max_num_queries(8):
+            body = client.get("/api/v1/stats/", {"group_by": "unit", "from": "2026-06-01", "to": "2026-06-30"}).json()
+        regions = client.get("/api/v1/stats/", {"group_by": "region"}).json()["results"]
+    rows = {row["name"]: row for row in body["results"]}
+    business = rows["甲县商务局"]
+    assert (business["score"], business["grade"], business["place"], business["red_black"]) == (82.58, "good", 2, None)
+    assert business["score_group"] == "department" and business["points"]["closure_rate"] == 11.25
+    assert (rows["丙镇政府"]["score"], rows["丙镇政府"]["red_black"]) == (52.5, "black")
+    assert rows["丙镇政府"]["points"]["on_time_rate"] is None  # nothing closed: left out
+    # Too few items: no score, grade, place or points.
+    assert [rows["甲县税务局"][key] for key in ("score", "grade", "place", "red_black")] == [None] * 4
+    assert "points" not in rows["甲县税务局"]
+    assert "lines" not in business and "score" not in regions[0]
+
+
+def test_the_scored_dashboard_makes_no_query_per_unit(client, world, ledger, django_assert_max_num_queries):
+    client.force_login(world.supervisor_a)
+    with on_30_june():
+        client.get(reverse("dashboard"), JUNE)
+        with django_assert_max_num_queries(40) as few:
+            client.get(reverse("dashboard"), JUNE)
+    baseline = len(few.captured_queries)
+    sup = world.supervisor_a
+    for n in range(4):
+        unit = HelpUnitFactory(name=f"新镇政府{n}", region=world.town_a, kind="township")
+        for _i in range(3):
+            with at(D(2026, 6, 1)):
+                made = services.issue_register(actor=sup, enterprise=world.enterprise_a, category="finance", title="x")
+                services.issue_assign(actor=sup, issue_id=made.pk, unit=unit)
+    with on_30_june(), django_assert_max_num_queries(baseline):
+        page = client.get(reverse("dashboard"), JUNE).content.decode()
+    assert page.count('data-unit="') > 10 and "新镇政府3" in page.split('id="unit-ranking-township"')[1]
