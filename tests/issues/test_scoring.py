@@ -70,7 +70,9 @@ def ledger(world):
 
     def close(pk, day, satisfaction="satisfied"):
         with at(day, 15):
-            services.issue_follow_up(actor=sup, issue_id=pk, channel="phone", contact="企业负责人", verdict=satisfaction)
+            services.issue_follow_up(
+                actor=sup, issue_id=pk, channel="phone", contact="企业负责人", verdict=satisfaction, note="回访"
+            )
             services.issue_close(actor=sup, issue_id=pk, note="已回访")
 
     def done(unit, resolved, closed, satisfaction="satisfied", **kwargs):
@@ -109,7 +111,7 @@ def ledger(world):
     with at(D(2026, 6, 1), 11):
         services.issue_return(actor=people[w.unit_a3], issue_id=returned.pk, reason="非本单位职责")
     with at(D(2026, 6, 1), 14):
-        services.issue_assign(actor=sup, issue_id=returned.pk, unit=w.unit_a3)
+        services.issue_assign(actor=sup, issue_id=returned.pk, unit=w.unit_a3, note="职责在该单位,维持交办")
     with at(D(2026, 6, 2)):
         services.issue_accept(actor=people[w.unit_a3], issue_id=returned.pk)
     resolve(returned.pk, w.unit_a3, D(2026, 6, 10))
@@ -328,7 +330,7 @@ def test_issues_not_yet_assigned_are_not_a_unit():
 def test_the_preset_is_the_one_the_migration_puts_in_force(db):
     import importlib
 
-    migration = importlib.import_module("issues.migrations.0008_scoring_rule")
+    migration = importlib.import_module("issues.migrations.0010_scoring_rule")
     assert migration.PRESET == scoring.PRESET
     assert scoring.rule_errors(rule()) == [] and sum(scoring.PRESET["weights"].values()) == 100
     # With no rule in force (a flushed test database), the preset is used as it stands.
