@@ -67,6 +67,9 @@ class Action(models.TextChoices):
     REOPEN = "reopen", _("Send back for rework")
     CANCEL = "cancel", _("Cancel")
     ESCALATE = "escalate", _("Escalate to coordination meeting")
+    # Written by the 督办 ladder (issues.ladder), not taken by anyone: no actor.
+    SUPERVISE_NOTICE = "supervise_notice", _("Supervision notice issued")
+    CRITICISE = "criticise", _("Criticised in a bulletin")
 
 
 class ExtensionStatus(models.TextChoices):
@@ -74,3 +77,10 @@ class ExtensionStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class NoticeKind(models.TextChoices):
+    """The rungs of the 督办 ladder that leave a numbered document."""
+
+    NOTICE = "notice", _("Supervision notice")
+    CRITICISM = "criticism", _("Notice of criticism")

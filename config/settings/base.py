@@ -325,7 +325,10 @@ else:
 
 # Reminder thresholds, in working days from the holiday calendar.
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))
-ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS = int(os.environ.get("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", "3"))
+# The 督办 ladder (issues.ladder): a 督办单 once an issue is this many working
+# days overdue, a 通报批评 this many working days after the 督办单.
+ZOUFANG_NOTICE_AFTER_WORKING_DAYS = int(os.environ.get("ZOUFANG_NOTICE_AFTER_WORKING_DAYS", "1"))
+ZOUFANG_CRITICISE_AFTER_WORKING_DAYS = int(os.environ.get("ZOUFANG_CRITICISE_AFTER_WORKING_DAYS", "5"))
 ZOUFANG_EXTENSION_WAITING_WORKING_DAYS = int(os.environ.get("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", "2"))
 
 LOGGING = {
