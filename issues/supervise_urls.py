@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import ladder_views
 from . import supervise_views as views
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("bulletins/", views.bulletin_list, name="bulletin-list"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin-detail"),
     path("bulletins/<int:pk>/xlsx/", views.bulletin_file, name="bulletin-file"),
+    path("notices/", ladder_views.notice_list, name="notice-list"),
 ]

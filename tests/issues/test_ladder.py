@@ -1,13 +1,14 @@
 """The 督办 ladder (issues.ladder): a numbered 督办单 the working day after
 the deadline, a 通报批评 some working days later, each once, each an event on
-the issue, a reminder to the unit, its head and the supervisors. Dates are
-worked out by hand against the calendar in each test."""
+the issue, a reminder to the unit, its head and the supervisors, and a page
+to print. Dates are worked out by hand against the calendar in each test."""
 
 import datetime
 import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from core.models import CalendarDay
 from enterprises.choices import Rank
@@ -256,6 +257,64 @@ def test_one_notice_per_issue_kind_and_due_date_in_the_database(world, late):
         twin.save()
 
 
+def test_the_printed_notice_is_scoped(client, world, late):
+    w = world
+    OfficialFactory(username="head_a", name="钱局长", unit=w.unit_a, rank=Rank.HEAD)
+    issue = late(D(2026, 6, 5))
+    reminders.sweep(D(2026, 6, 8))
+    [notice] = notices(issue)
+    url = reverse("notice-detail", args=[notice.pk])
+    for user in (w.official_a, w.supervisor_a, w.admin):
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200, user
+        text = page.content.decode()
+        for shown in ("甲县〔2026〕督办第1号", "甲县经信局", "钱局长", issue.number, "2026-06-05", "甲县帮扶办"):
+            assert shown in text, (user, shown)
+        assert "css/notice.css" in text  # the A4 print layout
+    for user in (w.official_b, w.supervisor_b, w.official_a4):  # another county; a unit with no part in it
+        client.force_login(user)
+        assert client.get(url).status_code == 404, user
+        assert client.get(reverse("notice-detail", args=[987654])).status_code == 404
+    # Reached from the issue page, where its event links to it.
+    client.force_login(w.official_a)
+    assert f'href="{url}"' in client.get(reverse("issue-detail", args=[issue.pk])).content.decode()
+
+
+def test_the_supervisors_list_filters_by_unit_kind_and_month(client, world, late, django_assert_max_num_queries):
+    w = world
+    june = late(D(2026, 6, 5))
+    other_unit = late(D(2026, 6, 5))
+    Issue.objects.filter(pk=other_unit.pk).update(responsible_unit=w.unit_a2)
+    july = late(D(2026, 6, 30))
+    in_b = late_in_b(world, D(2026, 6, 5))
+    for day in (D(2026, 6, 8), D(2026, 6, 15), D(2026, 7, 1)):
+        reminders.sweep(day)
+    client.force_login(w.supervisor_a)
+
+    def listed(**query):
+        page = client.get(reverse("notice-list"), query)
+        assert page.status_code == 200
+        return sorted(n.number for n in page.context["page"].object_list)
+
+    a_notices = [n.number for n in SuperviseNotice.objects.filter(region=w.county_a)]
+    assert listed() == sorted(a_notices) and len(a_notices) == 5  # 3 notices, 2 criticisms; none of 乙县's
+    assert notices(in_b)[0].number not in listed()
+    assert listed(unit=w.unit_a2.pk) == sorted(n.number for n in SuperviseNotice.objects.filter(issue=other_unit))
+    assert listed(kind="criticism") == ["甲县〔2026〕通报第1号", "甲县〔2026〕通报第2号"]
+    assert listed(month="2026-07") == [notices(july)[0].number]
+    assert listed(month="2026-06", kind="notice") == sorted(
+        n.number for n in SuperviseNotice.objects.filter(kind="notice", issue__in=[june, other_unit])
+    )
+    assert listed(unit=w.unit_b.pk) == []  # another county's unit is no choice here
+    with django_assert_max_num_queries(12):
+        client.get(reverse("notice-list"))
+    client.force_login(w.supervisor_b)
+    assert listed() == ["乙县〔2026〕督办第1号", "乙县〔2026〕通报第1号"]
+    client.force_login(w.official_a)
+    assert client.get(reverse("notice-list")).status_code == 403
+
+
 def test_notices_by_unit_counts_a_period_in_scope(world, late):
     w = world
     ours = late(D(2026, 6, 5))
@@ -283,6 +342,20 @@ def test_notices_by_unit_counts_a_period_in_scope(world, late):
     }
     assert set(ladder.notices_by_unit(user=w.admin, campaign=w.campaign, **june)) == {w.unit_a.pk, w.unit_a2.pk}
     assert ladder.notices_by_unit(user=w.official_a4, **june) == {}
+
+
+def test_the_admin_shows_notices_and_never_edits_them(client, world, late):
+    late(D(2026, 6, 5))
+    reminders.sweep(D(2026, 6, 8))
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    client.force_login(world.admin)
+    notice = SuperviseNotice.objects.get()
+    listing = client.get(reverse("admin:issues_supervisenotice_changelist")).content.decode()
+    assert notice.number in listing
+    assert client.get(reverse("admin:issues_supervisenotice_add")).status_code == 403
+    page = client.get(reverse("admin:issues_supervisenotice_change", args=[notice.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
