@@ -121,6 +121,7 @@ def test_a_second_sweep_the_same_day_issues_nothing(world, late):
     assert len(notices(issue)) == 1 and not notices(issue, "criticism")
 
 
+@pytest.mark.smoke  # both rungs on SQLite too, as `make run` sweeps them
 def test_a_criticism_after_five_more_working_days(world, late):
     issue = late(D(2026, 6, 5))
     reminders.sweep(D(2026, 6, 8))
