@@ -1,8 +1,9 @@
 """Benchmark: the reminder sweep over a ledger of 1,000,000 issues of which
 100,000 are open, on PostgreSQL. Prints wall time, queries and peak memory
-for a first sweep, a second one the same day (nothing new) and one over a
-ledger ten times smaller with the same open work (the cost should follow
-what there is to tell, not the ledger's size).
+for a first sweep (which also issues a 督办单 for every overdue issue), a
+second one the same day (nothing new), the 督办 ladder's share of it, and
+one over a ledger ten times smaller with the same open work (the cost
+should follow what there is to tell, not the ledger's size).
 
 Run with `make bench-sweep` (a throwaway PostgreSQL), or with DATABASE_URL
 pointing at a migrated, empty database:
@@ -31,7 +32,7 @@ from django.utils import timezone  # noqa: E402
 from benchmarks.measure import measure  # noqa: E402
 from core.validators import credit_code_check_char  # noqa: E402
 from enterprises.models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region  # noqa: E402
-from issues import reminders  # noqa: E402
+from issues import ladder, reminders  # noqa: E402
 from issues.models import Digest, Issue, Reminder  # noqa: E402
 
 TODAY = datetime.date(2026, 6, 3)  # a Wednesday
@@ -170,6 +171,8 @@ def main():
     )
     measure("first sweep of the day", lambda: reminders.sweep(TODAY), show_result=True)
     measure("second sweep, same day (nothing new)", lambda: reminders.sweep(TODAY), show_result=True)
+    # Its share: the 督办 ladder polling every overdue issue, with nothing to issue.
+    measure("the 督办 ladder alone, same day (nothing new)", lambda: len(ladder.climb(TODAY)), show_result=True)
     measure("next working day", lambda: reminders.sweep(TODAY + datetime.timedelta(days=1)), show_result=True)
     print(f"\nreminders {Reminder.objects.count()}, digests {Digest.objects.count()}")
     # The same open work over a ledger a tenth the size.

@@ -19,6 +19,7 @@ from .models import (
     IssueEvent,
     SchemeLimit,
     ScoringRule,
+    SuperviseNotice,
     TimeLimitScheme,
 )
 
@@ -87,6 +88,18 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("issue__number", "reason")
     list_select_related = ("issue", "unit")
+
+
+@admin.register(SuperviseNotice)
+class SuperviseNoticeAdmin(ReadOnlyAdmin):
+    """督办单 and 通报批评 as issued by the ladder (issues.ladder): records
+    the assessment counts, so never edited or removed here."""
+
+    list_display = ("number", "kind", "unit", "issue", "due_date", "days_overdue", "issued_on")
+    list_filter = ("kind", ("unit", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("number", "issue__number", "issue__title", "unit__name")
+    date_hierarchy = "issued_on"
+    list_select_related = ("unit", "issue")
 
 
 @admin.register(Delivery)

@@ -82,6 +82,9 @@ class Action(models.TextChoices):
     CANCEL = "cancel", _("Cancel")
     ESCALATE = "escalate", _("Escalate to coordination meeting")
     FOLLOW_UP = "follow_up", _("Return call")
+    # Written by the 督办 ladder (issues.ladder), not taken by anyone: no actor.
+    SUPERVISE_NOTICE = "supervise_notice", _("Supervision notice issued")
+    CRITICISE = "criticise", _("Criticised in a bulletin")
 
 
 class ExtensionStatus(models.TextChoices):
@@ -105,3 +108,10 @@ class ListBy(models.TextChoices):
 
     PLACES = "places", _("The top and bottom places")
     SCORES = "scores", _("Score thresholds")
+
+
+class NoticeKind(models.TextChoices):
+    """The rungs of the 督办 ladder that leave a numbered document."""
+
+    NOTICE = "notice", _("Supervision notice")
+    CRITICISM = "criticism", _("Notice of criticism")

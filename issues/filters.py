@@ -9,8 +9,8 @@ from enterprises.filters import RegionSubtreeFilter, restricted, visible_enterpr
 from enterprises.models import Campaign, Region
 
 from . import deadlines, figures
-from .choices import Category, Priority, Source, Status
-from .models import Issue
+from .choices import Category, NoticeKind, Priority, Source, Status
+from .models import Issue, SuperviseNotice
 
 
 class IssueFilter(SearchFilterSet):
@@ -103,3 +103,39 @@ class IssueFilter(SearchFilterSet):
     def filter_due_soon(self, queryset, name, value):
         soon = deadlines.due_soon(clock.today())
         return queryset.filter(soon) if value else queryset.exclude(soon)
+
+
+class MonthInput(forms.DateInput):
+    """The browser's month picker (YYYY-MM)."""
+
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m")
+        super().__init__(**kwargs)
+
+
+class NoticeFilter(SearchFilterSet):
+    """The 督办 ladder's notices (issues.ladder), for supervisors."""
+
+    search_fields = ("number", "issue__number", "issue__title", "issue__enterprise__name", "unit__name")
+    page_fields = ("q", "kind", "unit", "region", "month")
+    kind = django_filters.ChoiceFilter(choices=NoticeKind.choices, label=_("Kind"))
+    unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Unit"))
+    region = RegionSubtreeFilter(path_field="issue__enterprise__region__path", label=_("Region"))
+    month = django_filters.DateFilter(
+        method="filter_month", input_formats=["%Y-%m"], label=_("Month issued"), widget=MonthInput()
+    )
+    issued_from = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="gte", label=_("Issued from"), widget=DateInput()
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="lte", label=_("Issued to"), widget=DateInput()
+    )
+
+    class Meta:
+        model = SuperviseNotice
+        fields = ["q", "kind", "unit", "region", "month", "issued_from", "issued_to"]
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(issued_on__year=value.year, issued_on__month=value.month)

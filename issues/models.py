@@ -12,6 +12,7 @@ from .choices import (
     ExtensionStatus,
     FollowUpChannel,
     ListBy,
+    NoticeKind,
     Outcome,
     Priority,
     Satisfaction,
@@ -440,7 +441,11 @@ class Reminder(models.Model):
     class Kind(models.TextChoices):
         DUE_SOON = "due_soon", _("Due soon")
         OVERDUE = "overdue", _("Overdue")
+        # Told daily to supervisors before the 督办 ladder; no longer written
+        # (the ladder's notices replaced it), kept for the rows already sent.
         SUPERVISE = "supervise", _("Overdue past the threshold (督办)")
+        SUPERVISE_NOTICE = "supervise_notice", _("Supervision notice (督办单)")
+        CRITICISM = "criticism", _("Notice of criticism (通报批评)")
         EXTENSION_WAITING = "extension_waiting", _("Extension request waiting")
         VERIFY_WAITING = "verify_waiting", _("Resolved, waiting for verification")
         NOT_VISITED = "not_visited", _("Enterprise not visited")
@@ -486,6 +491,8 @@ class Reminder(models.Model):
                         "answer_late",
                         "progress_due",
                         "follow_up_waiting",
+                        "supervise_notice",
+                        "criticism",
                     ]
                 ),
                 name="reminder_kind_valid",
@@ -661,3 +668,88 @@ class ScoringRule(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class NoticeCounter(models.Model):
+    """The last serial handed out per issuing region, year and kind of
+    notice (…〔2026〕督办第12号), incremented under its row lock."""
+
+    region = models.ForeignKey(
+        "enterprises.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notice counter")
+        verbose_name_plural = _("notice counters")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "kind"], name="noticecounter_one_per_series"),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year} {self.kind}: {self.last_number}"
+
+
+class SuperviseNotice(models.Model):
+    """督办单 / 通报批评: a numbered document of the 督办 ladder (issues.ladder),
+    issued to the unit responsible for an overdue issue and copied to its
+    head, kept as it was issued. One of each kind per issue and due date in
+    force: a sweep run twice issues nothing new, and a deadline moved by an
+    extension starts the ladder again."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.PROTECT, related_name="supervise_notices"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    unit = models.ForeignKey(HelpUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="notices")
+    # The issuing region (the county of the issue's enterprise): its name heads the number.
+    region = models.ForeignKey(
+        "enterprises.Region", verbose_name=_("issuing region"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial"))
+    number = models.CharField(_("document number"), max_length=100)
+    issuer = models.CharField(_("issuing office"), max_length=100)
+    issued_on = models.DateField(_("issued on"))
+    issued_at = models.DateTimeField(_("issued at"))
+    due_date = models.DateField(_("due date it is about"))
+    days_overdue = models.PositiveSmallIntegerField(_("working days overdue"))
+    # The unit's heads as they were on the day: [{"id": …, "name": …}].
+    copied_to = models.JSONField(_("copied to"), default=list, blank=True)
+    text = models.TextField(_("text"))
+    follows = models.ForeignKey(
+        "self",
+        verbose_name=_("follows notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "kind", "due_date"], name="notice_once_per_due_date"),
+            models.UniqueConstraint(fields=["region", "year", "kind", "serial"], name="notice_serial_once"),
+            models.UniqueConstraint(fields=["region", "number"], name="notice_number_once"),
+            models.CheckConstraint(condition=Q(kind__in=NoticeKind.values), name="notice_kind_valid"),
+            models.CheckConstraint(condition=Q(serial__gte=1, days_overdue__gte=1), name="notice_counts_positive"),
+            models.CheckConstraint(
+                condition=Q(kind=NoticeKind.NOTICE, follows__isnull=True)
+                | Q(kind=NoticeKind.CRITICISM, follows__isnull=False),
+                name="notice_criticism_follows_a_notice",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "issued_on"], name="notice_unit_day"),
+            models.Index(fields=["issued_on"], name="notice_day"),
+        ]
+
+    def __str__(self):
+        return self.number

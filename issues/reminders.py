@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -27,7 +27,7 @@ from enterprises.models import AssignmentUnit, Campaign, HelpPlan, HelpUnit, Off
 from visits.models import Visit
 from visits.selectors import visit_due_since
 
-from . import channels, deadlines
+from . import channels, deadlines, ladder
 from .choices import ExtensionStatus
 from .models import Delivery, Digest, ExtensionRequest, Issue, Reminder
 
@@ -88,19 +88,14 @@ def collect(today: datetime.date) -> list[tuple]:
                 (r, Kind.DUE_SOON, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
             ]
 
-        supervise = deadlines.overdue_for(today, _setting("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", 3))
-        late = Issue.objects.filter(deadlines.overdue(today)).annotate(
-            supervise=ExpressionWrapper(supervise, BooleanField())
-        )
-        for pk, number, title, enterprise_id, path, unit_id, due, past_threshold in late.values_list(
-            *fields, "supervise"
-        ):
+        # Supervisors hear of overdue work through the 督办 ladder's notices
+        # (issues.ladder), told once per rung, not daily.
+        late = Issue.objects.filter(deadlines.overdue(today))
+        for pk, number, title, enterprise_id, _path, unit_id, due in late.values_list(*fields):
             text = _("%(n)s %(t)s is overdue since %(d)s") % {"n": number, "t": title, "d": due}
             found += [
                 (r, Kind.OVERDUE, f"issue:{pk}", pk, enterprise_id, text) for r in who.unit(unit_id, enterprise_id)
             ]
-            if past_threshold:
-                found += [(r, Kind.SUPERVISE, f"issue:{pk}", pk, enterprise_id, text) for r in who.supervisors(path)]
 
         waiting_since = calendar.subtract_working_days(today, _setting("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", 2))
         for pk, number, title, enterprise_id, path in ExtensionRequest.objects.filter(
@@ -219,6 +214,8 @@ def record(found: list[tuple], today: datetime.date, run: uuid.UUID) -> int:
 
 
 KIND_ORDER = [
+    Kind.CRITICISM,
+    Kind.SUPERVISE_NOTICE,
     Kind.SUPERVISE,
     Kind.OVERDUE,
     Kind.REOPENED,
@@ -371,6 +368,8 @@ def sweep(today: datetime.date | None = None) -> dict:
     today = today or clock.today()
     run = uuid.uuid4()
     with translation.override(settings.LANGUAGE_CODE):  # messages in the interface's language
+        # The ladder's notices first: their reminders join this run's digests.
+        issued = ladder.climb(today, run=run)
         found = collect(today)
         added = record(found, today, run)
         if settings.ZOUFANG_SWEEP_PAUSE_AFTER_RECORD:
@@ -380,6 +379,7 @@ def sweep(today: datetime.date | None = None) -> dict:
     resent = resend_lost(clock.now())
     return {
         "date": today.isoformat(),
+        "notices": len(issued),
         "found": len(found),
         "added": added,
         "digests": len(digests),

@@ -98,7 +98,20 @@ def for_campaign(campaign_id: int | None) -> Limits:
 
 
 def for_issue(issue) -> Limits:
-    return for_campaign(issue.campaign_id)
+    """The issue's limits: those set on it by `for_campaigns` for a batch, else its campaign's."""
+    return getattr(issue, "scheme_limits", None) or for_campaign(issue.campaign_id)
+
+
+def for_campaigns(issues) -> None:
+    """Set `scheme_limits` on each loaded issue: two queries for the batch."""
+    ids = {issue.campaign_id for issue in issues if issue.campaign_id}
+    found = {
+        scheme.campaign_id: Limits(scheme, list(scheme.limits.all()))
+        for scheme in TimeLimitScheme.objects.filter(campaign_id__in=ids).prefetch_related("limits")
+    }
+    default = Limits(preset_scheme())
+    for issue in issues:
+        issue.scheme_limits = found.get(issue.campaign_id, default)
 
 
 def resolve_due(limits: Limits, issue, start: datetime.date) -> datetime.date:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import ladder_views
 from . import supervise_views as views
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin-detail"),
     path("bulletins/<int:pk>/xlsx/", views.bulletin_file, name="bulletin-file"),
     path("bulletins/<int:pk>/regenerate/", views.bulletin_regenerate, name="bulletin-regenerate"),
+    path("notices/", ladder_views.notice_list, name="notice-list"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ladder_views, views
 
 urlpatterns = [
     path("", views.issue_list, name="issue-list"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),
     path("evidence/<int:pk>/", views.evidence_download, name="issue-evidence"),
+    path("notices/<int:pk>/", ladder_views.notice_detail, name="notice-detail"),
     path("<int:pk>/", views.issue_detail, name="issue-detail"),
     path("<int:pk>/<str:action>/", views.issue_action, name="issue-action"),
 ]

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -55,8 +56,6 @@ def _empty_cache():
 
 @pytest.fixture
 def frozen_today():
-    from django.utils import timezone
-
     with clock.frozen_at(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 0)))):
         yield TODAY
 
@@ -196,7 +195,8 @@ def build_full_world():
     """build_world, and in each county an issue in every desk's state (one
     registered, one being handled with an extension pending and escalated,
     one resolved), a visit with an attachment, a filed help plan, an import
-    job, a bulletin and a message in the inbox. Every object carries a
+    job, a bulletin, a message in the inbox and the 督办单 of the issue being
+    handled, issued when its deadline passed. Every object carries a
     distinctive string (its `marks`), so a test can tell whether a page, an
     export or an API answer shows it. Names never contain one another."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -314,4 +314,11 @@ def build_full_world():
             "digest": digest,
         }.items():
             setattr(w, f"{name}_{key}", value)
+    # The working issues' 督办单, issued the working day after their deadline (22 June).
+    from issues import ladder
+
+    after = datetime.date(2026, 6, 23)
+    with clock.frozen_at(timezone.make_aware(datetime.datetime.combine(after, datetime.time(9, 0)))):
+        for notice in ladder.climb(after):
+            setattr(w, f"notice_{'a' if notice.issue_id == w.issue_a.pk else 'b'}", notice)
     return w

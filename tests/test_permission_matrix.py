@@ -98,6 +98,7 @@ SCOPED_ADMIN = {
     "issueevent",
     "extensionrequest",
     "followup",
+    "supervisenotice",
 }
 # Reference data every signed-in user reads.
 PUBLIC = {"region", "campaign"}
@@ -450,6 +451,14 @@ CASES: dict[str, Case] = {
     "/supervise/bulletins/{pk}/regenerate/": Case(
         "page", family="bulletin", args=pk, roles=SUPERVISORS, methods=("POST",), bodies=lambda m, r: [{"office": ""}]
     ),
+    "/supervise/notices/": Case(
+        "page",
+        roles=SUPERVISORS,
+        filters={"unit": "unit", "region": "region"},
+        queries=(*SEARCHES, "kind=criticism", "month=2026-06", "month=nonsense", "issued_from=2026-06-01"),
+    ),
+    # The 督办 ladder's notices, printed: seen with the issue they are about.
+    "/issues/notices/{pk}/": Case("page", family="notice", args=pk),
     # The 帮扶办's pages.
     "/manage/imports/": Case(
         "page",
@@ -641,6 +650,7 @@ ADMIN_OBJECTS = {
     "issue": lambda w: (w.issue_a, w.issue_b),
     "issueevent": lambda w: (w.issue_a.events.first(), w.issue_b.events.first()),
     "extensionrequest": lambda w: (w.issue_a.extensions.first(), w.issue_b.extensions.first()),
+    "supervisenotice": lambda w: (w.notice_a, w.notice_b),
     "delivery": lambda w: (w.delivery_a, w.delivery_b),
     "timelimitscheme": lambda w: (w.scheme,) * 2,
     "followup": lambda w: (w.call_a, w.call_b),
@@ -682,6 +692,7 @@ class Matrix:
             "import_job": (w.import_job_a, w.import_job_b),
             "bulletin": (w.bulletin_a, w.bulletin_b),
             "digest": (w.digest_a, w.digest_b),
+            "notice": (w.notice_a, w.notice_b),
             "official": (w.official_a, w.official_b),
             "unit": (w.unit_a, w.unit_b),
             "region": (w.county_a, w.county_b),
@@ -742,6 +753,7 @@ class Matrix:
             marks[f"MARK-DIGEST-{county}"] = {official}
             marks[f"mark-import-{k}"] = {"admin"}
             marks[f"/supervise/bulletins/{getattr(w, f'bulletin_{k}').pk}/"] = {supervisor, "admin"}
+            marks[getattr(w, f"notice_{k}").number] = team  # seen with its issue
             # The issue history names the supervisor who dispatched the team's
             # issues, and the unit they acted for; 甲企业's county leader is of
             # that unit too. A person seen shows their unit's name, not the unit.

@@ -327,7 +327,6 @@ else:
 ZOUFANG_DUE_SOON_WORKING_DAYS = int(os.environ.get("ZOUFANG_DUE_SOON_WORKING_DAYS", "2"))
 # Whether a 基本满意 verdict counts as satisfied in the satisfaction rate (schemes differ).
 ZOUFANG_BASICALLY_SATISFIED_COUNTS = os.environ.get("ZOUFANG_BASICALLY_SATISFIED_COUNTS", "1") == "1"
-ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS = int(os.environ.get("ZOUFANG_SUPERVISE_AFTER_WORKING_DAYS", "3"))
 ZOUFANG_EXTENSION_WAITING_WORKING_DAYS = int(os.environ.get("ZOUFANG_EXTENSION_WAITING_WORKING_DAYS", "2"))
 
 LOGGING = {

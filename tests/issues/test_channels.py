@@ -91,7 +91,8 @@ def test_deliveries_follow_addresses_preferences_and_robots(overdue, robot):
     robots = Delivery.objects.filter(channel="webhook")
     assert robots.count() == 1 and robots.get().unit == w.unit_a
     body = robots.get().body
-    assert body.count(w.overdue.number) == 1  # told to two people, posted once
+    # Overdue, and its 督办单 (issues.ladder): each told to two people, posted once.
+    assert body.count(w.overdue.number) == 2 and body.count("甲县〔2026〕督办第1号") == 1
     assert f"/issues/{w.overdue.pk}/" in body
 
 

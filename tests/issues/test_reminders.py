@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from issues import reminders
-from issues.models import Digest, ExtensionRequest, Issue, Reminder
+from issues import ladder, reminders
+from issues.models import Digest, ExtensionRequest, Issue, Reminder, SuperviseNotice
 
 from ..factories import OfficialFactory
 
@@ -46,11 +46,14 @@ def test_a_sweep_tells_the_right_people(ledger):
     result = reminders.sweep(TODAY)
     assert result["added"] == Reminder.objects.count() > 0
     soon, late = f"issue:{issues['soon'].pk}", f"issue:{issues['late'].pk}"
+    # The late issue's 督办单 (issues.ladder) goes to the unit and to the supervisors.
+    notice = f"notice:{SuperviseNotice.objects.get(issue=issues['late']).pk}"
     # The pair's named people hear of 甲企业's issues; the unit's head of its plan.
     assert told(w.official_a) == sorted(
         [
             ("due_soon", soon),
             ("overdue", late),
+            ("supervise_notice", notice),
             ("not_visited", f"enterprise:{w.enterprise_a.pk}"),
         ]
     )
@@ -59,7 +62,7 @@ def test_a_sweep_tells_the_right_people(ledger):
     )
     assert told(w.supervisor_a) == sorted(
         [
-            ("supervise", late),
+            ("supervise_notice", notice),
             ("verify_waiting", f"issue:{issues['verify'].pk}"),
             ("extension_waiting", f"issue:{issues['waiting'].pk}"),
         ]
@@ -69,7 +72,7 @@ def test_a_sweep_tells_the_right_people(ledger):
     assert ("not_visited", f"enterprise:{w.enterprise_a.pk}") in told(w.head_a2)
     # One digest per person, listing every item, most urgent first.
     digest = Digest.objects.get(recipient=w.supervisor_a)
-    assert [item["kind"] for item in digest.items] == ["supervise", "extension_waiting", "verify_waiting"]
+    assert [item["kind"] for item in digest.items] == ["supervise_notice", "extension_waiting", "verify_waiting"]
     assert digest.subject.startswith("走访提醒")
     assert Digest.objects.count() == Reminder.objects.values("recipient").distinct().count()
 
@@ -88,14 +91,15 @@ def test_a_second_sweep_the_same_day_sends_nothing_new(ledger):
 
 def test_no_deadline_reminders_on_a_weekend(ledger):
     reminders.sweep(D(2026, 6, 6))  # Saturday
-    assert not Reminder.objects.filter(kind__in=["due_soon", "overdue", "supervise"]).exists()
+    assert not Reminder.objects.filter(kind__in=["due_soon", "overdue", "supervise_notice"]).exists()
 
 
 def test_a_run_that_died_before_its_digests_is_finished_by_the_next(ledger):
     import uuid
 
-    found = reminders.collect(TODAY)
-    reminders.record(found, TODAY, uuid.uuid4())  # the worker dies here
+    run = uuid.uuid4()
+    ladder.climb(TODAY, run=run)
+    reminders.record(reminders.collect(TODAY), TODAY, run)  # the worker dies here
     assert Digest.objects.count() == 0
     result = reminders.sweep(TODAY)
     assert result["added"] == 0 and result["digests"] > 0
@@ -105,14 +109,18 @@ def test_a_run_that_died_before_its_digests_is_finished_by_the_next(ledger):
 
 
 def test_sweep_queries_do_not_grow_with_the_ledger(ledger, make_issue, django_assert_max_num_queries):
+    def late(count, due):
+        for _ in range(count):
+            issue = make_issue("in_progress")
+            Issue.objects.filter(pk=issue.pk).update(due_date=due)
+
     reminders.sweep(TODAY)
-    with django_assert_max_num_queries(60) as small:
-        reminders.sweep(D(2026, 6, 2))
-    for _ in range(10):
-        issue = make_issue("in_progress")
-        Issue.objects.filter(pk=issue.pk).update(due_date=D(2026, 5, 20))
+    late(1, D(2026, 6, 1))  # one 督办单 the next day
+    with django_assert_max_num_queries(80) as small:
+        assert reminders.sweep(D(2026, 6, 2))["notices"] == 1
+    late(10, D(2026, 6, 2))  # ten more the day after, and the ledger's "soon": no more queries
     with django_assert_max_num_queries(len(small.captured_queries)):
-        reminders.sweep(D(2026, 6, 3))
+        assert reminders.sweep(D(2026, 6, 3))["notices"] == 11
 
 
 @pytest.mark.django_db(transaction=True)
@@ -159,8 +167,8 @@ def test_the_inbox_shows_my_digests_and_marks_them_read(client, ledger):
     client.post(reverse("inbox-read"))
     assert Digest.objects.get(recipient=ledger.supervisor_a).read_at is not None
     assert 'id="unread-count"' not in client.get(reverse("my-work")).content.decode()
-    client.force_login(ledger.official_a)
-    assert "督办" not in client.get(reverse("inbox")).content.decode()
+    client.force_login(ledger.official_a)  # the unit hears of its 督办单 too, under its number
+    assert "甲县〔2026〕督办第1号" in client.get(reverse("inbox")).content.decode()
 
 
 def test_every_kind_has_its_place_in_a_digest():
