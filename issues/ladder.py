@@ -109,7 +109,9 @@ def _poll(today: datetime.date) -> list[int]:
     without locks, reading only what judging needs."""
     criticised = SuperviseNotice.objects.filter(issue=OuterRef("pk"), kind=CRITICISM, due_date=OuterRef("due_date"))
     polled = Issue.objects.filter(deadlines.overdue(today)).exclude(Exists(criticised))
-    light = polled.select_related("campaign").only("number", "status", "due_date", "verify_due_date", "campaign")
+    # Every field deadlines.mark judges, or it would load each one row by row.
+    judged = ("number", "status", "due_date", "verify_due_date", "answered_at", "answer_due_date", "campaign")
+    light = polled.select_related("campaign").only(*judged)
     due = _judge(list(light), SuperviseNotice.objects.filter(issue__in=polled.values("pk")), today)
     return [issue.pk for issue, _kind, _prior, _since in sorted(due, key=lambda r: (r[0].due_date, r[0].number))]
 
