@@ -33,13 +33,18 @@ def test_dispatch_verify_close_and_the_dashboard_moves(signed_in, live_server, l
 
     # The unit's side (signing for and resolving) is the officials' pages, tested elsewhere.
     services.issue_accept(actor=w.official_a, issue_id=issue.pk)
-    services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved")
+    services.issue_resolve(actor=w.official_a, issue_id=issue.pk, outcome="solved", note="已协调银行续贷")
 
     sup.goto(f"{live_server.url}/supervise/verification/")
     card = sup.locator(f"#verify-{issue.pk}")
-    card.locator("select[name=close-satisfaction]").select_option("satisfied")
-    card.locator("input[name=close-note]").fill("电话回访企业,贷款已续贷。")
-    card.locator("button", has_text="销号").click()
+    call = card.locator("form[data-action-form=follow_up]")
+    call.locator("select[name=follow_up-channel]").select_option("phone")
+    call.locator("input[name=follow_up-contact], textarea[name=follow_up-contact]").fill("王经理")
+    call.locator("select[name=follow_up-verdict]").select_option("satisfied")
+    call.locator("textarea[name=follow_up-note]").fill("贷款已续贷。")
+    call.locator("button[type=submit]").click()
+    sup.wait_for_url(f"{live_server.url}/supervise/verification/")
+    card.locator("form[data-action-form=close] button[type=submit]").click()
     sup.wait_for_url(f"{live_server.url}/supervise/verification/")
     issue.refresh_from_db()
     assert issue.status == "closed"
