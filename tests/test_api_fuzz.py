@@ -217,6 +217,8 @@ def _write_endpoints(w):
         Kind.DATE: dates,
         Kind.UNIT: ids(w.unit_a, w.unit_a2, w.unit_b),
         Kind.UNITS: _choice([[w.unit_a2.pk], [w.unit_b.pk], []]),
+        Kind.BOOL: _choice([True, False, "maybe"]),
+        Kind.FILES: _choice([[], ["not a file"], "x"]),  # files come as multipart; in JSON they are refused
     }
     for action in ACTIONS.values():
         fields = {f.name: kinds.get(f.kind) or list(dict(CHOICES[f.kind])) for f in action.fields}
