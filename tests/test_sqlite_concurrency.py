@@ -182,11 +182,13 @@ def test_close_and_reopen_at_once_give_one_200_and_one_409(make_run_server):
         issue = server.ok("GET", f"{path}/", supervisor_a)
         rounds.append((issue["id"], results, issue["status"]))
         # Back to resolved through the lifecycle: a closed issue is final, so
-        # the next round takes a fresh one; a reopened one is resolved again.
+        # the next round takes a fresh one; a reopened one is resolved and called back again.
         if issue["status"] == "closed":
             issue = new_resolved_issue()
         elif issue["status"] == "in_progress":
-            issue = server.ok("POST", f"{path}/resolve/", official, {"outcome": "solved"})
+            server.ok("POST", f"{path}/resolve/", official, {"outcome": "solved", "note": "已重新办理"})
+            call = {"channel": "phone", "contact": "企业负责人", "verdict": "satisfied"}
+            issue = server.ok("POST", f"{path}/follow-up/", supervisor_a, call)
 
     statuses = [status for _, results, _ in rounds for status, _ in results.values()]
     winners = defaultdict(list)  # issue id → the winning action of each of its rounds
