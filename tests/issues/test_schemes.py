@@ -18,6 +18,7 @@ Mid-Autumn is Friday 25 to Sunday 27 September, National Day Thursday 1 to
 Wednesday 7 October; Sunday 20 September and Saturday 10 October are worked.
 """
 
+import copy
 import datetime
 
 import pytest
@@ -267,6 +268,19 @@ def test_a_campaign_without_a_scheme_uses_shandong(autumn):
     )
     schemes.for_campaigns([issue])
     assert issue.scheme_limits.preset == "shandong" and issue.scheme_limits.extension_cap_days == 30
+
+
+def test_a_campaigns_limits_survive_a_copy(autumn):
+    # Limits hands every other name to its scheme; copy (like pickle) rebuilds an
+    # instance before its scheme is set, which used to recurse without end.
+    schemes.scheme_choose(campaign=autumn.campaign, preset="zaozhuang", refinements={("finance", "urgent"): 4})
+    limits = schemes.for_campaign(autumn.campaign.pk)
+    for again in (copy.copy(limits), copy.deepcopy(limits)):
+        assert (again.preset, again.resolve_days("finance", "urgent"), again.resolve_days("land", "normal")) == (
+            "zaozhuang",
+            4,
+            10,
+        )
 
 
 # The extension cap ----------------------------------------------------------------------------
