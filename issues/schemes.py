@@ -75,6 +75,11 @@ class Limits:
         self._resolve = {(row.category, row.priority): row.resolve_days for row in refinements}
 
     def __getattr__(self, name):
+        # Only names not found on the instance arrive here. While copy or
+        # pickle rebuild one, `scheme` is not set yet: asking the scheme for
+        # it would call this again without end.
+        if name == "scheme":
+            raise AttributeError(name)
         return getattr(self.scheme, name)
 
     def resolve_days(self, category: str, priority: str, is_complex: bool = False) -> int:
