@@ -67,7 +67,6 @@ class TimeLimitScheme(models.Model):
                     accept_days__gte=1,
                     answer_days__gte=1,
                     resolve_days__gte=1,
-                    complex_resolve_days__gte=F("resolve_days"),
                     follow_up_days__gte=1,
                     follow_up_again_days__gte=1,
                     verify_days__gte=1,
@@ -77,6 +76,12 @@ class TimeLimitScheme(models.Model):
                     criticise_after_days__gte=1,
                 ),
                 name="timelimitscheme_days_positive",
+                violation_error_message=_("Every limit is at least one day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(complex_resolve_days__gte=F("resolve_days")),
+                name="timelimitscheme_complex_not_shorter",
+                violation_error_message=_("The limit for complex items cannot be shorter than the usual one."),
             ),
         ]
 

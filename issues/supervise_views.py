@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
@@ -59,10 +60,14 @@ def dispatch(request):
         for issue in issues
     }
     longest = max((complex_days for _usual, complex_days in days.values()), default=0)
-    window = calendar.Window(today, today + datetime.timedelta(days=calendar.add_span(longest)))
+    first = min((timezone.localdate(issue.registered_at) for issue in issues), default=today)
+    window = calendar.Window(first, today + datetime.timedelta(days=calendar.add_span(longest)))
     for issue in issues:
         issue.suggested = teams.get(issue.enterprise_id, [])
         issue.default_due, issue.complex_due = (window.add(today, n) for n in days[issue.pk])
+        # The scheme's time to assign (交办), counted from the next working day after registration.
+        issue.assign_due = window.add(timezone.localdate(issue.registered_at), limits[issue.campaign_id].assign_days)
+        issue.assign_late = today > issue.assign_due
         issue.last_return = returns.get(issue.pk)
     units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
     return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})

@@ -260,7 +260,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='timelimitscheme',
-            constraint=models.CheckConstraint(condition=models.Q(('accept_days__gte', 1), ('answer_days__gte', 1), ('assign_days__gte', 1), ('complex_resolve_days__gte', models.F('resolve_days')), ('criticise_after_days__gte', 1), ('follow_up_again_days__gte', 1), ('follow_up_days__gte', 1), ('notice_after_days__gte', 1), ('progress_every_days__gte', 1), ('resolve_days__gte', 1), ('rework_days__gte', 1), ('verify_days__gte', 1)), name='timelimitscheme_days_positive'),
+            constraint=models.CheckConstraint(condition=models.Q(('accept_days__gte', 1), ('answer_days__gte', 1), ('assign_days__gte', 1), ('criticise_after_days__gte', 1), ('follow_up_again_days__gte', 1), ('follow_up_days__gte', 1), ('notice_after_days__gte', 1), ('progress_every_days__gte', 1), ('resolve_days__gte', 1), ('rework_days__gte', 1), ('verify_days__gte', 1)), name='timelimitscheme_days_positive', violation_error_message='Every limit is at least one day.'),
+        ),
+        migrations.AddConstraint(
+            model_name='timelimitscheme',
+            constraint=models.CheckConstraint(condition=models.Q(('complex_resolve_days__gte', models.F('resolve_days'))), name='timelimitscheme_complex_not_shorter', violation_error_message='The limit for complex items cannot be shorter than the usual one.'),
         ),
         migrations.AddConstraint(
             model_name='schemelimit',

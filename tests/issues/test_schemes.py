@@ -412,7 +412,7 @@ def test_the_admin_refuses_a_complex_limit_shorter_than_the_usual_one(world, cli
     refused = client.post(add, _form(world.campaign, "henan_13710", short))
     assert refused.status_code == 200
     errors = refused.context["adminform"].form.non_field_errors()
-    assert any("timelimitscheme_days_positive" in error for error in errors), errors
+    assert "复杂事项的时限不能短于一般时限。" in errors, errors
     assert "errornote" in refused.content.decode()
     assert not TimeLimitScheme.objects.exists()
 

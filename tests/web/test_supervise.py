@@ -149,3 +149,22 @@ def test_dispatch_query_count_does_not_grow(client, world, make_issue, django_as
         make_issue("registered")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("dispatch"))
+
+
+def test_dispatch_flags_an_issue_past_the_schemes_time_to_assign(client, world, make_issue):
+    import datetime
+
+    from django.utils import timezone
+
+    from core import clock
+
+    # Registered Thursday 28 May: assigned within 1 working day, by Friday 29 May; today is Monday 1 June.
+    with clock.frozen_at(timezone.make_aware(datetime.datetime(2026, 5, 28, 16))):
+        waiting = make_issue("registered")
+    fresh = make_issue("registered")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("dispatch")).content.decode()
+    late = page.split(f'id="dispatch-{waiting.pk}"')[1].split("dispatch-row")[0]
+    on_time = page.split(f'id="dispatch-{fresh.pk}"')[1].split("dispatch-row")[0]
+    assert "zf-assign-late" in late and "应于2026-05-29前交办" in late
+    assert "zf-assign-late" not in on_time
