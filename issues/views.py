@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,7 @@ from .actions import ACTIONS
 from .choices import ExtensionStatus
 from .filters import IssueFilter
 from .forms import ActionForm
-from .models import Issue
+from .models import Issue, IssueAttachment
 
 PAGE_SIZE = 25
 SORTS = {
@@ -169,10 +169,6 @@ def _back(request, issue):
 @login_required
 def evidence_download(request, pk: int):
     """A photo or document given as evidence, to those who may see its issue."""
-    from django.http import FileResponse
-
-    from .models import IssueAttachment
-
     attachment = get_restricted_or_404(IssueAttachment.objects.restrict(request.user), pk=pk)
     return FileResponse(
         attachment.file.open("rb"),
