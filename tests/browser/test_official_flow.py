@@ -81,6 +81,10 @@ def test_visit_with_two_issues_then_a_colleague_works_one(signed_in, live_server
     assert "延期待审批" in colleague.inner_text("main")
     colleague.select_option("#id_resolve-outcome", "solved")
     colleague.click("form[data-action-form=resolve] button[type=submit]")
+    assert "请填写说明" in colleague.inner_text("main")  # every outcome is explained
+    colleague.select_option("#id_resolve-outcome", "solved")
+    colleague.fill("#id_resolve-note", "农商行已续贷300万元。")
+    colleague.click("form[data-action-form=resolve] button[type=submit]")
     assert "已完成:办结" in colleague.inner_text("main")
     timeline = colleague.inner_text("#timeline")
     for step in ("挂号", "交办", "签收", "反馈", "申请延期", "办结", "已对接县农商行"):
