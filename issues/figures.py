@@ -57,6 +57,9 @@ EVENT_FIGURES = {
     "ever_returned": (_("Ever returned by a unit"), Action.RETURN),
     "ever_resolved": (_("Ever reported resolved"), Action.RESOLVE),
     "ever_reopened": (_("Ever sent back for rework"), Action.REOPEN),
+    # The 督办 ladder's rungs (issues.ladder), each an event on the issue.
+    "ever_supervised": (_("Ever given a supervision notice"), Action.SUPERVISE_NOTICE),
+    "ever_criticised": (_("Ever criticised in a notice"), Action.CRITICISE),
 }
 
 # Figures counted from the extension requests' side: issues with a request …
