@@ -113,13 +113,3 @@ def condition(name: str, today: datetime.date) -> Q:
 
 def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def ranked(rows):
-    """Units (or regions) ranked as the red/black list has them: closure rate
-    first, then the larger workload, then the name; rows without a group
-    (issues not yet assigned) are left out."""
-    return sorted(
-        (row for row in rows if row["group"]),
-        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], str(row["name"])),
-    )

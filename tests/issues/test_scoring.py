@@ -34,6 +34,10 @@ def at(day, hour=9):
 
 @pytest.fixture
 def ledger(world):
+    return build_ledger(world)
+
+
+def build_ledger(world):
     """Seven units of two kinds and their issues, all finance issues (sign
     for within 1 working day, first answer within 3, resolve within 15)
     registered and assigned on Monday 1 June 2026: signed for on time by
