@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core import clock, uploads
@@ -33,7 +33,7 @@ from enterprises.choices import Role
 from enterprises.models import Campaign, Official, Region
 from enterprises.scope import scope_of, scope_region
 
-from . import deadlines, figures, selectors
+from . import deadlines, scoring, selectors
 from .models import Bulletin
 
 # How many categories and escalated groups the common problems show.
@@ -92,28 +92,43 @@ def _summary(row: dict) -> dict:
     return {name: row[name] for name in SUMMARY}
 
 
-def _ranking(month_units: list[dict], to_date_units: list[dict]) -> list[dict]:
-    """The units as the bulletin ranks them: the month's figures, and each
-    unit's overdue work to date. The order is one call (figures.ranked) so a
-    scoring rule can take its place."""
+def _ranking(month_units: list[dict], to_date_units: list[dict]) -> dict:
+    """The units as the dashboard's red and black lists have them for the
+    same region and month: scoring.board over the month's unit figures under
+    the rule in force, each ranked unit with its place, score, grade and
+    list, in its group; the units with too few items apart. Each carries its
+    overdue work to date. A unit whose only work is overdue from earlier
+    months is not ranked (the dashboard's month has nothing of it to score):
+    its issues are in the overdue list."""
     overdue = {row["group"]: row["overdue"] for row in to_date_units if row["group"]}
-    rows = {row["group"]: row for row in month_units if row["group"]}
-    for row in to_date_units:
-        # A unit with overdue work but nothing registered this month is ranked too.
-        if row["group"] and row["overdue"] and row["group"] not in rows:
-            rows[row["group"]] = {
-                "group": row["group"],
-                "name": row["name"],
-                **dict.fromkeys(("registered", "resolved", "closed"), 0),
-                "closure_rate": None,
-            }
-    return [
-        {
-            **{k: row[k] for k in ("name", "registered", "resolved", "closed", "closure_rate")},
+    scores = scoring.board(month_units, scoring.rule_in_force())
+
+    def facts(row):
+        return {
+            "unit": row["group"],
+            "name": str(row["name"]),
+            **{k: row[k] for k in ("registered", "resolved", "closed", "closure_rate")},
             "overdue": overdue.get(row["group"], 0),
         }
-        for row in figures.ranked(rows.values())
-    ]
+
+    return {
+        "scoring_rule": scores["rule"].name,
+        "ranking": [
+            {
+                **facts(row),
+                "group": group["key"],
+                "group_label": str(group["label"]),
+                "place": row["place"],
+                "score": row["score"],
+                "grade": row["grade"],
+                "grade_label": str(row["grade_label"]),
+                "red_black": row["red_black"],
+            }
+            for group in scores["groups"]
+            for row in group["rows"]
+        ],
+        "unranked": [{**facts(row), "reason": row["unranked_reason"]} for row in scores["unranked"]],
+    }
 
 
 def since(campaign, start: datetime.date) -> datetime.date:
@@ -151,7 +166,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         "since": first.isoformat(),
         "totals": _summary(month["totals"]),
         "to_date": _summary(to_date["totals"]),
-        "ranking": _ranking(month["unit"], to_date["unit"]),
+        **_ranking(month["unit"], to_date["unit"]),
         "overdue": [
             {
                 "number": i.number,
@@ -189,13 +204,14 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
 
 def row_count(data: dict) -> int:
     """The rows of a bulletin's workbook, its sheets together (its exports are audited with it)."""
-    parts = ("ranking", "overdue", "quiet_units", "plans_missing", "categories", "escalated")
+    parts = ("ranking", "unranked", "overdue", "quiet_units", "plans_missing", "categories", "escalated")
     return sum(len(data.get(part, [])) for part in parts)
 
 
 # The workbook --------------------------------------------------------------------
 
 PERCENT = "0.0%"
+SCORE = "0.00"
 DATE = "yyyy-mm-dd"
 BOLD = Font(bold=True)
 
@@ -247,6 +263,67 @@ def head_lines(bulletin: Bulletin) -> tuple[str, str]:
     )
 
 
+# The red and black lists as the page colours them (static/css/zoufang.css).
+LISTED = {
+    "red": ("红榜", PatternFill("solid", fgColor="FDE8E6"), Font(bold=True, color="C00000")),
+    "black": ("黑榜", PatternFill("solid", fgColor="E4E4E7"), Font(bold=True, color="000000")),
+}
+UNRANKED = {"too_few": "不参与排名（件数不足）", "nothing_to_score": "不参与排名（无可评分项）"}
+
+
+def _ranking_sheet(book: Workbook, head: tuple[str, str], data: dict) -> None:
+    """The units ranked by score within their group, the red list's rows
+    red and the black list's grey with the list named, then the units not
+    ranked."""
+    ranked = data["ranking"]
+
+    def counts(row):
+        return [row["registered"], row["resolved"], row["closed"], row["closure_rate"], row["overdue"]]
+
+    rows = [
+        [
+            row["group_label"],
+            row["place"],
+            row["name"],
+            row["score"],
+            row["grade_label"],
+            LISTED[row["red_black"]][0] if row["red_black"] else None,
+            *counts(row),
+        ]
+        for row in ranked
+    ]
+    rows += [
+        [UNRANKED.get(row["reason"], "不参与排名"), None, row["name"], None, None, None, *counts(row)]
+        for row in data.get("unranked", [])
+    ]
+    sheet = _sheet(
+        book,
+        "单位排名",
+        head,
+        [
+            "组别",
+            "名次",
+            "单位",
+            "得分",
+            "等次",
+            "红黑榜",
+            "本月挂号",
+            "本月办结",
+            "本月销号",
+            "本月销号率",
+            "累计逾期",
+        ],
+        rows,
+        formats={3: SCORE, 9: PERCENT},
+    )
+    for index, row in enumerate(ranked):
+        if row["red_black"]:
+            _label, fill, font = LISTED[row["red_black"]]
+            for cell in sheet[4 + index]:
+                cell.fill = fill
+            sheet.cell(row=4 + index, column=6).font = font
+
+
 def workbook(bulletin: Bulletin) -> bytes:
     data = bulletin.data
     head = head_lines(bulletin)
@@ -277,17 +354,7 @@ def workbook(bulletin: Bulletin) -> bytes:
                 cell.number_format = PERCENT
             elif label == "判定日期":
                 cell.number_format = DATE
-    _sheet(
-        book,
-        "单位排名",
-        head,
-        ["排名", "单位", "本月挂号", "本月办结", "本月销号", "本月销号率", "累计逾期"],
-        [
-            [index, row["name"], row["registered"], row["resolved"], row["closed"], row["closure_rate"], row["overdue"]]
-            for index, row in enumerate(data["ranking"], start=1)
-        ],
-        formats={5: PERCENT},
-    )
+    _ranking_sheet(book, head, data)
     _sheet(
         book,
         "逾期问题",

@@ -57,6 +57,9 @@ EVENT_FIGURES = {
     "ever_returned": (_("Ever returned by a unit"), Action.RETURN),
     "ever_resolved": (_("Ever reported resolved"), Action.RESOLVE),
     "ever_reopened": (_("Ever sent back for rework"), Action.REOPEN),
+    # The 督办 ladder's rungs (issues.ladder), each an event on the issue.
+    "ever_supervised": (_("Ever given a supervision notice"), Action.SUPERVISE_NOTICE),
+    "ever_criticised": (_("Ever criticised in a notice"), Action.CRITICISE),
 }
 
 # Figures counted from the extension requests' side: issues with a request …
@@ -110,13 +113,3 @@ def condition(name: str, today: datetime.date) -> Q:
 
 def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def ranked(rows):
-    """Units (or regions) ranked as the red/black list has them: closure rate
-    first, then the larger workload, then the name; rows without a group
-    (issues not yet assigned) are left out."""
-    return sorted(
-        (row for row in rows if row["group"]),
-        key=lambda row: (-(row["closure_rate"] or 0), -row["registered"], str(row["name"])),
-    )

@@ -4,10 +4,11 @@ A score is worked out from the unit's figures (issues.figures, as
 issues.selectors.issue_figures counts them per unit) and the rule in force
 (models.ScoringRule): each metric earns up to its weight in points,
 
-- a rate: weight × rate (on-time sign-for, on time, closure, satisfaction);
+- a rate: weight × rate (on-time sign-for, on time, closure, satisfaction,
+  the return call (回访), the first answer on time);
 - a bad rate: weight × (1 − rate) (returned, sent back for rework);
 - a deduction: weight − points per item × items counted, at least 0
-  (overdue now; the 督办 ladder's notices when they are counted).
+  (overdue now; issues given a 督办单, issues criticised in a 通报批评).
 
 A rate with nothing to count (no closed issue to be on time) is left out and
 the other metrics are scaled up to 100 (缺项折算), so a unit is neither
@@ -61,19 +62,24 @@ METRICS = {
     "on_time_rate": Metric(gettext_lazy("On-time closure rate"), RATE),
     "closure_rate": Metric(gettext_lazy("Closure rate"), RATE),
     "satisfaction_rate": Metric(gettext_lazy("Satisfaction rate"), RATE),
+    "follow_up_rate": Metric(gettext_lazy("Return-call rate"), RATE),
+    "answer_on_time_rate": Metric(gettext_lazy("On-time first answer"), RATE),
     "return_rate": Metric(gettext_lazy("Return rate"), BAD_RATE),
     "rework_rate": Metric(gettext_lazy("Rework rate"), BAD_RATE),
     "overdue": Metric(gettext_lazy("Overdue now"), DEDUCTION),
+    "ever_supervised": Metric(gettext_lazy("Given a supervision notice"), DEDUCTION),
+    "ever_criticised": Metric(gettext_lazy("Criticised in a notice"), DEDUCTION),
 }
 
 # Zoufang's default rule. No published county rule with points per metric for
 # these figures was found; it follows the common pattern of the published
-# ones cited in `source` (and in the README). The migration that creates it
-# holds the same values, and a test keeps the two equal.
+# ones cited in `source` (and in the README). The migrations that create it
+# (0010) and bring it to the closure loop's metrics (0012) hold the same
+# values, and a test keeps them equal.
 PRESET = {
     "name": "走访默认考核细则（参照各地诉求办理考核通行做法）",
     "source": (
-        "走访的默认设置，各项分值为走访自定，请按本地细则修改。未找到逐项给出签收、办结、满意等分值的县级公开细则，"
+        "走访的默认设置，各项分值为走访自定，请按本地细则修改。未找到逐项给出签收、办结、回访、满意等分值的县级公开细则，"
         "参照以下公开做法：\n"
         "1. 榆林市12345热线月度综合考评“红黑榜”：评分指标为工单量、满意度、及时接收率、回退率、重办率、按时办结率；"
         "红榜分别取县市区、市直部门得分前五名，相同分数排名不分先后。"
@@ -83,19 +89,25 @@ PRESET = {
         "3. 鲁山县政府热线办理工作考核办法（试行）（鲁政办〔2017〕26号）：百分制，其中转交办理40分、催办督办22分；"
         "当年无承办件的单位不作为考核对象。https://www.hnls.gov.cn/contents/33124/269609.html\n"
         "4. 连云港市12345在线平台绩效评估标准（试行）：县区、区、市直部门分开考评，及时签收率、按时办结率、"
-        "回访满意率分项计分。http://www.lyg.gov.cn/zglygzfmhwz/fktj/content/f7176698-8c1e-4122-a0f0-74dd65af7f19.html"
+        "回访满意率分项计分。http://www.lyg.gov.cn/zglygzfmhwz/fktj/content/f7176698-8c1e-4122-a0f0-74dd65af7f19.html\n"
+        "闭环管理的考核项：办结件逐件回访，回访率与满意率并列计分；首次答复在时限内；"
+        "督办单、通报批评计入承办单位考核，按被督办、被通报的问题逐件扣分（参照第3条以催办督办计分）。"
     ),
     "source_url": "https://m.yybnet.net/yulin/news/202201/11719082.html",
     "weights": {
         "on_time_sign_for_rate": 10,
-        "on_time_rate": 25,
-        "closure_rate": 15,
-        "satisfaction_rate": 30,
+        "on_time_rate": 20,
+        "closure_rate": 10,
+        "satisfaction_rate": 20,
+        "follow_up_rate": 10,
+        "answer_on_time_rate": 5,
         "return_rate": 5,
         "rework_rate": 5,
-        "overdue": 10,
+        "overdue": 5,
+        "ever_supervised": 5,
+        "ever_criticised": 5,
     },
-    "per_item": {"overdue": 2},
+    "per_item": {"overdue": 1, "ever_supervised": 1, "ever_criticised": 2.5},
     "excellent_from": 90,
     "good_from": 80,
     "qualified_from": 60,

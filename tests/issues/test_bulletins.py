@@ -20,6 +20,7 @@ from visits import services as visit_services
 
 from ..factories import AssignmentFactory, AssignmentUnitFactory, EnterpriseFactory, OfficialFactory
 from .test_concurrency import race
+from .test_scoring import BY_HAND, build_ledger
 
 JUNE = (datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
 MAY = (datetime.date(2026, 5, 1), datetime.date(2026, 5, 31))
@@ -125,6 +126,53 @@ def test_the_bulletin_states_the_dashboards_figures_for_its_region_and_month(wor
     assert [(row["name"], row["registered"], row["closed"], row["overdue"]) for row in data["ranking"]] == [
         ("甲县经信局", 4, 1, 3)
     ]
+
+
+def test_the_ranking_is_the_dashboards_red_and_black_lists_for_the_region_and_month(world):
+    w = world
+    build_ledger(w)  # test_scoring's units, issues, 督办单 and 通报批评 in June
+    with at(JULY_1):
+        bulletin = make(world)
+        board = dashboard.build(
+            user=w.supervisor_a, campaign=w.campaign, region=w.county_a, date_from=JUNE[0], date_to=JUNE[1]
+        )["scores"]
+    data = bulletin.data
+    shown = ("group", "name", "place", "score", "grade", "red_black", "registered", "closed", "closure_rate")
+    assert [tuple(row[k] for k in shown) for row in data["ranking"]] == [
+        (group["key"], row["name"], *(row[k] for k in shown[2:])) for group in board["groups"] for row in group["rows"]
+    ]
+    assert [(row["name"], row["registered"]) for row in data["unranked"]] == [
+        (row["name"], row["registered"]) for row in board["unranked"]
+    ]
+    assert data["scoring_rule"] == board["rule"].name
+    # The scores worked out by hand in test_scoring (judged on 1 July: nothing has moved since
+    # 30 June), departments apart from townships, each group's top red and bottom black.
+    assert [(row["name"], row["score"], row["grade_label"], row["red_black"]) for row in data["ranking"]] == [
+        ("甲县经信局", 94.0, "优秀", "red"),
+        ("甲县商务局", 88.0, "良好", None),
+        ("甲县水务局", 70.5, "合格", "black"),
+        ("甲镇政府", 96.67, "优秀", "red"),
+        ("丙镇政府", 57.78, "不合格", "black"),
+    ]
+    assert {row["name"]: row["score"] for row in data["ranking"]} == {name: s for name, (s, _g) in BY_HAND.items()}
+    assert [row["group_label"] for row in data["ranking"]] == ["职能部门"] * 3 + ["乡镇/街道"] * 2
+    assert {row["name"] for row in data["unranked"]} == {"甲县税务局", "丁镇政府"}
+    # Overdue to date (the campaign to June's end): 商务局 1, 水务局 1, 丙镇政府 2.
+    assert [row["overdue"] for row in data["ranking"]] == [0, 1, 1, 0, 2]
+
+    sheet = load_workbook(io.BytesIO(bulletin.file.read()))["单位排名"]
+    rows = list(sheet.iter_rows(min_row=4, max_col=6, values_only=True))
+    assert rows[:5] == [
+        ("职能部门", 1, "甲县经信局", 94.0, "优秀", "红榜"),
+        ("职能部门", 2, "甲县商务局", 88.0, "良好", None),
+        ("职能部门", 3, "甲县水务局", 70.5, "合格", "黑榜"),
+        ("乡镇/街道", 1, "甲镇政府", 96.67, "优秀", "红榜"),
+        ("乡镇/街道", 2, "丙镇政府", 57.78, "不合格", "黑榜"),
+    ]
+    assert {row[0] for row in rows[5:]} == {"不参与排名（件数不足）"} and len(rows) == 7
+    # The red list's rows red, the black list's grey, the list named in its colour.
+    assert sheet["C4"].fill.fgColor.rgb == "00FDE8E6" and sheet["F4"].font.color.rgb == "00C00000"
+    assert sheet["C6"].fill.fgColor.rgb == "00E4E4E7" and sheet["C5"].fill.fill_type is None
 
 
 def test_a_unit_that_visited_is_not_listed_as_quiet_and_one_that_did_not_is_with_its_count(world):
@@ -353,16 +401,21 @@ def test_the_workbook_has_percentages_dates_widths_and_frozen_headers(world, led
 
     ranking = book["单位排名"]
     assert [c.value for c in ranking[3]] == [
-        "排名",
+        "组别",
+        "名次",
         "单位",
+        "得分",
+        "等次",
+        "红黑榜",
         "本月挂号",
         "本月办结",
         "本月销号",
         "本月销号率",
         "累计逾期",
     ]
-    rate = ranking["F4"]
+    rate = ranking["J4"]
     assert (rate.value, rate.number_format) == (0.25, "0.0%")
+    assert ranking["D4"].number_format == "0.00" and isinstance(ranking["D4"].value, float)
 
     overdue = book["逾期问题"]
     rows = list(overdue.iter_rows(min_row=4))

@@ -127,3 +127,39 @@ def test_the_list_takes_as_many_queries_for_many_bulletins_as_for_few(client, wo
         )
     assert len(client.get(reverse("bulletin-list")).context["page"]) == 5
     assert queries() == few
+
+
+def test_the_ranking_shows_each_units_score_grade_and_list_in_colour(client, world, settings, tmp_path):
+    import re
+
+    from django.utils import timezone
+
+    from core import clock
+
+    from ..issues.test_scoring import build_ledger
+
+    settings.MEDIA_ROOT = tmp_path
+    build_ledger(world)
+    client.force_login(world.supervisor_a)
+    with clock.frozen_at(timezone.make_aware(datetime.datetime(2026, 7, 1, 10))):
+        client.post(reverse("bulletin-list"), {"month": "2026-06", "region": world.county_a.pk, "office": ""})
+    page = client.get(reverse("bulletin-detail", args=[Bulletin.objects.get().pk])).content.decode()
+    ranking = page.split('id="bulletin-ranking"')[1].split("</table>")[0]
+    assert re.findall(r'<th colspan="9">([^<]+)</th>', ranking) == ["职能部门", "乡镇/街道"]
+    rows = re.findall(
+        r'<tr class="([^"]*)" data-unit="\d+" data-score="[\d.]+" data-place="\d">'
+        r'<td class="zf-nowrap">(\d)</td><td>([^<]+)</td><td class="zf-num">([\d.]+)</td>'
+        r'<td class="zf-nowrap">([^<]+)</td><td class="zf-nowrap">(?:<span class="badge [^"]+">([^<]+)</span>)?</td>',
+        ranking,
+    )
+    # The dashboard's red and black lists of June, as test_scoring works them out.
+    assert rows == [
+        ("zf-red-list", "1", "甲县经信局", "94.00", "优秀", "红榜"),
+        ("", "2", "甲县商务局", "88.00", "良好", ""),
+        ("zf-black-list", "3", "甲县水务局", "70.50", "合格", "黑榜"),
+        ("zf-red-list", "1", "甲镇政府", "96.67", "优秀", "红榜"),
+        ("zf-black-list", "2", "丙镇政府", "57.78", "不合格", "黑榜"),
+    ]
+    unranked = page.split('id="bulletin-unranked"')[1].split("</p>")[0]
+    assert "甲县税务局（2件）" in unranked and "丁镇政府（1件）" in unranked
+    assert 'style="' not in ranking + unranked  # the CSP allows no inline style
