@@ -301,8 +301,10 @@ def _group_key(row: dict, rule: ScoringRule) -> str:
 def _draw_lists(ranked: list[dict], rule: ScoringRule) -> None:
     """Place within the group (equal scores share one) and the red and black
     lists. By places, each list takes at most half the group, so a small
-    group is not all red (three of four) or a pair both listed."""
+    group is not all red (three of four) or a pair both listed; a level
+    group has no list, and a failing unit is never on the red one."""
     scores = [row["score"] for row in ranked]
+    top, bottom = max(scores), min(scores)
     half = len(ranked) // 2
     red_places, black_places = min(rule.red_places, half), min(rule.black_places, half)
     for row in ranked:
@@ -312,8 +314,10 @@ def _draw_lists(ranked: list[dict], rule: ScoringRule) -> None:
             red = row["score"] >= rule.red_from
             black = not red and row["score"] < rule.black_below
         else:
-            red = row["place"] <= red_places
-            black = not red and from_bottom <= black_places
+            # A list singles a unit out: nobody when the whole group is level,
+            # and the red list never honours a failing (不合格) unit.
+            red = row["place"] <= red_places and row["score"] > bottom and row["grade"] != Grade.UNQUALIFIED
+            black = not red and from_bottom <= black_places and row["score"] < top
         row["red_black"] = "red" if red else "black" if black else None
 
 

@@ -658,3 +658,22 @@ def test_the_scored_dashboard_makes_no_query_per_unit(client, world, ledger, dja
     with on_30_june(), django_assert_max_num_queries(baseline):
         page = client.get(reverse("dashboard"), JUNE).content.decode()
     assert page.count('data-unit="') > 10 and "新镇政府3" in page.split('id="unit-ranking-township"')[1]
+
+
+def test_a_level_group_has_no_lists_and_a_failing_unit_is_never_red():
+    base = {"registered": 3, "accepted": 3, "accepted_on_time": 3, "ever_assigned": 3}
+    # sign-for 3/3 → 10, closure 0/3 → 0, returned 0/3 → 5, no deductions (15): 40 applicable points.
+    level = [row("单位1", **base), row("单位2", **base)]  # (10 + 0 + 5 + 15) / 40 = 75 each
+    board = scoring.board(level, rule(red_places=1, black_places=1))
+    assert [(r["score"], r["place"], r["red_black"]) for r in board["groups"][0]["rows"]] == [
+        (75.0, 1, None),
+        (75.0, 1, None),
+    ]
+    # Nobody signed for on time: (0 + 0 + 5 + 15) / 40 = 50, 不合格 at the top, and one lower still.
+    failing = {**base, "accepted_on_time": 0}
+    rows = [row("单位1", **failing), row("单位2", **failing, overdue=5)]  # (0 + 0 + 5 + 0 + 10) / 40 = 37.5
+    board = scoring.board(rows, rule(red_places=1, black_places=1))
+    assert [(r["name"], r["grade"], r["red_black"]) for r in board["groups"][0]["rows"]] == [
+        ("单位1", "unqualified", None),
+        ("单位2", "unqualified", "black"),
+    ]
