@@ -151,6 +151,30 @@ def test_dispatch_query_count_does_not_grow(client, world, make_issue, django_as
         client.get(reverse("dispatch"))
 
 
+def test_verification_query_count_does_not_grow(client, world, make_issue, django_assert_max_num_queries):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from issues import services
+
+    from ..samples import PDF
+
+    def resolved_with_evidence():
+        issue = make_issue("in_progress")
+        files = [SimpleUploadedFile("证明.pdf", PDF, "application/pdf")]
+        services.issue_resolve(actor=world.official_a, issue_id=issue.pk, outcome="solved", note="已办结", files=files)
+
+    resolved_with_evidence()
+    client.force_login(world.supervisor_a)
+    client.get(reverse("verification"))
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("verification"))
+    for _ in range(6):
+        resolved_with_evidence()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("verification")).content.decode()
+    assert page.count("证明.pdf") >= 7  # each row's evidence, loaded with the rest
+
+
 def test_dispatch_flags_an_issue_past_the_schemes_time_to_assign(client, world, make_issue):
     import datetime
 
