@@ -296,14 +296,14 @@ class Command(BaseCommand):
                         actor=member(unit.pk), issue_id=issue.pk, reason="该事项不属于本单位职责,建议交由其他单位办理。"
                     )
             return
-        if not step(rng.choice([0, 1, 1, 2])):
-            return
+        if not step(rng.choice([0, 1, 1, 2])) or rng.random() < 0.04:
+            return  # not signed for yet (some late)
         with at(11):
             issue_services.issue_accept(actor=member(unit.pk), issue_id=issue.pk)
         if rng.random() < 0.12:
             with at(16):
                 issue_services.issue_escalate(actor=sup, issue_id=issue.pk, note="涉及多个部门,提请联席会议协调。")
-        if not step(rng.randint(2, 6)):
+        if not step(rng.randint(1, 4)):  # the first answer, mostly within the scheme's 3 working days
             return
         with at(14):
             issue_services.issue_feedback(
