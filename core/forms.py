@@ -23,3 +23,13 @@ class DateInput(forms.DateInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%Y-%m-%d")
         super().__init__(**kwargs)
+
+
+class MonthInput(forms.DateInput):
+    """The browser's month picker (YYYY-MM)."""
+
+    input_type = "month"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m")
+        super().__init__(**kwargs)

@@ -148,7 +148,9 @@ def _payload_field(action: IssueAction, field):
         return serializers.BooleanField(required=False, default=False)
     if field.kind is Kind.FILES:
         # multipart/form-data, the field repeated once per file
-        return serializers.ListField(child=serializers.FileField(), required=False, max_length=10)
+        return serializers.ListField(
+            child=serializers.FileField(), required=False, max_length=services.MAX_EVIDENCE_FILES
+        )
     if field.kind is Kind.UNIT:
         return ScopedPrimaryKeyRelatedField(HelpUnit, required=required)
     if field.kind is Kind.UNITS:

@@ -9,8 +9,11 @@ class IssuesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import ScoringRule
+        from .models import SchemeLimit, ScoringRule, TimeLimitScheme
 
-        # The scoring rule decides who is named on the red and black lists:
-        # its changes are audited like master data.
+        # The scoring rule decides who is named on the red and black lists,
+        # a time-limit scheme when an issue is late: their changes are
+        # audited like master data (and like the holiday calendar).
         auditlog.register(ScoringRule, exclude_fields=["id"])
+        auditlog.register(TimeLimitScheme, exclude_fields=["id"])
+        auditlog.register(SchemeLimit, exclude_fields=["id"])

@@ -102,6 +102,15 @@ def follow_up_waiting(at: datetime.date) -> Q:
     return Q(status=Status.RESOLVED, followed_up_at__isnull=True, follow_up_due_date__lt=at)
 
 
+def follow_up_due(at: datetime.date) -> Q:
+    """Issues whose return call is judged at `at`: closed, called back, or
+    resolved and past the day the call was due (a call not yet due is not
+    missed). Resolved before calls had a due date: due."""
+    return Q(status=Status.CLOSED) | Q(status=Status.RESOLVED) & (
+        Q(followed_up_at__isnull=False) | ~Q(follow_up_due_date__gte=at)
+    )
+
+
 # Python predicates, for issues already loaded -------------------------------
 
 

@@ -34,10 +34,7 @@ ROW_FIGURES = {
         _("Closed, enterprise satisfied"),
         lambda today: Q(status=Status.CLOSED, satisfaction__in=satisfied()),
     ),
-    "follow_up_due": (
-        _("Resolved or closed: to be called back"),
-        lambda today: Q(status__in=[Status.RESOLVED, Status.CLOSED]),
-    ),
+    "follow_up_due": (_("Return call due"), deadlines.follow_up_due),
     "followed_up": (
         _("Called back (回访)"),
         lambda today: (

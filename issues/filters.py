@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import clock
 from core.filters import IdFilter, SearchFilterSet, YesNoFilter
-from core.forms import DateInput
+from core.forms import DateInput, MonthInput
 from enterprises.filters import RegionSubtreeFilter, restricted, visible_enterprises, visible_units
 from enterprises.models import Campaign, Region
 
@@ -103,16 +103,6 @@ class IssueFilter(SearchFilterSet):
     def filter_due_soon(self, queryset, name, value):
         soon = deadlines.due_soon(clock.today())
         return queryset.filter(soon) if value else queryset.exclude(soon)
-
-
-class MonthInput(forms.DateInput):
-    """The browser's month picker (YYYY-MM)."""
-
-    input_type = "month"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m")
-        super().__init__(**kwargs)
 
 
 class NoticeFilter(SearchFilterSet):

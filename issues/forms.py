@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
-from core.forms import DateInput, style_form
+from core.forms import DateInput, MonthInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
 from . import services
@@ -103,14 +103,6 @@ class DashboardForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end of the period is before its start."))
         return data
-
-
-class MonthInput(forms.DateInput):
-    input_type = "month"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m")
-        super().__init__(**kwargs)
 
 
 class BulletinForm(forms.Form):

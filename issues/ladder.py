@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -357,29 +357,3 @@ def notice_list(*, user):
     return SuperviseNotice.objects.restrict(user).select_related(
         "issue", "issue__enterprise", "unit", "region", "follows"
     )
-
-
-def notices_by_unit(
-    *,
-    user,
-    date_from: datetime.date,
-    date_to: datetime.date,
-    region: Region | None = None,
-    campaign: Campaign | None = None,
-) -> dict[int, dict[str, int]]:
-    """督办单 and 通报批评 issued from `date_from` to `date_to` (inclusive),
-    counted per unit they were issued to, within `user`'s scope (and the
-    region's subtree, the campaign's issues): the unit's 督办 record, which
-    the assessment deducts for. {unit id: {"notices": n, "criticisms": m}};
-    a unit with neither is absent. One grouped query."""
-    rows = SuperviseNotice.objects.restrict(user).filter(issued_on__range=(date_from, date_to))
-    if region is not None:
-        rows = rows.filter(issue__enterprise__region__path__startswith=region.path)
-    if campaign is not None:
-        rows = rows.filter(issue__campaign=campaign)
-    counts = (
-        rows.order_by()
-        .values("unit")
-        .annotate(notices=Count("pk", filter=Q(kind=NOTICE)), criticisms=Count("pk", filter=Q(kind=CRITICISM)))
-    )
-    return {row["unit"]: {"notices": row["notices"], "criticisms": row["criticisms"]} for row in counts}

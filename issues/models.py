@@ -341,6 +341,10 @@ class FollowUp(models.Model):
                 | (~Q(channel="none") & Q(verdict__in=["satisfied", "basically_satisfied", "unsatisfied"])),
                 name="followup_verdict_matches_channel",
             ),
+            # Only an unsatisfied verdict can send the issue back for rework.
+            models.CheckConstraint(
+                condition=Q(caused_by_handling=False) | Q(verdict="unsatisfied"), name="followup_rework_is_unsatisfied"
+            ),
         ]
 
     def __str__(self):
@@ -367,6 +371,9 @@ class IssueAttachment(models.Model):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["photo", "document"]), name="issueattachment_kind_valid")
+        ]
 
     def __str__(self):
         return self.name

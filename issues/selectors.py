@@ -59,7 +59,7 @@ def with_closure(issues):
         event.evidence = files[event.pk]
         history[event.issue_id].append(event)
     calls = defaultdict(list)
-    for call in FollowUp.objects.filter(issue_id__in=ids).order_by("issue_id", "round"):
+    for call in FollowUp.objects.filter(issue_id__in=ids).select_related("event").order_by("issue_id", "round"):
         calls[call.issue_id].append(call)
     for issue in issues:
         issue.history = history[issue.pk]

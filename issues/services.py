@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import calendar, clock, uploads
@@ -69,20 +70,61 @@ def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int])
     return Refusal("not_handling_unit", _("Only the responsible or a co-handling unit may give feedback."), 403)
 
 
-def _state_refusal(issue: Issue, action: str, extension_pending: bool) -> Refusal | None:
+def _state_refusal(issue: Issue, action: str, extension_pending: bool, called: bool) -> Refusal | None:
+    """Whether the action is possible in the issue's state, today; `called`:
+    whether the enterprise has been called back since the last 办结."""
     if issue.status not in ACTIONS[action].sources:
         return Refusal(
             "invalid_transition",
             _("“%(action)s” is not possible while the issue is %(status)s.")
             % {"action": Action(action).label, "status": Status(issue.status).label},
         )
+    today = clock.today()
     if action == Action.REQUEST_EXTENSION and extension_pending:
         return Refusal("extension_pending", _("An extension request is already waiting for a decision."))
+    if action == Action.REQUEST_EXTENSION and issue.due_date is not None and today > issue.due_date:
+        return Refusal(
+            "extension_after_deadline",
+            _("An extension must be asked for by the due date %(d)s; it has passed.") % {"d": issue.due_date},
+        )
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION) and not extension_pending:
         return Refusal("no_pending_extension", _("There is no extension request waiting for a decision."))
+    if action == Action.RETURN and issue.accept_due_date is not None and today > issue.accept_due_date:
+        return Refusal(
+            "return_window_closed",
+            _("An assignment can be returned only until %(d)s, the end of the sign-for window.")
+            % {"d": issue.accept_due_date},
+        )
+    if action == Action.FOLLOW_UP and issue.followed_up_at is not None:
+        return Refusal("already_called", _("The enterprise has already been called back since this 办结."))
+    if action == Action.CLOSE and not called:
+        return Refusal(
+            "follow_up_required",
+            _("Call the enterprise back (回访) before closing, or record why no call was possible."),
+        )
     if action == Action.ESCALATE and issue.escalated_at is not None:
         return Refusal("already_escalated", _("The issue is already flagged for a coordination meeting."))
     return None
+
+
+def called_back(issue: Issue, calls=None) -> bool:
+    """Whether a return call (reached or recorded as not possible) follows
+    the last 办结: the condition of 销号. `calls`: the issue's calls, when
+    already loaded (a desk's rows)."""
+    if issue.status != Status.RESOLVED or issue.resolved_at is None:
+        return False
+    if calls is not None:
+        return any(call.event.created_at >= issue.resolved_at for call in calls)
+    return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).exists()
+
+
+def state_allows(issue: Issue, action: str, *, called: bool, extension_pending: bool = False) -> bool:
+    """The state guard alone, for a desk that has already loaded what it needs."""
+    return _state_refusal(issue, action, extension_pending, called) is None
+
+
+def _last_call(issue: Issue) -> FollowUp | None:
+    return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).order_by("-round").first()
 
 
 def _co_unit_ids(issue: Issue) -> set[int]:
@@ -94,12 +136,12 @@ def _has_pending_extension(issue: Issue) -> bool:
 
 
 def allowed_actions(issue: Issue, actor) -> list[str]:
-    co_units, pending = _co_unit_ids(issue), _has_pending_extension(issue)
+    co_units, pending, called = _co_unit_ids(issue), _has_pending_extension(issue), called_back(issue)
     return [
         action
         for action in ACTIONS
         if _permission_refusal(issue, actor, action, co_units) is None
-        and _state_refusal(issue, action, pending) is None
+        and _state_refusal(issue, action, pending, called) is None
     ]
 
 
@@ -233,9 +275,9 @@ def _act(
             )
         co_units = _co_unit_ids(issue)
         # State first: "not possible now" (409) is the answer whoever asks.
-        refusal = _state_refusal(issue, action, _has_pending_extension(issue)) or _permission_refusal(
-            issue, actor, action, co_units
-        )
+        refusal = _state_refusal(
+            issue, action, _has_pending_extension(issue), action == Action.CLOSE and called_back(issue)
+        ) or _permission_refusal(issue, actor, action, co_units)
         if refusal:
             raise refusal.error()
         from_status = issue.status
@@ -378,12 +420,6 @@ def issue_return(*, actor, issue_id: int, reason: str, expected_version: int | N
     reason = require_text(reason, field="reason", max_length=NOTE_MAX)
 
     def change(issue, today, now):
-        if issue.accept_due_date is not None and today > issue.accept_due_date:
-            raise Conflict(
-                "return_window_closed",
-                _("An assignment can be returned only until %(d)s, the end of the sign-for window.")
-                % {"d": issue.accept_due_date},
-            )
         data = {"unit": issue.responsible_unit_id, "unit_name": issue.responsible_unit.name}
         issue.responsible_unit = None
         issue.co_units.clear()
@@ -446,11 +482,6 @@ def issue_request_extension(
         )
 
     def change(issue, today, now):
-        if today > issue.due_date:
-            raise Conflict(
-                "extension_after_deadline",
-                _("An extension must be asked for by the due date %(d)s; it has passed.") % {"d": issue.due_date},
-            )
         if new_due_date <= issue.due_date:
             raise InvalidInput(
                 "extension_not_later",
@@ -620,7 +651,7 @@ def issue_follow_up(
     record = {}
 
     def change(issue, today, now):
-        if called_on < issue.resolved_at.date():
+        if called_on < timezone.localdate(issue.resolved_at):
             raise InvalidInput(
                 "call_before_resolution",
                 _("The call date %(d)s is before the issue was resolved.") % {"d": called_on},
@@ -669,16 +700,7 @@ def issue_close(*, actor, issue_id: int, note: str = "", expected_version: int |
     note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
 
     def change(issue, today, now):
-        call = (
-            issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).order_by("-round").first()
-            if issue.resolved_at
-            else None
-        )
-        if call is None:
-            raise Conflict(
-                "follow_up_required",
-                _("Call the enterprise back (回访) before closing, or record why no call was possible."),
-            )
+        call = _last_call(issue)  # there is one: the guard saw to it
         issue.satisfaction = call.verdict or Satisfaction.NOT_REACHED
         issue.closed_at = now
         issue.verify_due_date = issue.follow_up_due_date = None

@@ -108,9 +108,11 @@ def verification(request):
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     issues = selectors.with_closure(deadlines.mark(page.object_list, clock.today()))
     for issue in issues:
+        called = services.called_back(issue, issue.calls)
         issue.forms = [
             (name, ACTIONS[name].label, _desk_form(name, issue, request.user))
             for name in (Action.FOLLOW_UP, Action.CLOSE, Action.REOPEN)
+            if services.state_allows(issue, name, called=called)
         ]
     return render(request, "supervise/verification.html", {"page": page, "issues": issues})
 

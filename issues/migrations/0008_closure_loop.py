@@ -13,16 +13,28 @@ SHANDONG = {
 
 
 def policies_to_schemes(apps, schema_editor):
-    """The per-category limits typed before schemes existed become each
-    campaign's custom scheme, refined per category, so no limit is lost."""
+    """The per-category limits in force before schemes existed become each
+    existing campaign's custom scheme: the resolve limit per category (a
+    refinement each), and the sign-for, verify and rework limits, which a
+    scheme holds once, at the longest any category had, so no issue gets
+    less time than it had. New campaigns choose a preset."""
     Policy = apps.get_model("issues", "DeadlinePolicy")
     policies = list(Policy.objects.all())
     if not policies:
         return
     Scheme = apps.get_model("issues", "TimeLimitScheme")
     Limit = apps.get_model("issues", "SchemeLimit")
+    kept = {
+        field: max(getattr(policy, field) for policy in policies)
+        for field in ("accept_days", "verify_days", "rework_days")
+    }
+    longest = max(policy.resolve_days for policy in policies)
     for campaign in apps.get_model("enterprises", "Campaign").objects.all():
-        scheme = Scheme.objects.create(campaign=campaign, preset="custom", **SHANDONG)
+        scheme = Scheme.objects.create(
+            campaign=campaign,
+            preset="custom",
+            **{**SHANDONG, **kept, "complex_resolve_days": max(SHANDONG["complex_resolve_days"], longest)},
+        )
         Limit.objects.bulk_create(
             Limit(scheme=scheme, category=p.category, priority="", resolve_days=p.resolve_days) for p in policies
         )

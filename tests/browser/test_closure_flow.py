@@ -66,7 +66,7 @@ def test_resolve_with_evidence_call_back_unsatisfied_rework_call_again_and_close
     resolve_on_the_page(official, live_server, issue, "已协调农商行,放款300万元", tmp_path)
     evidence = IssueAttachment.objects.get(issue=issue)
     assert evidence.name == "放款现场.png" and evidence.kind == "photo"
-    assert figures(sup, live_server)[0] == "0%"  # resolved, not yet called back: 0 / 1
+    assert figures(sup, live_server)[0] == "—"  # resolved today: the call is not due until tomorrow
 
     # The desk shows what the closure rests on: the explanation, the evidence, the contact.
     sup.goto(f"{live_server.url}/supervise/verification/")

@@ -390,3 +390,29 @@ def test_the_sweep_reminds_of_the_answer_the_progress_note_and_the_call(world, m
     with at(D(2026, 7, 2)):
         reminders.sweep(D(2026, 7, 2))
     assert Reminder.objects.filter(kind="progress_due", issue=waiting, day=D(2026, 7, 2)).exists()
+
+
+def test_the_issue_page_offers_closing_only_after_a_call_and_one_call_per_resolution(world, make_issue):
+    issue = make_issue("resolved")
+    assert "close" not in services.allowed_actions(issue, world.supervisor_a)
+    assert "follow_up" in services.allowed_actions(issue, world.supervisor_a)
+    call(world, issue)
+    issue.refresh_from_db()
+    offered = services.allowed_actions(issue, world.supervisor_a)
+    assert "close" in offered and "follow_up" not in offered
+    before = snapshot(issue)
+    with pytest.raises(Conflict) as refused:
+        call(world, issue, "unsatisfied", note="改口")
+    assert refused.value.code == "already_called"
+    assert snapshot(issue) == before
+
+
+def test_a_call_not_possible_can_be_followed_by_one_that_reaches(world, make_issue):
+    issue = make_issue("resolved")
+    call(world, issue, "", channel="none", contact="", note="电话无人接听")
+    issue.refresh_from_db()
+    assert issue.followed_up_at is None and "follow_up" in services.allowed_actions(issue, world.supervisor_a)
+    call(world, issue, "satisfied")
+    services.issue_close(actor=world.supervisor_a, issue_id=issue.pk)
+    issue.refresh_from_db()
+    assert issue.satisfaction == "satisfied"  # the last call's verdict

@@ -74,3 +74,19 @@ def test_concurrent_registrations_get_distinct_numbers(world, pg_only):
     )
     assert not errors
     assert sorted(issue.number for issue in results) == [f"2026-{n:06d}" for n in range(1, 7)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_return_calls_at_once_record_one(world, make_issue, pg_only, attempt):
+    issue = make_issue("resolved")
+
+    def call(who, verdict):
+        return lambda: services.issue_follow_up(
+            actor=who, issue_id=issue.pk, channel="phone", contact="王经理", verdict=verdict, note="回访"
+        )
+
+    results, errors = race(call(world.supervisor_a, "satisfied"), call(world.admin, "unsatisfied"))
+    assert len(results) == 1 and len(errors) == 1, (results, errors)
+    assert isinstance(errors[0], Conflict) and errors[0].code == "already_called"
+    assert issue.follow_ups.count() == 1 and issue.events.filter(action="follow_up").count() == 1

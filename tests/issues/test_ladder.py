@@ -317,35 +317,6 @@ def test_the_supervisors_list_filters_by_unit_kind_and_month(client, world, late
     assert client.get(reverse("notice-list")).status_code == 403
 
 
-def test_notices_by_unit_counts_a_period_in_scope(world, late):
-    w = world
-    ours = late(D(2026, 6, 5))
-    partner = late(D(2026, 6, 5))
-    Issue.objects.filter(pk=partner.pk).update(responsible_unit=w.unit_a2)
-    july = late(D(2026, 6, 30))
-    in_b = late_in_b(world, D(2026, 6, 5))
-    Issue.objects.filter(pk=in_b.pk).update(campaign=None)
-    for day in (D(2026, 6, 8), D(2026, 6, 15), D(2026, 7, 1)):
-        reminders.sweep(day)
-    drive(ours, world, "resolve")  # resolved later: its record stays
-    june = {"date_from": D(2026, 6, 1), "date_to": D(2026, 6, 30)}
-    # Each of 甲县's issues due 5 June got its 督办单 on 8 June and its 通报批评 on 15 June.
-    assert ladder.notices_by_unit(user=w.supervisor_a, **june) == {
-        w.unit_a.pk: {"notices": 1, "criticisms": 1},
-        w.unit_a2.pk: {"notices": 1, "criticisms": 1},
-    }
-    assert ladder.notices_by_unit(user=w.supervisor_a, date_from=D(2026, 7, 1), date_to=D(2026, 7, 31)) == {
-        w.unit_a.pk: {"notices": 1, "criticisms": 0}
-    }
-    assert notices(july)[0].issued_on == D(2026, 7, 1)
-    assert ladder.notices_by_unit(user=w.supervisor_b, **june) == {w.unit_b.pk: {"notices": 1, "criticisms": 1}}
-    assert ladder.notices_by_unit(user=w.admin, region=w.county_b, **june) == {
-        w.unit_b.pk: {"notices": 1, "criticisms": 1}
-    }
-    assert set(ladder.notices_by_unit(user=w.admin, campaign=w.campaign, **june)) == {w.unit_a.pk, w.unit_a2.pk}
-    assert ladder.notices_by_unit(user=w.official_a4, **june) == {}
-
-
 def test_the_admin_shows_notices_and_never_edits_them(client, world, late):
     late(D(2026, 6, 5))
     reminders.sweep(D(2026, 6, 8))
