@@ -39,6 +39,15 @@ class TimeLimitSchemeAdmin(admin.ModelAdmin):
     inlines = [SchemeLimitInline]
     actions = ["reset_to_preset"]
 
+    def save_model(self, request, obj, form, change):
+        # Choosing another preset brings its limits (the refinements stay);
+        # "custom" keeps what the form holds, to be edited.
+        if change and "preset" in form.changed_data and obj.preset in schemes.PRESETS and obj.preset != "custom":
+            for field, days in schemes.PRESETS[obj.preset].items():
+                setattr(obj, field, days)
+            self.message_user(request, _("The limits of %(p)s were applied.") % {"p": obj.get_preset_display()})
+        super().save_model(request, obj, form, change)
+
     def get_changeform_initial_data(self, request):
         preset = request.GET.get("preset") or schemes.DEFAULT_PRESET
         return {"preset": preset, **schemes.PRESETS.get(preset, schemes.PRESETS[schemes.DEFAULT_PRESET])}

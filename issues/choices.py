@@ -64,7 +64,7 @@ class FollowUpChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
     ON_SITE = "on_site", _("On site")
     MESSAGE = "message", _("Message")
-    NONE = "none", _("Not possible (say why)")
+    NONE = "none", _("No call possible")
 
 
 class Action(models.TextChoices):

@@ -145,11 +145,20 @@ def is_answer_late(issue, at: datetime.date) -> bool:
     )
 
 
+def is_follow_up_late(issue, at: datetime.date) -> bool:
+    return (
+        issue.status == Status.RESOLVED
+        and issue.followed_up_at is None
+        and issue.follow_up_due_date is not None
+        and issue.follow_up_due_date < at
+    )
+
+
 def mark(issues, at: datetime.date):
     """Judge each loaded issue at `at` and set on it `days_left` (working days
     to the due date in force, negative when overdue; None when not open work),
     `overdue`, `overdue_by` (working days, None unless overdue), `due_soon`,
-    `verification_overdue` and `answer_late`. One calendar query for the whole list."""
+    `verification_overdue`, `answer_late` and `follow_up_late`. One calendar query for the whole list."""
     issues = list(issues)
     dues = {issue.due_date for issue in issues if _working(issue)}
     if dues:
@@ -166,4 +175,5 @@ def mark(issues, at: datetime.date):
         issue.due_soon = working and is_due_soon(issue, at, horizon, cutoff)
         issue.verification_overdue = is_verification_overdue(issue, at)
         issue.answer_late = is_answer_late(issue, at)
+        issue.follow_up_late = is_follow_up_late(issue, at)
     return issues

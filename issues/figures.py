@@ -42,6 +42,8 @@ ROW_FIGURES = {
             | Q(status=Status.CLOSED) & ~Q(satisfaction=Satisfaction.NOT_REACHED)
         ),
     ),
+    # Sent back by the supervisor or by an unsatisfied return call: both stamp it.
+    "ever_reopened": (_("Ever sent back for rework"), lambda today: Q(reopened_at__isnull=False)),
     "answer_due": (_("First answer due"), deadlines.answer_due),
     "answered_on_time": (_("First answer on time"), lambda today: deadlines.answered_on_time()),
     "accepted": (_("Signed for"), lambda today: Q(accepted_at__isnull=False)),
@@ -53,7 +55,6 @@ EVENT_FIGURES = {
     "ever_assigned": (_("Ever assigned"), Action.ASSIGN),
     "ever_returned": (_("Ever returned by a unit"), Action.RETURN),
     "ever_resolved": (_("Ever reported resolved"), Action.RESOLVE),
-    "ever_reopened": (_("Ever sent back for rework"), Action.REOPEN),
     # The 督办 ladder's rungs (issues.ladder), each an event on the issue.
     "ever_supervised": (_("Ever given a supervision notice"), Action.SUPERVISE_NOTICE),
     "ever_criticised": (_("Ever criticised in a notice"), Action.CRITICISE),

@@ -111,6 +111,7 @@ def _poll(today: datetime.date) -> list[int]:
     polled = Issue.objects.filter(deadlines.overdue(today)).exclude(Exists(criticised))
     # Every field deadlines.mark judges, or it would load each one row by row.
     judged = ("number", "status", "due_date", "verify_due_date", "answered_at", "answer_due_date", "campaign")
+    judged += ("followed_up_at", "follow_up_due_date")
     light = polled.select_related("campaign").only(*judged)
     due = _judge(list(light), SuperviseNotice.objects.filter(issue__in=polled.values("pk")), today)
     return [issue.pk for issue, _kind, _prior, _since in sorted(due, key=lambda r: (r[0].due_date, r[0].number))]

@@ -36,7 +36,13 @@ class TimeLimitScheme(models.Model):
     campaign = models.OneToOneField(
         Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="time_limits"
     )
-    preset = models.CharField(_("preset"), max_length=16, choices=Preset.choices, default=Preset.SHANDONG)
+    preset = models.CharField(
+        _("preset"),
+        max_length=16,
+        choices=Preset.choices,
+        default=Preset.SHANDONG,
+        help_text=_("Choosing another preset applies its limits when saved; choose Custom to edit them."),
+    )
     assign_days = models.PositiveSmallIntegerField(_("assign within (working days)"), default=1)
     accept_days = models.PositiveSmallIntegerField(_("sign for or return within (working days)"), default=1)
     answer_days = models.PositiveSmallIntegerField(_("first answer within (working days)"), default=3)

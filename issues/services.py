@@ -70,9 +70,13 @@ def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int])
     return Refusal("not_handling_unit", _("Only the responsible or a co-handling unit may give feedback."), 403)
 
 
-def _state_refusal(issue: Issue, action: str, extension_pending: bool, called: bool) -> Refusal | None:
+def _state_refusal(
+    issue: Issue, action: str, extension_pending: bool, called: bool, overruled: bool = False
+) -> Refusal | None:
     """Whether the action is possible in the issue's state, today; `called`:
-    whether the enterprise has been called back since the last 办结."""
+    whether the enterprise has been called back since the last 办结;
+    `overruled`: whether the unit's return was overruled (the supervisor's
+    decision is final)."""
     if issue.status not in ACTIONS[action].sources:
         return Refusal(
             "invalid_transition",
@@ -89,6 +93,11 @@ def _state_refusal(issue: Issue, action: str, extension_pending: bool, called: b
         )
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION) and not extension_pending:
         return Refusal("no_pending_extension", _("There is no extension request waiting for a decision."))
+    if action == Action.RETURN and overruled:
+        return Refusal(
+            "return_overruled",
+            _("Your unit's return was overruled by the supervisor; the decision is final."),
+        )
     if action == Action.RETURN and issue.accept_due_date is not None and today > issue.accept_due_date:
         return Refusal(
             "return_window_closed",
@@ -118,6 +127,15 @@ def called_back(issue: Issue, calls=None) -> bool:
     return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).exists()
 
 
+def return_overruled(issue: Issue) -> bool:
+    """Whether the issue went back to the unit that returned it: the
+    supervisor overruled the return, and it cannot be returned again."""
+    if issue.returned_at is None or issue.status != Status.ASSIGNED:
+        return False
+    returned = _last_return(issue)
+    return returned is not None and returned.data.get("unit") == issue.responsible_unit_id
+
+
 def state_allows(issue: Issue, action: str, *, called: bool, extension_pending: bool = False) -> bool:
     """The state guard alone, for a desk that has already loaded what it needs."""
     return _state_refusal(issue, action, extension_pending, called) is None
@@ -137,11 +155,12 @@ def _has_pending_extension(issue: Issue) -> bool:
 
 def allowed_actions(issue: Issue, actor) -> list[str]:
     co_units, pending, called = _co_unit_ids(issue), _has_pending_extension(issue), called_back(issue)
+    overruled = return_overruled(issue)
     return [
         action
         for action in ACTIONS
         if _permission_refusal(issue, actor, action, co_units) is None
-        and _state_refusal(issue, action, pending, called) is None
+        and _state_refusal(issue, action, pending, called, overruled) is None
     ]
 
 
@@ -276,7 +295,11 @@ def _act(
         co_units = _co_unit_ids(issue)
         # State first: "not possible now" (409) is the answer whoever asks.
         refusal = _state_refusal(
-            issue, action, _has_pending_extension(issue), action == Action.CLOSE and called_back(issue)
+            issue,
+            action,
+            _has_pending_extension(issue),
+            action == Action.CLOSE and called_back(issue),
+            action == Action.RETURN and return_overruled(issue),
         ) or _permission_refusal(issue, actor, action, co_units)
         if refusal:
             raise refusal.error()

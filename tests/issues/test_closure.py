@@ -416,3 +416,30 @@ def test_a_call_not_possible_can_be_followed_by_one_that_reaches(world, make_iss
     services.issue_close(actor=world.supervisor_a, issue_id=issue.pk)
     issue.refresh_from_db()
     assert issue.satisfaction == "satisfied"  # the last call's verdict
+
+
+def test_an_overruled_return_cannot_be_made_again(world, make_issue):
+    issue = make_issue("assigned")
+    services.issue_return(actor=world.official_a, issue_id=issue.pk, reason="非本单位职责")
+    services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=world.unit_a, note="职责在经信局,维持")
+    issue.refresh_from_db()
+    assert "return" not in services.allowed_actions(issue, world.official_a)
+    before = snapshot(issue)
+    with pytest.raises(Conflict) as refused:
+        services.issue_return(actor=world.official_a, issue_id=issue.pk, reason="仍非本单位职责")
+    assert refused.value.code == "return_overruled"
+    assert snapshot(issue) == before
+    # Given to another unit instead (the return upheld), that unit may still return it in its window.
+    other = make_issue("assigned")
+    services.issue_return(actor=world.official_a, issue_id=other.pk, reason="非本单位职责")
+    services.issue_assign(actor=world.supervisor_a, issue_id=other.pk, unit=world.unit_a2)
+    other.refresh_from_db()
+    assert "return" in services.allowed_actions(other, world.official_a2)
+
+
+def test_a_rework_sent_by_a_return_call_counts_in_the_rework_rate(world, make_issue, frozen_today):
+    sent_back_by_call, kept = make_issue("resolved"), make_issue("resolved")
+    call(world, sent_back_by_call, "unsatisfied", note="仍未解决", caused_by_handling=True)
+    call(world, kept, "satisfied")
+    totals = issue_totals(user=world.supervisor_a, today=frozen_today)
+    assert (totals["ever_reopened"], totals["ever_resolved"], totals["rework_rate"]) == (1, 2, 0.5)

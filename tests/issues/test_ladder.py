@@ -273,6 +273,9 @@ def test_the_printed_notice_is_scoped(client, world, late):
         text = page.content.decode()
         for shown in ("甲县〔2026〕督办第1号", "甲县经信局", "钱局长", issue.number, "2026-06-05", "甲县帮扶办"):
             assert shown in text, (user, shown)
+        # In the body, the register number prints on one line (it would break at its hyphen).
+        body = text.split('class="zf-notice-text"')[1].split("</p>")[0]
+        assert f'<span class="text-nowrap">{issue.number}</span>' in body
         assert "css/notice.css" in text  # the A4 print layout
     for user in (w.official_b, w.supervisor_b, w.official_a4):  # another county; a unit with no part in it
         client.force_login(user)

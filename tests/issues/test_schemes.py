@@ -423,3 +423,13 @@ def test_the_admin_refuses_a_complex_limit_shorter_than_the_usual_one(world, cli
     assert again.status_code == 200 and again.context["adminform"].form.non_field_errors()
     scheme.refresh_from_db()
     assert (scheme.resolve_days, scheme.complex_resolve_days) == (7, 10)
+
+
+def test_choosing_another_preset_in_the_admin_applies_its_limits(world, client):
+    _admin(client, world)
+    scheme = schemes.scheme_choose(campaign=world.campaign, preset="shandong")
+    change = reverse("admin:issues_timelimitscheme_change", args=[scheme.pk])
+    response = client.post(change, _form(world.campaign, "henan_13710", schemes.PRESETS["shandong"]), follow=True)
+    assert response.status_code == 200
+    scheme.refresh_from_db()
+    assert (scheme.preset, scheme.resolve_days, scheme.complex_resolve_days) == ("henan_13710", 7, 10)

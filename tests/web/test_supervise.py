@@ -192,3 +192,19 @@ def test_dispatch_flags_an_issue_past_the_schemes_time_to_assign(client, world, 
     on_time = page.split(f'id="dispatch-{fresh.pk}"')[1].split("dispatch-row")[0]
     assert "zf-assign-late" in late and "应于2026-05-29前交办" in late
     assert "zf-assign-late" not in on_time
+
+
+def test_the_verification_desk_marks_a_late_call(client, world, make_issue):
+    import datetime
+
+    from django.utils import timezone
+
+    from core import clock
+
+    with clock.frozen_at(timezone.make_aware(datetime.datetime(2026, 5, 27, 10))):
+        late = make_issue("resolved")  # Wednesday 27 May: call due Thursday 28 May
+    fresh = make_issue("resolved")  # today: call due tomorrow
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("verification")).content.decode()
+    assert "zf-call-late" in page.split(f'id="verify-{late.pk}"')[1].split("verify-row")[0]
+    assert "zf-call-late" not in page.split(f'id="verify-{fresh.pk}"')[1].split("verify-row")[0]
