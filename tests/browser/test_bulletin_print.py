@@ -123,9 +123,10 @@ def test_the_bulletin_prints_on_a4_with_every_register_number_whole(
     assert (
         f"甲县联手帮扶企业工作通报{bulletin.year}年第{bulletin.number}期甲县联手帮扶企业工作领导小组办公室" in compact
     )
-    # The units' scores: two departments with the same record share the first place and the red list.
-    assert [(row["place"], row["red_black"]) for row in bulletin.data["ranking"]] == [(1, "red"), (1, "red")]
-    assert compact.count("红榜") == 2
+    # The units' scores: two departments with the same record share the first place, and a
+    # level group singles no one out for either list.
+    assert [(row["place"], row["red_black"]) for row in bulletin.data["ranking"]] == [(1, None), (1, None)]
+    assert compact.count("红榜") == 0
     # Every register number is in the text whole, on one line (a wrapped one
     # would read "2026-" and "000001" on two lines).
     assert sorted(set(NUMBER.findall(text)) & set(numbers)) == numbers
