@@ -40,6 +40,7 @@ from enterprises.models import Campaign, HelpUnit, Official, Region
 from . import deadlines, schemes
 from .choices import Action, NoticeKind
 from .models import Issue, IssueEvent, NoticeCounter, Reminder, SuperviseNotice
+from .recipients import Recipients
 
 NOTICE, CRITICISM = NoticeKind.NOTICE, NoticeKind.CRITICISM
 
@@ -302,7 +303,6 @@ def _issue(plan: list[Rung], today: datetime.date, run: uuid.UUID, who) -> list[
 
 
 def _recipients():
-    from .reminders import Recipients  # the sweep imports this module
 
     return Recipients(Campaign.objects.current())
 

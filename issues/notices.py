@@ -17,6 +17,7 @@ from enterprises.models import Campaign
 
 from .choices import Action
 from .models import ExtensionRequest, IssueEvent, Reminder
+from .recipients import Recipients
 
 Kind = Reminder.Kind
 NOTICES = {
@@ -50,7 +51,7 @@ def schedule(event: IssueEvent) -> None:
 
 def notify(event_id: int) -> int:
     """Tell the people an event concerns; returns how many were told."""
-    from .reminders import Recipients, gather, record
+    from .reminders import gather, record
 
     event = IssueEvent.objects.select_related("issue", "issue__enterprise__region", "actor").get(pk=event_id)
     issue, kind = event.issue, NOTICES[event.action]
