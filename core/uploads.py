@@ -219,6 +219,14 @@ def check(uploaded, allowed: Allowed, *, field: str | None, max_bytes: int | Non
     return CheckedFile(name=name, extension=extension, type=kind, size=uploaded.size)
 
 
+def check_all(files, allowed: Allowed, *, limit: int, too_many: str, field: str = "files") -> list[CheckedFile]:
+    """A form's files: at most `limit` of them (`too_many` says so, with
+    %(max)d and %(n)d), each judged by `check`. Nothing is stored here."""
+    if len(files) > limit:
+        raise InvalidInput("too_many_files", too_many % {"max": limit, "n": len(files)}, field=field)
+    return [check(uploaded, allowed, field=field) for uploaded in files]
+
+
 def _not_genuine(uploaded, name: str, kind: FileType) -> str:
     found = filetype.guess(_head(uploaded))
     if found is not None and found.extension not in kind.extensions:

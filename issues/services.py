@@ -124,7 +124,11 @@ def called_back(issue: Issue, calls=None) -> bool:
         return False
     if calls is not None:
         return any(call.event.created_at >= issue.resolved_at for call in calls)
-    return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).exists()
+    return _calls_since_resolution(issue).exists()
+
+
+def _calls_since_resolution(issue: Issue):
+    return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at)
 
 
 def return_overruled(issue: Issue) -> bool:
@@ -142,7 +146,7 @@ def state_allows(issue: Issue, action: str, *, called: bool, extension_pending: 
 
 
 def _last_call(issue: Issue) -> FollowUp | None:
-    return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at).order_by("-round").first()
+    return _calls_since_resolution(issue).order_by("-round").first()
 
 
 def _co_unit_ids(issue: Issue) -> set[int]:
@@ -243,13 +247,8 @@ MAX_EVIDENCE_FILES = 10
 def check_evidence(files) -> list[uploads.CheckedFile]:
     """Photos and documents given with a feedback or 办结, judged by content
     before anything is written. Forms call this too."""
-    if len(files) > MAX_EVIDENCE_FILES:
-        raise InvalidInput(
-            "too_many_files",
-            _("At most %(max)d files at a time; %(n)d were sent.") % {"max": MAX_EVIDENCE_FILES, "n": len(files)},
-            field="files",
-        )
-    return [uploads.check(uploaded, uploads.EVIDENCE_FILES, field="files") for uploaded in files]
+    too_many = _("At most %(max)d files at a time; %(n)d were sent.")
+    return uploads.check_all(files, uploads.EVIDENCE_FILES, limit=MAX_EVIDENCE_FILES, too_many=too_many)
 
 
 def _store_evidence(event: IssueEvent, files, checked) -> None:

@@ -9,12 +9,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
-from core import audit, calendar, clock
+from core import audit, clock
 from core.decorators import supervisor_required
 from core.errors import ServiceError
 from core.ids import parse_ids
@@ -50,24 +49,10 @@ def dispatch(request):
             .order_by("-is_lead", "unit__name")
         ):
             teams[row.assignment.enterprise_id].append(row)
-    limits = {campaign_id: schemes.for_campaign(campaign_id) for campaign_id in {i.campaign_id for i in issues}}
+    schemes.dispatch_dates(issues, today)
     returns = selectors.last_returns([i.pk for i in issues if i.returned_at])
-    days = {
-        issue.pk: (
-            limits[issue.campaign_id].resolve_days(issue.category, issue.priority),
-            limits[issue.campaign_id].resolve_days(issue.category, issue.priority, True),
-        )
-        for issue in issues
-    }
-    longest = max((complex_days for _usual, complex_days in days.values()), default=0)
-    first = min((timezone.localdate(issue.registered_at) for issue in issues), default=today)
-    window = calendar.Window(first, today + datetime.timedelta(days=calendar.add_span(longest)))
     for issue in issues:
         issue.suggested = teams.get(issue.enterprise_id, [])
-        issue.default_due, issue.complex_due = (window.add(today, n) for n in days[issue.pk])
-        # The scheme's time to assign (交办), counted from the next working day after registration.
-        issue.assign_due = window.add(timezone.localdate(issue.registered_at), limits[issue.campaign_id].assign_days)
-        issue.assign_late = today > issue.assign_due
         issue.last_return = returns.get(issue.pk)
     units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
     return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})

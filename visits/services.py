@@ -41,14 +41,8 @@ def check_files(files) -> list[uploads.CheckedFile]:
     mistake; nothing is stored until the visit is."""
     from django.conf import settings
 
-    limit = settings.ZOUFANG_UPLOAD_MAX_FILES
-    if len(files) > limit:
-        raise InvalidInput(
-            "too_many_files",
-            _("At most %(max)d files per visit; %(n)d were sent.") % {"max": limit, "n": len(files)},
-            field="files",
-        )
-    return [uploads.check(uploaded, uploads.VISIT_FILES, field="files") for uploaded in files]
+    too_many = _("At most %(max)d files per visit; %(n)d were sent.")
+    return uploads.check_all(files, uploads.VISIT_FILES, limit=settings.ZOUFANG_UPLOAD_MAX_FILES, too_many=too_many)
 
 
 @uploads.atomic_with_files()
