@@ -32,7 +32,7 @@ from core.audit import acting, record_many
 from core.services import require_admin
 from core.validators import text_error
 
-from . import audit, rules
+from . import audit, rules, signals
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 
@@ -467,6 +467,11 @@ def _bulk_write(model, plan, update_fields, keys=()):
         written.append((instance, before, after))
     model.objects.bulk_create(creates, batch_size=BATCH)
     model.objects.bulk_update(updates, update_fields, batch_size=BATCH)
+    if any(
+        before is not None and before.get("region") != after.get("region", before.get("region"))
+        for _i, before, after in written
+    ):
+        signals.moved.send(sender=model)
     record_many(audit.import_entries(model, written), batch_size=BATCH)
 
 

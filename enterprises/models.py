@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.validators import CREDIT_CODE_PATTERN, validate_credit_code
 
+from . import signals
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
 from .scope import ScopedQuerySet
 
@@ -72,6 +73,8 @@ class Region(TimeStampedModel):
                     path=Concat(Value(new_path), Substr("path", len(old) + 1))
                 )
                 self.path = new_path
+                if not old.startswith("/new-"):
+                    signals.moved.send(sender=Region)
 
 
 class HelpUnit(TimeStampedModel):

@@ -17,7 +17,7 @@ from core.errors import Conflict, InvalidInput, NotPermitted
 from core.services import check_deferred_constraints, require_admin, save_or_conflict
 from core.validators import text_error
 
-from . import audit, rules
+from . import audit, rules, signals
 from .choices import Rank
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
 from .rules import RuleError, UnitSlot  # UnitSlot: the API and the board build teams from it
@@ -183,11 +183,15 @@ def enterprise_check(enterprise: Enterprise) -> list[RuleError]:
 def enterprise_save(*, actor, enterprise: Enterprise | None = None, **fields) -> Enterprise:
     require_admin(actor)
     enterprise = enterprise or Enterprise()
+    region_before = enterprise.region_id if enterprise.pk else None
     _assign_fields(enterprise, fields, ENTERPRISE_FIELDS)
     _refuse(enterprise_check(enterprise))
-    return save_or_conflict(
+    saved = save_or_conflict(
         enterprise, code="duplicate_credit_code", message=_("An enterprise with this credit code exists.")
     )
+    if region_before is not None and saved.region_id != region_before:
+        signals.moved.send(sender=Enterprise)
+    return saved
 
 
 # Campaigns -----------------------------------------------------------------

@@ -17,3 +17,32 @@ class IssuesConfig(AppConfig):
         auditlog.register(ScoringRule, exclude_fields=["id"])
         auditlog.register(TimeLimitScheme, exclude_fields=["id"])
         auditlog.register(SchemeLimit, exclude_fields=["id"])
+
+        from django.db.models.signals import post_migrate
+
+        from enterprises import signals
+
+        # The dashboard's summary: built once after migrate (instant on an
+        # empty ledger), added up again when an enterprise or region moves.
+        post_migrate.connect(_build_summary, sender=self)
+        signals.moved.connect(_summary_moved, dispatch_uid="issues.summary.moved")
+
+
+def _build_summary(sender, using="default", **kwargs):
+    """Only once every migration is applied (a migration test may stop halfway)."""
+    from django.db import connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    from . import summary
+
+    if using != "default":
+        return
+    executor = MigrationExecutor(connections[using])
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        summary.ensure_current()
+
+
+def _summary_moved(sender, **kwargs):
+    from . import summary
+
+    summary.mark_stale()

@@ -91,7 +91,17 @@ def answered_on_time() -> Q:
 
 def answer_due(at: datetime.date) -> Q:
     """Issues whose first answer is judged at `at`: answered, or past the day."""
-    return Q(answer_due_date__isnull=False) & (Q(answered_at__isnull=False) | Q(answer_due_date__lt=at))
+    return answer_judged() | answer_missed(at)
+
+
+def answer_judged() -> Q:
+    """The part of answer_due that holds whatever the date: answered."""
+    return Q(answer_due_date__isnull=False, answered_at__isnull=False)
+
+
+def answer_missed(at: datetime.date) -> Q:
+    """The part that comes with the date: not answered, past the answer's day."""
+    return Q(answered_at__isnull=True, answer_due_date__lt=at)
 
 
 def progress_due(at: datetime.date) -> Q:
@@ -106,9 +116,17 @@ def follow_up_due(at: datetime.date) -> Q:
     """Issues whose return call is judged at `at`: closed, called back, or
     resolved and past the day the call was due (a call not yet due is not
     missed). Resolved before calls had a due date: due."""
-    return Q(status=Status.CLOSED) | Q(status=Status.RESOLVED) & (
-        Q(followed_up_at__isnull=False) | ~Q(follow_up_due_date__gte=at)
-    )
+    return follow_up_judged() | follow_up_missed(at)
+
+
+def follow_up_judged() -> Q:
+    """The part of follow_up_due that holds whatever the date: closed, or called back."""
+    return Q(status=Status.CLOSED) | Q(status=Status.RESOLVED, followed_up_at__isnull=False)
+
+
+def follow_up_missed(at: datetime.date) -> Q:
+    """The part that comes with the date: resolved, not called back, past the call's day."""
+    return Q(status=Status.RESOLVED, followed_up_at__isnull=True) & ~Q(follow_up_due_date__gte=at)
 
 
 # Python predicates, for issues already loaded -------------------------------

@@ -50,6 +50,18 @@ ROW_FIGURES = {
     "accepted_on_time": (_("Signed for on time"), lambda today: deadlines.signed_for_on_time()),
 }
 
+# The row figures that change with the date they are judged at, each split
+# into the part that holds whatever the date (None: no such part) and the part
+# that comes with the date; the two never count the same issue, and together
+# they are the figure's condition above. The dashboard's summary keeps the
+# first (issues.summary) and counts the second live: open work and calls not
+# yet made, a small and indexed part of the ledger.
+MOVING = {
+    "overdue": (None, deadlines.overdue),
+    "follow_up_due": (deadlines.follow_up_judged(), deadlines.follow_up_missed),
+    "answer_due": (deadlines.answer_judged(), deadlines.answer_missed),
+}
+
 # Figures counted from the events' side: issues that were ever …
 EVENT_FIGURES = {
     "ever_assigned": (_("Ever assigned"), Action.ASSIGN),
@@ -107,6 +119,23 @@ def condition(name: str, today: datetime.date) -> Q:
     status = EXTENSION_FIGURES[name][1]
     requests = ExtensionRequest.objects.filter(issue=OuterRef("pk"))
     return Q(Exists(requests.filter(status=status) if status else requests))
+
+
+def settled(name: str) -> Q | None:
+    """The part of a figure's condition that does not depend on the date it
+    is judged at (None when there is none)."""
+    if name in MOVING:
+        return MOVING[name][0]
+    return condition(name, datetime.date.min)
+
+
+def definitions() -> str:
+    """What the figures' definitions depend on besides the code (settings):
+    a summary added up under other definitions is not read."""
+    return f"basically_satisfied_counts={settings.ZOUFANG_BASICALLY_SATISFIED_COUNTS}"
+
+
+SETTLED = tuple(name for name in LABELS if name not in MOVING or MOVING[name][0] is not None)
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -37,7 +37,7 @@ from core import calendar, clock
 from enterprises.choices import Rank, RegionLevel, Role
 from enterprises.models import Campaign, HelpUnit, Official, Region
 
-from . import deadlines, schemes
+from . import deadlines, schemes, summary
 from .choices import Action, NoticeKind
 from .models import Issue, IssueEvent, NoticeCounter, Reminder, SuperviseNotice
 from .recipients import Recipients
@@ -279,6 +279,9 @@ def _issue(plan: list[Rung], today: datetime.date, run: uuid.UUID, who) -> list[
                 )
             )
     SuperviseNotice.objects.bulk_create(notices)
+    # The rungs are figures too (ever given a notice, ever criticised).
+    issue_ids = [notice.issue_id for notice in notices]
+    before = summary.snapshot(issue_ids)
     IssueEvent.objects.bulk_create(
         IssueEvent(
             issue=notice.issue,
@@ -298,6 +301,7 @@ def _issue(plan: list[Rung], today: datetime.date, run: uuid.UUID, who) -> list[
         )
         for notice in notices
     )
+    summary.record(before, issue_ids)
     _tell(notices, today, now, run, who)
     return notices
 

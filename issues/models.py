@@ -771,3 +771,71 @@ class SuperviseNotice(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class FigureCell(models.Model):
+    """The dashboard's figures kept added up (issues.summary): for the issues
+    registered in one month, of one campaign, of enterprises in one region or
+    below it, the number each figure counts, per unit, category, week
+    registered, month and week closed (`dim` and `member`). Every issue is
+    added to a cell of each region above its enterprise (`direct` for the
+    enterprise's own region), so a region's figures are one cell per group.
+    Only the part of each figure that does not change with the date is kept
+    (issues.figures.settled); the lifecycle keeps it current in the same
+    transaction. Rows here are never read by a page directly."""
+
+    month = models.DateField()
+    campaign_id = models.IntegerField()  # 0: no campaign
+    region_id = models.IntegerField()
+    direct = models.BooleanField()
+    dim = models.CharField(max_length=2)
+    member = models.CharField(max_length=16)  # "": no unit yet (dim "u")
+
+    # One column per figure in issues.figures.SETTLED (a test pins the two lists).
+    registered = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    follow_up_due = models.IntegerField(default=0)
+    followed_up = models.IntegerField(default=0)
+    ever_reopened = models.IntegerField(default=0)
+    answer_due = models.IntegerField(default=0)
+    answered_on_time = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    accepted_on_time = models.IntegerField(default=0)
+    ever_assigned = models.IntegerField(default=0)
+    ever_returned = models.IntegerField(default=0)
+    ever_resolved = models.IntegerField(default=0)
+    ever_supervised = models.IntegerField(default=0)
+    ever_criticised = models.IntegerField(default=0)
+    extensions_requested = models.IntegerField(default=0)
+    extensions_approved = models.IntegerField(default=0)
+    # The time from registration to closing, added up, in microseconds.
+    time_to_close_us = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "campaign_id", "region_id", "direct", "dim", "member"], name="figurecell_key"
+            ),
+        ]
+        indexes = [models.Index(fields=["region_id", "dim", "month"], name="figurecell_region_dim")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.region_id} {self.dim}:{self.member}"
+
+
+class FigureSummary(models.Model):
+    """The one row saying whether the FigureCell rows may be read: built (by
+    issues.summary.rebuild) and not made stale since by a change the
+    lifecycle does not see (an enterprise or a region moved)."""
+
+    built_at = models.DateTimeField(null=True)
+    stale_since = models.DateTimeField(null=True)
+    # figures.definitions() when it was built.
+    definitions = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return f"built {self.built_at}, stale since {self.stale_since}"

@@ -1,6 +1,8 @@
 """Reads of the issue ledger, always through Issue.objects.restrict(user)."""
 
 import datetime
+import functools
+import operator
 from collections import defaultdict
 
 from django.db import connection
@@ -13,7 +15,7 @@ from enterprises.models import HelpUnit, Region
 from enterprises.scope import scope_region
 from visits.selectors import visit_list
 
-from . import figures
+from . import figures, summary
 from .choices import OPEN_STATUSES, Action, Status
 from .models import ExtensionRequest, FollowUp, Issue, IssueAttachment, IssueEvent
 
@@ -161,14 +163,27 @@ def _figures(counts: dict, time_to_close) -> dict:
     return result
 
 
+def _sum_up(cells, group_of, into: dict | None = None) -> dict:
+    """Add the cells up by `group_of(cell key)` (into `into`'s sums, if given)."""
+    sums: dict = into if into is not None else {}
+    for key, cell in cells.items():
+        _add_to(sums, group_of(key), cell, cell.get("time_to_close"))
+    return sums
+
+
+def _add_to(sums: dict, group, counts: dict, time) -> None:
+    total = sums.setdefault(group, {"counts": dict.fromkeys(COUNTS, 0), "time": datetime.timedelta()})
+    for name in COUNTS:
+        total["counts"][name] += counts.get(name, 0)
+    total["time"] += time or datetime.timedelta()
+
+
 def _roll_up(cells, group_of) -> dict:
     """Add the cells up by `group_of(cell key)`."""
-    sums: dict = {}
-    for key, cell in cells.items():
-        total = sums.setdefault(group_of(key), {"counts": dict.fromkeys(COUNTS, 0), "time": datetime.timedelta()})
-        for name in COUNTS:
-            total["counts"][name] += cell.get(name, 0)
-        total["time"] += cell["time_to_close"] or datetime.timedelta()
+    return _figured(_sum_up(cells, group_of))
+
+
+def _figured(sums: dict) -> dict:
     return {group: _figures(total["counts"], total["time"]) for group, total in sums.items()}
 
 
@@ -218,8 +233,15 @@ def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROU
     """The figures of DOMAIN.md for a scope: `totals`, and the same figures
     per `unit`, `region` (the regions one level below the chosen one) and
     `category`, from a fixed number of queries whatever the number of issues
-    or groups."""
-    cells = _cells(scoped_issues(user=user, **filters), today or clock.today())
+    or groups: from the summary (issues.summary) where it answers, else from
+    the ledger."""
+    today = today or clock.today()
+    plan = summary.plan(user=user, **filters)
+    if plan is not None:
+        result = _figures_from_summary(plan, user=user, today=today, groups=groups, filters=filters)
+        if result is not None:
+            return result
+    cells = _cells(scoped_issues(user=user, **filters), today)
     empty = _figures(dict.fromkeys(COUNTS, 0), datetime.timedelta())
     result = {"totals": _roll_up(cells, lambda key: None).get(None, empty)}
     for group_by in groups:
@@ -236,6 +258,55 @@ def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROU
     return result
 
 
+def _moving_cells(issues, today) -> dict:
+    """The part of each figure that comes with the date (figures.MOVING), per
+    (unit, region, category) cell: one grouped query of open work and calls
+    not yet made."""
+    conditions = {name: moving(today) for name, (_settled, moving) in figures.MOVING.items()}
+    anything = functools.reduce(operator.or_, conditions.values())
+    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
+    rows = issues.filter(anything).values(*KEYS).annotate(**counts).order_by()
+    return {tuple(row[k] for k in KEYS): {**row, "time_to_close": None} for row in rows}
+
+
+def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
+    """issue_figures from the summary's cells for the whole months of the
+    period, the ledger for the days around them, and the ledger for what
+    comes with the date. None when the regions of the days counted live do
+    not fit the summary's grouping (then the ledger answers it all)."""
+    scoped = scoped_issues(user=user, **filters)
+    live = _cells(scoped.filter(plan.live), today) if plan.live is not None else {}
+    moving = _moving_cells(scoped.filter(summary.whole_months(plan)), today)
+    index = {group_by: KEYS.index(key) for group_by, key in GROUPS.items()}
+    sums = {}
+    # Every issue is in one unit group (None: not yet assigned) and one
+    # category: either adds up to the totals.
+    read = [g for g in ("unit", "category") if g in groups] or ["category"]
+    for group_by in read:
+        rows = summary.by_member(plan, summary.UNIT if group_by == "unit" else summary.CATEGORY)
+        for cells in (live, moving):
+            _sum_up(cells, lambda key, i=index[group_by]: key[i], into=rows)
+        sums[group_by] = rows
+    totals: dict = {}
+    for total in sums[read[0]].values():
+        _add_to(totals, None, total["counts"], total["time"])
+    empty = _figures(dict.fromkeys(COUNTS, 0), datetime.timedelta())
+    result = {"totals": _figured(totals).get(None, empty)}
+    if "region" in groups:
+        root, rows = summary.by_region(plan)
+        leaves = {key[index["region"]] for cells in (live, moving) for key in cells}
+        paths = dict(Region.objects.filter(pk__in=leaves).values_list("pk", "path"))
+        if root != plan.root and not all(path.startswith(root.path) and path != root.path for path in paths.values()):
+            return None
+        for cells in (live, moving):
+            _sum_up(cells, lambda key: summary.group_of(root, paths[key[index["region"]]]), into=rows)
+        result["region"] = _named("region", _figured(rows), root.path if root else None)
+    for group_by in ("unit", "category"):
+        if group_by in groups:
+            result[group_by] = _named(group_by, _figured(sums[group_by]), None)
+    return result
+
+
 def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:
     return issue_figures(user=user, today=today, groups=(), **filters)["totals"]
 
@@ -249,17 +320,26 @@ TRUNC = {"month": TruncMonth, "week": TruncWeek}
 
 def trend(*, user, period: str = "month", **filters) -> list[dict]:
     """Issues registered and closed per month or week (weeks start on
-    Monday): one query, grouped by both periods at once."""
-    trunc = TRUNC[period]
+    Monday): from the summary's cells for the whole months it answers, and
+    one query of the ledger for the rest, grouped by both periods at once."""
     issues = scoped_issues(user=user, **filters)
+    registered: dict = defaultdict(int)
+    closed: dict = defaultdict(int)
+    plan = summary.plan(user=user, **filters)
+    if plan is not None:
+        issues = issues.filter(plan.live) if plan.live is not None else issues.none()
+        weekly = period == "week"
+        for start, n in summary.by_period(plan, summary.WEEK if weekly else summary.CATEGORY).items():
+            registered[start] += n
+        for start, n in summary.by_period(plan, summary.CLOSED_WEEK if weekly else summary.CLOSED_MONTH).items():
+            closed[start] += n
+    trunc = TRUNC[period]
     rows = (
         issues.annotate(reg=trunc("registered_at"), done=trunc("closed_at"))
         .values("reg", "done", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    registered: dict = defaultdict(int)
-    closed: dict = defaultdict(int)
     for row in rows:
         registered[row["reg"].date()] += row["n"]
         if row["status"] == Status.CLOSED and row["done"] is not None:
@@ -267,6 +347,7 @@ def trend(*, user, period: str = "month", **filters) -> list[dict]:
     return [
         {"start": start, "registered": registered.get(start, 0), "closed": closed.get(start, 0)}
         for start in sorted(set(registered) | set(closed))
+        if registered.get(start) or closed.get(start)
     ]
 
 

@@ -23,7 +23,7 @@ from core.services import require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
-from . import deadlines, notices, schemes
+from . import deadlines, notices, schemes, summary
 from .actions import ACTIONS, NOTE_MAX, Who
 from .choices import (
     VERDICTS,
@@ -238,6 +238,7 @@ def issue_register(
         to_status=Status.REGISTERED,
         data={"number": issue.number},
     )
+    summary.record([], [issue.pk])
     return issue
 
 
@@ -303,6 +304,7 @@ def _act(
         if refusal:
             raise refusal.error()
         from_status = issue.status
+        before = summary.snapshot([issue.pk])
         now = clock.now()
         data = change(issue, clock.today(), now) or {}
         target = ACTIONS[action].target
@@ -326,6 +328,7 @@ def _act(
         _store_evidence(event, files, checked)
         if after is not None:
             after(event)
+        summary.record(before, [issue.pk])
         notices.schedule(event)
     return issue
 

@@ -33,6 +33,15 @@ def notify_event(event_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def rebuild_figures() -> bool:
+    """Add the dashboard's summary up again if it may not be read
+    (issues.summary.mark_stale queues it; beat runs it hourly)."""
+    from . import summary
+
+    return summary.ensure_current()
+
+
+@shared_task(acks_late=True)
 def monthly_bulletins() -> int:
     """At the start of a month, last month's bulletin per supervised region."""
     from . import bulletins

@@ -293,6 +293,9 @@ CELERY_BEAT_SCHEDULE = {
     "resume-import-jobs": {"task": "enterprises.tasks.resume_import_jobs", "schedule": 900.0},
     # Hourly, and it makes each month's bulletins once: a missed tick is caught up.
     "monthly-bulletins": {"task": "issues.tasks.monthly_bulletins", "schedule": 3600.0},
+    # The dashboard's summary (issues.summary): a rebuild missed or a changed
+    # setting is caught up within the hour (it does nothing when current).
+    "figure-summary": {"task": "issues.tasks.rebuild_figures", "schedule": 3600.0},
     # Beat's pulse: a worker stamps it in core.Heartbeat, /health/ reads it.
     "heartbeat": {
         "task": "core.tasks.heartbeat",

@@ -1,0 +1,408 @@
+"""The dashboard's figures kept added up, so a province's dashboard reads a
+few thousand cells instead of a million issues.
+
+What is kept: for every issue the figures count (issues.figures), the part of
+each figure that does not change with the date it is judged at
+(`figures.settled`), added into FigureCell rows keyed by the month the issue
+was registered, its campaign, a region (every region from the root down to the
+enterprise's own, which is `direct`), and one group (`dim`/`member`): its
+responsible unit, its category, its week registered, its month and week
+closed. The lifecycle (issues.services, issues.ladder) records every change
+in the change's own transaction (`snapshot` before, `record` after: the
+difference of the issue's cells, added with an upsert, so two changes at once
+add up instead of overwriting each other).
+
+What is not kept: the part of a figure that comes with the date (overdue
+now, a return call or first answer past its day: `figures.MOVING`); that part
+only ever concerns open work and calls not yet made, and selectors counts it
+live. So the summary never needs a nightly refresh, and the figures it gives
+are the ledger's at any date (tests/issues/test_summary.py checks them
+against the ledger, at several dates).
+
+When it is not read: until `rebuild` has run (migrate runs it once), while
+stale (an enterprise or a region moved, which changes which cells an issue
+sits in: `mark_stale` queues a rebuild through the outbox), for users whose
+scope is not a region (officials), for one unit's figures (co-handled issues
+are not in its cells), and for the days of a period that do not fill a month
+(counted live). Then selectors counts from the ledger, with the same
+definitions.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Case, DateField, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from core import clock, outbox
+from enterprises.models import Region
+from enterprises.scope import scope_of, scope_region
+
+from . import figures
+from .models import FigureCell, FigureSummary, Issue
+
+COLUMNS = (*figures.SETTLED, "time_to_close_us")
+KEY = ("month", "campaign_id", "region_id", "direct", "dim", "member")
+UNIT, CATEGORY, WEEK, CLOSED_MONTH, CLOSED_WEEK = "u", "c", "w", "cm", "cw"
+
+
+# Writing --------------------------------------------------------------------
+
+
+def _issues(queryset):
+    """Each counted issue's keys and settled figures (1 or 0), one query."""
+    flags = {f"f_{name}": _one_if(figures.settled(name)) for name in figures.SETTLED}
+    return (
+        queryset.filter(figures.COUNTED)
+        .annotate(
+            k_month=TruncMonth("registered_at", output_field=DateField()),
+            k_week=TruncWeek("registered_at", output_field=DateField()),
+            k_closed_month=TruncMonth("closed_at", output_field=DateField()),
+            k_closed_week=TruncWeek("closed_at", output_field=DateField()),
+            **flags,
+        )
+        .values(
+            "pk",
+            "campaign_id",
+            "responsible_unit_id",
+            "category",
+            "enterprise__region__path",
+            "registered_at",
+            "closed_at",
+            "k_month",
+            "k_week",
+            "k_closed_month",
+            "k_closed_week",
+            *flags,
+        )
+        .order_by()
+    )
+
+
+def _one_if(condition: Q):
+    """1 for an issue the condition holds for, else 0 (an empty Q holds for all)."""
+    if isinstance(condition, Q) and not condition:
+        return Value(1, output_field=IntegerField())
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _cells_of(row) -> list[tuple[tuple, list[int]]]:
+    """The cells one issue is added to, with what it adds."""
+    values = [row[f"f_{name}"] for name in figures.SETTLED]
+    closed = row["f_closed"] and row["closed_at"] is not None
+    values.append(_us(row["closed_at"] - row["registered_at"]) if closed else 0)
+    groups = [
+        (UNIT, str(row["responsible_unit_id"] or "")),
+        (CATEGORY, row["category"]),
+        (WEEK, row["k_week"].isoformat()),
+    ]
+    if row["k_closed_month"] is not None:
+        groups += [(CLOSED_MONTH, row["k_closed_month"].isoformat()), (CLOSED_WEEK, row["k_closed_week"].isoformat())]
+    chain = _chain(row["enterprise__region__path"])
+    campaign = row["campaign_id"] or 0
+    return [
+        ((row["k_month"], campaign, region, region == chain[-1], dim, member), values)
+        for region in chain
+        for dim, member in groups
+    ]
+
+
+def _us(delta: datetime.timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _chain(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/")]
+
+
+def snapshot(issue_ids) -> list:
+    """The cells of these issues as they stand (call inside the change's
+    transaction, with the issues locked), for `record`."""
+    cells = []
+    for row in _issues(Issue.objects.filter(pk__in=list(issue_ids))):
+        cells.extend(_cells_of(row))
+    return cells
+
+
+def record(before: list, issue_ids) -> None:
+    """Add to the cells the difference the change made to these issues."""
+    _add(before, snapshot(issue_ids))
+
+
+def _add(before: list, after: list) -> None:
+    width = len(COLUMNS)
+    delta: dict = defaultdict(lambda: [0] * width)
+    for cells, sign in ((before, -1), (after, 1)):
+        for key, values in cells:
+            total = delta[key]
+            for i, value in enumerate(values):
+                total[i] += sign * value
+    rows = sorted((key, values) for key, values in delta.items() if any(values))
+    if rows:
+        _upsert(rows)
+
+
+def _upsert(rows, batch: int = 500) -> None:
+    """INSERT … ON CONFLICT DO UPDATE adding up (PostgreSQL and SQLite alike),
+    in key order, so two changes at once lock shared cells in the same order."""
+    table = FigureCell._meta.db_table
+    names = ", ".join((*KEY, *COLUMNS))
+    one = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
+    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            # Fixed table and column names; every value is a parameter.
+            sql = (
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} "  # nosec B608
+                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {adds}"
+            )
+            cursor.execute(sql, [value for key, values in chunk for value in (*key, *values)])
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Add every issue up again from the ledger (after a bulk load, a move of
+    an enterprise or a region, or to check): the rows in grouped queries, the
+    regions above each enterprise's own added in Python. Changes made
+    meanwhile wait for it (the table is locked), so none is lost."""
+    table = FigureCell._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # nosec B608 (fixed name)
+    FigureCell.objects.all().delete()
+    paths = dict(Region.objects.values_list("pk", "path"))
+    chains = {pk: _chain(path) for pk, path in paths.items()}
+    flags = {name: Sum(_one_if(figures.settled(name))) for name in figures.SETTLED}
+    closed = figures.condition("closed", datetime.date.min)
+    base = (
+        Issue.objects.filter(figures.COUNTED)
+        .annotate(k_month=TruncMonth("registered_at", output_field=DateField()))
+        .order_by()
+    )
+    groups = {
+        UNIT: ("responsible_unit_id", None),
+        CATEGORY: ("category", None),
+        WEEK: (TruncWeek("registered_at", output_field=DateField()), None),
+        CLOSED_MONTH: (TruncMonth("closed_at", output_field=DateField()), Q(closed_at__isnull=False)),
+        CLOSED_WEEK: (TruncWeek("closed_at", output_field=DateField()), Q(closed_at__isnull=False)),
+    }
+    total: dict = defaultdict(lambda: [0] * len(COLUMNS))
+    for dim, (member, only) in groups.items():
+        queryset = base.filter(only) if only is not None else base
+        if not isinstance(member, str):
+            queryset = queryset.annotate(k_member=member)
+            member = "k_member"
+        rows = queryset.values("k_month", "campaign_id", "enterprise__region", member).annotate(
+            **flags, time=Sum(_duration(), filter=closed)
+        )
+        for row in rows:
+            value = row[member]
+            value = value.isoformat() if isinstance(value, datetime.date) else str(value or "")
+            values = [row[name] for name in figures.SETTLED]
+            values.append(_us(row["time"]) if row["time"] else 0)
+            chain = chains[row["enterprise__region"]]
+            for region in chain:
+                key = (row["k_month"], row["campaign_id"] or 0, region, region == chain[-1], dim, value)
+                cell = total[key]
+                for i, number in enumerate(values):
+                    cell[i] += number
+    _upsert(sorted(total.items()))
+    FigureSummary.objects.update_or_create(
+        pk=1, defaults={"built_at": clock.now(), "stale_since": None, "definitions": figures.definitions()}
+    )
+    return len(total)
+
+
+def _duration():
+    from django.db.models import DurationField, ExpressionWrapper, F
+
+    return ExpressionWrapper(F("closed_at") - F("registered_at"), output_field=DurationField())
+
+
+def mark_stale() -> None:
+    """Something the lifecycle does not see moved issues between cells: read
+    the ledger until the rebuild this queues (after the commit) has run."""
+    FigureSummary.objects.update_or_create(pk=1, defaults={"stale_since": clock.now()})
+    outbox.send("issues.tasks.rebuild_figures")
+
+
+def current() -> bool:
+    """Whether the cells may be read: built, not stale, under today's definitions."""
+    return FigureSummary.objects.filter(
+        pk=1, built_at__isnull=False, stale_since__isnull=True, definitions=figures.definitions()
+    ).exists()
+
+
+def ensure_current() -> bool:
+    """Add it all up again if it may not be read (after migrate, and hourly:
+    a missed rebuild or a changed setting is caught up). True if it rebuilt."""
+    if current():
+        return False
+    rebuild()
+    return True
+
+
+# Reading --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the summary answers of a request: the cells of `roots`, for the
+    months first_month..last_month (inclusive; month starts); the rest of the
+    period (`live`, a condition on the issues, None when there is none) is
+    counted from the ledger."""
+
+    roots: tuple[int, ...]
+    root: Region | None
+    campaign_id: int | None
+    first_month: datetime.date | None
+    last_month: datetime.date | None
+    live: Q | None
+
+
+def _month_after(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to=None) -> Plan | None:
+    """How much of a request the summary answers (None: none of it)."""
+    if unit is not None:
+        return None
+    scope = scope_of(user)
+    if not (scope.everything or scope.is_supervisor):
+        return None
+    root = region or scope_region(user)
+    first = date_from if date_from is None or date_from.day == 1 else _month_after(date_from)
+    # The last whole month: the one date_to ends, else the one before.
+    last = None
+    if date_to is not None:
+        end = _month_after(date_to)
+        last = end if date_to == end - datetime.timedelta(days=1) else date_to.replace(day=1)
+        last = (last - datetime.timedelta(days=1)).replace(day=1)
+    if first is not None and last is not None and first > last:
+        return None
+    if not current():
+        return None
+    if root is not None:
+        roots = (root.pk,)
+    else:
+        roots = tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    live = None
+    if date_from is not None and first is not None and date_from < first:
+        live = Q(registered_at__date__gte=date_from, registered_at__date__lt=first)
+    if date_to is not None and last is not None and date_to >= _month_after(last):
+        after = Q(registered_at__date__gte=_month_after(last), registered_at__date__lte=date_to)
+        live = after if live is None else live | after
+    return Plan(
+        roots=roots,
+        root=root,
+        campaign_id=None if campaign is None else campaign.pk,
+        first_month=first,
+        last_month=last,
+        live=live,
+    )
+
+
+def whole_months(plan: Plan) -> Q:
+    """The issues whose settled figures the cells of `plan` hold."""
+    condition = Q()
+    if plan.first_month is not None:
+        condition &= Q(registered_at__date__gte=plan.first_month)
+    if plan.last_month is not None:
+        condition &= Q(registered_at__date__lt=_month_after(plan.last_month))
+    return condition
+
+
+def _cells(plan: Plan, dim: str):
+    cells = FigureCell.objects.filter(dim=dim)
+    if plan.first_month is not None:
+        cells = cells.filter(month__gte=plan.first_month)
+    if plan.last_month is not None:
+        cells = cells.filter(month__lte=plan.last_month)
+    if plan.campaign_id is not None:
+        cells = cells.filter(campaign_id=plan.campaign_id)
+    return cells
+
+
+def _sums():
+    return {f"t_{name}": Sum(name) for name in COLUMNS}
+
+
+def _counts(row) -> dict:
+    counts = dict.fromkeys(figures.LABELS, 0)
+    counts.update({name: row[f"t_{name}"] or 0 for name in figures.SETTLED})
+    return {"counts": counts, "time": datetime.timedelta(microseconds=row["t_time_to_close_us"] or 0)}
+
+
+def by_member(plan: Plan, dim: str) -> dict:
+    """Settled counts per member of `dim` (unit ids as ints, None for no unit)."""
+    rows = (
+        _cells(plan, dim)
+        .filter(region_id__in=plan.roots)
+        .values("member")
+        .annotate(**_sums())
+        .filter(t_registered__gt=0)  # (not a group whose issues all left it)
+        .order_by("member")
+    )
+    result = {}
+    for row in rows:
+        member = row["member"]
+        if dim == UNIT:
+            member = int(member) if member else None
+        result[member] = _counts(row)
+    return result
+
+
+def by_period(plan: Plan, dim: str) -> dict:
+    """Issues registered (dim WEEK, or CATEGORY for months) or closed
+    (CLOSED_MONTH, CLOSED_WEEK) per period start: {date: count}."""
+    column = "closed" if dim in (CLOSED_MONTH, CLOSED_WEEK) else "registered"
+    group = "month" if dim == CATEGORY else "member"
+    rows = _cells(plan, dim).filter(region_id__in=plan.roots).values(group).annotate(n=Sum(column)).order_by()
+    result: dict = defaultdict(int)
+    for row in rows:
+        start = row[group]
+        result[start if isinstance(start, datetime.date) else datetime.date.fromisoformat(start)] += row["n"] or 0
+    return result
+
+
+def by_region(plan: Plan) -> tuple[Region | None, dict]:
+    """Settled counts per region one level below the root (the root itself
+    for enterprises directly in it), going a level further down while
+    everything sits in a single region, as the ledger's figures do
+    (selectors._region_levels): returns the region the groups are below
+    and {region id: counts}."""
+    root = plan.root
+    while True:
+        if root is None:
+            below = Region.objects.filter(parent__isnull=True)
+        else:
+            below = Region.objects.filter(parent=root)
+        cells = _cells(plan, CATEGORY).filter(
+            Q(region_id__in=below.values("pk")) | (Q(region_id=root.pk, direct=True) if root else Q(pk__in=[]))
+        )
+        rows = cells.values("region_id").annotate(**_sums()).order_by()
+        groups = {row["region_id"]: _counts(row) for row in rows if row["t_registered"]}
+        if len(groups) != 1:
+            return root, groups
+        (only,) = groups
+        if root is not None and only == root.pk:
+            return root, groups
+        # All of it in one region: go down when none of it is directly there.
+        directly = _cells(plan, CATEGORY).filter(region_id=only, direct=True, registered__gt=0).exists()
+        has_below = Region.objects.filter(parent_id=only).exists()
+        if directly or not has_below:
+            return root, groups
+        root = Region.objects.get(pk=only)
+
+
+def group_of(root: Region | None, path: str) -> int:
+    """The region one level below `root` holding the enterprise region at `path`."""
+    chain = _chain(path)
+    if root is None:
+        return chain[0]
+    depth = _chain(root.path).__len__()
+    return chain[depth] if len(chain) > depth else chain[-1]
