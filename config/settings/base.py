@@ -133,6 +133,42 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads (visit files, evidence, help plans, bulletins, import files) live in
+# MEDIA_ROOT, or, with ZOUFANG_S3_BUCKET set, in a bucket of an S3-compatible
+# store (MinIO, Ceph, a cloud's object storage) that every web host and
+# worker shares. Either way they are private: the app's own views check who
+# asks and stream the file (never a public or signed URL).
+
+
+def media_storage(environ) -> dict:
+    """The storage of uploads as the environment `environ` asks for it."""
+    if not environ.get("ZOUFANG_S3_BUCKET"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["ZOUFANG_S3_BUCKET"],
+            "endpoint_url": environ.get("ZOUFANG_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("ZOUFANG_S3_REGION") or None,
+            # Unset, boto3 looks for its own (AWS_ACCESS_KEY_ID …, an instance role).
+            "access_key": environ.get("ZOUFANG_S3_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("ZOUFANG_S3_SECRET_ACCESS_KEY") or None,
+            "location": environ.get("ZOUFANG_S3_PREFIX", ""),
+            # An intranet store is reached by address, rarely by bucket sub-domains.
+            "addressing_style": environ.get("ZOUFANG_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            # A second upload of the same name gets a name of its own, as on disk.
+            "file_overwrite": False,
+        },
+    }
+
+
+MEDIA_STORAGE = media_storage(os.environ)
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Content security policy (django-csp): scripts, styles, fonts and images come
 # from this server only (everything is vendored under static/), nothing runs
@@ -160,6 +196,13 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Nothing a request needs lives on one web host: sessions are rows in the
+# database every host shares (not the cache: a Redis restart or eviction
+# would sign everyone out, and the database is there anyway), and so are
+# django-axes' failed sign-ins and lockouts; the API throttles count in the
+# cache, which is Redis whenever Redis is configured (below).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 LOGIN_URL = "login"
 # Sign-in lockout: five failures for one user name from one address lock it
 # there for 15 minutes, on the sign-in page and the token endpoint alike.
