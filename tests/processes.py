@@ -117,7 +117,8 @@ class PostgresServer:
     so the folder is a fresh one under /tmp that user can enter (pytest's own
     folders are private to root)."""
 
-    def __init__(self):
+    def __init__(self, *settings: str):
+        """`settings`: more `-c name=value` for the server, e.g. "wal_level=replica"."""
         import glob
         import os
         import tempfile
@@ -129,19 +130,24 @@ class PostgresServer:
         self.data = folder / "data"
         self.as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
         self.url = f"postgres://zoufang@127.0.0.1:{self.port}/zoufang"
+        self.settings = settings
 
     def pg_ctl(self, *args):
         options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off"
+        options += "".join(f" -c {setting}" for setting in self.settings)
         command = [*self.as_pg, f"{self.bin}/pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log")]
         subprocess.run([*command, "-w", "-o", options, *args], check=True, stdout=subprocess.DEVNULL)
 
-    def start(self) -> "PostgresServer":
+    def _own_folder(self) -> None:
         import os
         import shutil
 
         os.chmod(self.folder, 0o755)  # nosec B103  # the postgres user must enter it; it holds a throwaway cluster
         if self.as_pg:
             shutil.chown(self.folder, "postgres")
+
+    def start(self) -> "PostgresServer":
+        self._own_folder()
         initdb = [
             f"{self.bin}/initdb",
             "-D",
@@ -169,6 +175,39 @@ class PostgresServer:
         if (self.data / "postmaster.pid").exists():
             self.pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrimaryServer(PostgresServer):
+    """A PostgreSQL cluster that streams its WAL to standbys on loopback
+    (replication connections from 127.0.0.1 are trusted: a throwaway cluster)."""
+
+    def __init__(self, *settings: str):
+        super().__init__("wal_level=replica", "max_wal_senders=4", *settings)
+
+    def start(self) -> "PrimaryServer":
+        super().start()
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication zoufang 127.0.0.1/32 trust\n")
+        self.pg_ctl("reload")
+        return self
+
+
+class StandbyServer(PostgresServer):
+    """A hot standby of `primary`: pg_basebackup -R copies the primary's
+    cluster and writes standby.signal and primary_conninfo, and the copy,
+    started on a port of its own, replays what the primary streams. Read only."""
+
+    def __init__(self, primary: PrimaryServer):
+        super().__init__("hot_standby=on")
+        self.primary = primary
+
+    def start(self) -> "StandbyServer":
+        self._own_folder()
+        basebackup = [f"{self.bin}/pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "zoufang"]
+        basebackup += ["-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]
+        subprocess.run([*self.as_pg, *basebackup], check=True, stdout=subprocess.DEVNULL)
+        self.pg_ctl("start")
+        return self
 
 
 class S3Server:

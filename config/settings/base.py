@@ -111,6 +111,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A PostgreSQL streaming replica (README, "Running on several machines"):
+# with DATABASE_REPLICA_URL set, the dashboard, the unit scores, the
+# bulletins, the stats API and the ledger's exports read from it
+# (core.db.replica_view); every write and every other read, the session and
+# the signed-in user's rights included, stays on the primary. It may be a
+# second behind; without the variable there is one database and no router.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+    # A replica that is down costs a page three seconds, then it reads from the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    # A test run makes no database of its own on a read-only standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+    MIDDLEWARE += ["core.db.PinToPrimaryMiddleware"]
+# After a write, a browser reads from the primary this long (its own write may
+# not have reached the replica yet).
+ZOUFANG_REPLICA_PIN_SECONDS = int(os.environ.get("ZOUFANG_REPLICA_PIN_SECONDS", "10"))
+# Behind PgBouncer in transaction mode a cursor does not outlive its
+# transaction, so .iterator() (the exports) cannot stream through a named
+# one: DATABASE_DISABLE_SERVER_SIDE_CURSORS=true for the primary, and
+# DATABASE_REPLICA_DISABLE_SERVER_SIDE_CURSORS=true if the replica is
+# reached through such a pool too (README, "Running on several machines").
+for _alias, _variable in (("default", "DATABASE_"), ("replica", "DATABASE_REPLICA_")):
+    if _alias in DATABASES and env_bool(f"{_variable}DISABLE_SERVER_SIDE_CURSORS"):
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "enterprises.Official"
 
