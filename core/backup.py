@@ -1,12 +1,14 @@
-"""Backup and restore: the database and the media folder in one tar archive
-with a manifest (when, which code, which migrations, how many rows of each
-table, a checksum of every file).
+"""Backup and restore: the database and the uploads (the media folder, or the
+S3 bucket when ZOUFANG_S3_BUCKET is set: they are read and written through
+the default storage) in one tar archive with a manifest (when, which code,
+which migrations, how many rows of each table, a checksum of every file).
 
 PostgreSQL is dumped with pg_dump (custom format) inside an exported
 snapshot, so the row counts in the manifest are those of the dump itself;
 the embedded SQLite file is copied with SQLite's online backup API. A
-restore goes into an empty database and an empty media folder (--force
-replaces them), refuses a backup whose migrations the code does not have,
+restore goes into an empty database and an empty media folder or bucket
+(--force replaces the database and moves a media folder aside; a bucket
+must be empty), refuses a backup whose migrations the code does not have,
 and checks every file's checksum and every table's row count afterwards."""
 
 import datetime
@@ -14,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import posixpath
 import shutil
 import sqlite3
 import subprocess  # nosec B404  # runs pg_dump, pg_restore and git with fixed arguments, never a shell
@@ -25,6 +28,8 @@ from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
@@ -97,6 +102,39 @@ def _media_files(root: Path) -> list[Path]:
     if not root.exists():
         return []
     return sorted(path for path in root.rglob("*") if path.is_file() and not path.is_symlink())
+
+
+def _on_disk(storage) -> bool:
+    return isinstance(storage, FileSystemStorage)
+
+
+def _media_names(storage) -> list[str]:
+    """Every stored upload's name: the media folder's files (never through a
+    symbolic link), or the objects under the bucket's prefix."""
+    if _on_disk(storage):
+        root = Path(storage.location)
+        return [path.relative_to(root).as_posix() for path in _media_files(root)]
+    names, folders = [], [""]
+    while folders:
+        folder = folders.pop()
+        subfolders, files = storage.listdir(folder)
+        names += [posixpath.join(folder, name) for name in files]
+        folders += [posixpath.join(folder, name) for name in subfolders]
+    return sorted(names)
+
+
+def _media_place(storage) -> str:
+    if _on_disk(storage):
+        return str(storage.location)
+    return f"the bucket {storage.bucket_name}" + (f" under {storage.location}/" if storage.location else "")
+
+
+def _stored_sha256(storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # -- PostgreSQL's tools ------------------------------------------------------
@@ -191,13 +229,14 @@ def create_backup(*, output: Path | None = None) -> tuple[Path, dict]:
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
         raise BackupError(f"{output} exists already")
-    media_root = Path(settings.MEDIA_ROOT)
+    storage = default_storage
     with tempfile.TemporaryDirectory(dir=output.parent) as work:
         dump = Path(work) / DUMP_NAMES[vendor]
         migrations, counts = _dump_postgresql(dump) if vendor == "postgresql" else _dump_sqlite(dump)
         # Media after the database: uploads are new files, never rewritten, so
         # every file the dump names is here (a newer upload is harmless).
-        files = {str(path.relative_to(media_root).as_posix()): path for path in _media_files(media_root)}
+        names = _media_names(storage)
+        sizes = {name: storage.size(name) for name in names}
         manifest = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
@@ -211,9 +250,9 @@ def create_backup(*, output: Path | None = None) -> tuple[Path, dict]:
             "migrations": migrations,
             "counts": counts,
             "media": {
-                "files": len(files),
-                "bytes": sum(path.stat().st_size for path in files.values()),
-                "sha256": {name: _sha256(path) for name, path in files.items()},
+                "files": len(names),
+                "bytes": sum(sizes.values()),
+                "sha256": {name: _stored_sha256(storage, name) for name in names},
             },
         }
         partial = output.with_name(output.name + ".partial")
@@ -227,8 +266,11 @@ def create_backup(*, output: Path | None = None) -> tuple[Path, dict]:
             info.size, info.mtime, info.mode = len(body), int(timezone.now().timestamp()), 0o600
             tar.addfile(info, io.BytesIO(body))
             tar.add(dump, arcname=dump.name, recursive=False)
-            for name, path in files.items():
-                tar.add(path, arcname=f"media/{name}", recursive=False)
+            for name in names:
+                member = tarfile.TarInfo(f"media/{name}")
+                member.size, member.mtime, member.mode = sizes[name], info.mtime, 0o600
+                with storage.open(name, "rb") as source:
+                    tar.addfile(member, source)
         partial.rename(output)
     return output, manifest
 
@@ -251,10 +293,6 @@ def read_manifest(archive: Path) -> dict:
 def _database_is_empty() -> bool:
     with connection.cursor() as cursor:
         return not connection.introspection.table_names(cursor)
-
-
-def _media_is_empty(root: Path) -> bool:
-    return not root.exists() or not any(root.iterdir())
 
 
 def _clear_database() -> None:
@@ -287,13 +325,17 @@ def restore_backup(*, archive: Path, force: bool = False) -> Restored:
             f"({', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}): restore it with that code"
         )
     to_apply = sorted(_code_migrations() - set(manifest["migrations"]))
-    media_root = Path(settings.MEDIA_ROOT)
-    database_empty, media_empty = _database_is_empty(), _media_is_empty(media_root)
+    storage = default_storage
+    media_root = Path(storage.location) if _on_disk(storage) else None
+    database_empty = _database_is_empty()
+    media_empty = not (media_root.exists() and any(media_root.iterdir())) if media_root else not _media_names(storage)
     if not force and not (database_empty and media_empty):
-        what = " and ".join(
-            name for name, empty in (("the database", database_empty), (f"{media_root}", media_empty)) if not empty
-        )
+        places = (("the database", database_empty), (_media_place(storage), media_empty))
+        what = " and ".join(name for name, empty in places if not empty)
         raise BackupError(f"{what} is not empty: restore into an empty one, or pass --force to replace it")
+    if not media_empty and media_root is None:
+        # A folder is moved aside; a bucket's objects cannot be, and are not deleted here.
+        raise BackupError(f"{_media_place(storage)} is not empty: restore into an empty bucket or prefix")
 
     moved = None
     with tempfile.TemporaryDirectory() as work, tarfile.open(archive) as tar:
@@ -329,15 +371,16 @@ def restore_backup(*, archive: Path, force: bool = False) -> Restored:
             relative = _media_member(member.name)
             if relative is None or not member.isfile():
                 continue
-            target_path = media_root.joinpath(*relative.parts)
-            target_path.parent.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
-            with tar.extractfile(member) as source, open(target_path, "wb") as target:
+            with tar.extractfile(member) as source, tempfile.TemporaryFile(dir=work) as copy:
                 while chunk := source.read(CHUNK):
                     digest.update(chunk)
-                    target.write(chunk)
-            if expected.get(str(relative)) != digest.hexdigest():
-                raise BackupError(f"media/{relative} does not match its checksum: the archive is damaged")
+                    copy.write(chunk)
+                if expected.get(str(relative)) != digest.hexdigest():
+                    raise BackupError(f"media/{relative} does not match its checksum: the archive is damaged")
+                copy.seek(0)
+                if storage.save(str(relative), File(copy)) != str(relative):
+                    raise BackupError(f"media/{relative} was stored under another name")
             written += 1
         if written != len(expected):
             raise BackupError(f"the archive holds {written} of the {len(expected)} media files its manifest lists")

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core import clock, uploads
+from core.db import replica_view
 from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
@@ -150,6 +151,7 @@ def participation_list(request):
 
 
 @login_required
+@replica_view
 def visit_export(request):
     _filterset, rows = _filtered(request)
     headers = [

@@ -1,5 +1,6 @@
 """The issue API: scoped reads, registration, and one POST per lifecycle action."""
 
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -9,6 +10,7 @@ from rest_framework.views import APIView
 
 from core import clock
 from core.api import ScopedPrimaryKeyRelatedField, ScopedViewMixin
+from core.db import replica_view
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
@@ -316,6 +318,7 @@ class StatsView(APIView):
         ],
         responses=StatsSerializer,
     )
+    @method_decorator(replica_view)
     def get(self, request):
         query = StatsQuery(data=request.query_params.dict(), context={"request": request})
         query.is_valid(raise_exception=True)

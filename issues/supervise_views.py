@@ -14,6 +14,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from core import audit, clock
+from core.db import replica_view
 from core.decorators import supervisor_required
 from core.errors import ServiceError
 from core.ids import parse_ids
@@ -176,6 +177,7 @@ def _dashboard_choice(request) -> dict:
 
 @gzip_page  # 300 units' rows of links: ~700 KiB of HTML, ~10 % of that sent
 @supervisor_required
+@replica_view
 def dashboard(request):
     """The figures for the supervisor's region (or a region in it), a
     campaign and a period; every number links to the list behind it."""
@@ -195,6 +197,7 @@ def dashboard(request):
 
 
 @supervisor_required
+@replica_view
 def unit_score(request, pk: int):
     """One unit's score on the dashboard's red and black lists, worked out:
     each metric's figure (linked to its issues), weight and points."""
@@ -215,6 +218,7 @@ def unit_score(request, pk: int):
 
 
 @supervisor_required
+@replica_view
 def bulletin_list(request):
     """通报: make a region's bulletin for a month, and the current ones."""
     from . import bulletins
@@ -275,6 +279,7 @@ def _date(value):
 
 
 @supervisor_required
+@replica_view
 def bulletin_detail(request, pk: int):
     """A bulletin as it prints on A4, with its other versions."""
     from .forms import RegenerateForm
@@ -330,6 +335,7 @@ def bulletin_regenerate(request, pk: int):
 
 
 @supervisor_required
+@replica_view
 def bulletin_file(request, pk: int):
     from django.http import FileResponse
 

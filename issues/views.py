@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import clock
+from core.db import replica_view
 from core.errors import ServiceError
 from core.exports import chunked, xlsx_response
 from core.forms import style_form
@@ -52,6 +53,7 @@ def issue_list(request):
 
 
 @login_required
+@replica_view
 def issue_export(request):
     _filterset, rows, _sort = _filtered(request)
     headers = [

@@ -117,7 +117,8 @@ class PostgresServer:
     so the folder is a fresh one under /tmp that user can enter (pytest's own
     folders are private to root)."""
 
-    def __init__(self):
+    def __init__(self, *settings: str):
+        """`settings`: more `-c name=value` for the server, e.g. "wal_level=replica"."""
         import glob
         import os
         import tempfile
@@ -129,19 +130,24 @@ class PostgresServer:
         self.data = folder / "data"
         self.as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
         self.url = f"postgres://zoufang@127.0.0.1:{self.port}/zoufang"
+        self.settings = settings
 
     def pg_ctl(self, *args):
         options = f"-k {self.folder} -h 127.0.0.1 -p {self.port} -c fsync=off -c synchronous_commit=off"
+        options += "".join(f" -c {setting}" for setting in self.settings)
         command = [*self.as_pg, f"{self.bin}/pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log")]
         subprocess.run([*command, "-w", "-o", options, *args], check=True, stdout=subprocess.DEVNULL)
 
-    def start(self) -> "PostgresServer":
+    def _own_folder(self) -> None:
         import os
         import shutil
 
         os.chmod(self.folder, 0o755)  # nosec B103  # the postgres user must enter it; it holds a throwaway cluster
         if self.as_pg:
             shutil.chown(self.folder, "postgres")
+
+    def start(self) -> "PostgresServer":
+        self._own_folder()
         initdb = [
             f"{self.bin}/initdb",
             "-D",
@@ -169,3 +175,92 @@ class PostgresServer:
         if (self.data / "postmaster.pid").exists():
             self.pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PrimaryServer(PostgresServer):
+    """A PostgreSQL cluster that streams its WAL to standbys on loopback
+    (replication connections from 127.0.0.1 are trusted: a throwaway cluster)."""
+
+    def __init__(self, *settings: str):
+        super().__init__("wal_level=replica", "max_wal_senders=4", *settings)
+
+    def start(self) -> "PrimaryServer":
+        super().start()
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication zoufang 127.0.0.1/32 trust\n")
+        self.pg_ctl("reload")
+        return self
+
+
+class StandbyServer(PostgresServer):
+    """A hot standby of `primary`: pg_basebackup -R copies the primary's
+    cluster and writes standby.signal and primary_conninfo, and the copy,
+    started on a port of its own, replays what the primary streams. Read only."""
+
+    def __init__(self, primary: PrimaryServer):
+        super().__init__("hot_standby=on")
+        self.primary = primary
+
+    def start(self) -> "StandbyServer":
+        self._own_folder()
+        basebackup = [f"{self.bin}/pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "zoufang"]
+        basebackup += ["-D", str(self.data), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]
+        subprocess.run([*self.as_pg, *basebackup], check=True, stdout=subprocess.DEVNULL)
+        self.pg_ctl("start")
+        return self
+
+
+class S3Server:
+    """An S3-compatible server on loopback (moto's server mode, in a thread of
+    the test process, so another process can reach it too), and the
+    environment that points the app's media at a bucket of it."""
+
+    REGION = "cn-north-1"
+    KEY_ID, SECRET = "zoufang", "test-only-not-a-secret"  # nosec B105  # the throwaway server's
+
+    def __init__(self):
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.REGION,
+            aws_access_key_id=self.KEY_ID,
+            aws_secret_access_key=self.SECRET,
+        )
+
+    def start(self) -> "S3Server":
+        self.server.start()
+        self.reset()
+        return self
+
+    def reset(self) -> None:
+        """Forget every bucket: moto keeps them per process, not per server."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()  # nosec B310  # the test's own loopback server
+
+    def stop(self) -> None:
+        self.reset()
+        self.server.stop()
+
+    def bucket(self, name: str, prefix: str = "media") -> dict:
+        """Make an empty bucket; the ZOUFANG_S3_* variables that store media there."""
+        self.client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.REGION})
+        return {
+            "ZOUFANG_S3_BUCKET": name,
+            "ZOUFANG_S3_ENDPOINT_URL": self.url,
+            "ZOUFANG_S3_REGION": self.REGION,
+            "ZOUFANG_S3_ACCESS_KEY_ID": self.KEY_ID,
+            "ZOUFANG_S3_SECRET_ACCESS_KEY": self.SECRET,
+            "ZOUFANG_S3_PREFIX": prefix,
+        }
+
+    def objects(self, bucket: str) -> dict[str, bytes]:
+        listed = self.client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return {item["Key"]: self.client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read() for item in listed}

@@ -111,6 +111,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# A PostgreSQL streaming replica (README, "Running on several machines"):
+# with DATABASE_REPLICA_URL set, the dashboard, the unit scores, the
+# bulletins, the stats API and the ledger's exports read from it
+# (core.db.replica_view); every write and every other read, the session and
+# the signed-in user's rights included, stays on the primary. It may be a
+# second behind; without the variable there is one database and no router.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+    # A replica that is down costs a page three seconds, then it reads from the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    # A test run makes no database of its own on a read-only standby.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+    MIDDLEWARE += ["core.db.PinToPrimaryMiddleware"]
+# After a write, a browser reads from the primary this long (its own write may
+# not have reached the replica yet).
+ZOUFANG_REPLICA_PIN_SECONDS = int(os.environ.get("ZOUFANG_REPLICA_PIN_SECONDS", "10"))
+# Behind PgBouncer in transaction mode a cursor does not outlive its
+# transaction, so .iterator() (the exports) cannot stream through a named
+# one: DATABASE_DISABLE_SERVER_SIDE_CURSORS=true for the primary, and
+# DATABASE_REPLICA_DISABLE_SERVER_SIDE_CURSORS=true if the replica is
+# reached through such a pool too (README, "Running on several machines").
+for _alias, _variable in (("default", "DATABASE_"), ("replica", "DATABASE_REPLICA_")):
+    if _alias in DATABASES and env_bool(f"{_variable}DISABLE_SERVER_SIDE_CURSORS"):
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "enterprises.Official"
 
@@ -133,6 +162,42 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploads (visit files, evidence, help plans, bulletins, import files) live in
+# MEDIA_ROOT, or, with ZOUFANG_S3_BUCKET set, in a bucket of an S3-compatible
+# store (MinIO, Ceph, a cloud's object storage) that every web host and
+# worker shares. Either way they are private: the app's own views check who
+# asks and stream the file (never a public or signed URL).
+
+
+def media_storage(environ) -> dict:
+    """The storage of uploads as the environment `environ` asks for it."""
+    if not environ.get("ZOUFANG_S3_BUCKET"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["ZOUFANG_S3_BUCKET"],
+            "endpoint_url": environ.get("ZOUFANG_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("ZOUFANG_S3_REGION") or None,
+            # Unset, boto3 looks for its own (AWS_ACCESS_KEY_ID …, an instance role).
+            "access_key": environ.get("ZOUFANG_S3_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("ZOUFANG_S3_SECRET_ACCESS_KEY") or None,
+            "location": environ.get("ZOUFANG_S3_PREFIX", ""),
+            # An intranet store is reached by address, rarely by bucket sub-domains.
+            "addressing_style": environ.get("ZOUFANG_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            # A second upload of the same name gets a name of its own, as on disk.
+            "file_overwrite": False,
+        },
+    }
+
+
+MEDIA_STORAGE = media_storage(os.environ)
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Content security policy (django-csp): scripts, styles, fonts and images come
 # from this server only (everything is vendored under static/), nothing runs
@@ -160,6 +225,13 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Nothing a request needs lives on one web host: sessions are rows in the
+# database every host shares (not the cache: a Redis restart or eviction
+# would sign everyone out, and the database is there anyway), and so are
+# django-axes' failed sign-ins and lockouts; the API throttles count in the
+# cache, which is Redis whenever Redis is configured (below).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 LOGIN_URL = "login"
 # Sign-in lockout: five failures for one user name from one address lock it
 # there for 15 minutes, on the sign-in page and the token endpoint alike.

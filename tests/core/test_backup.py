@@ -18,9 +18,12 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 
+from config.settings.base import media_storage
 from core import backup
 from visits import services as visit_services
 from visits.models import VisitAttachment
+
+from ..processes import S3Server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PHOTO = b"\x89PNG\r\n\x1a\n" + os.urandom(4096)
@@ -126,6 +129,51 @@ def test_a_postgresql_backup_restores_into_an_empty_database_whole(ledger, pg_on
         # A second restore into the now full database is refused.
         again = manage("restore", str(archive), env=env)
         assert again.returncode != 0 and "not empty" in again.stderr
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+@pytest.fixture
+def s3(settings):
+    """The media on a bucket of an S3-compatible server on loopback."""
+    server = S3Server().start()
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage(server.bucket("zoufang-media"))}
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_of_media_on_s3_reads_the_bucket_and_restores_into_an_empty_one(s3, ledger, pg_only, tmp_path):
+    archive = tmp_path / "zoufang.tar"
+    call_command("backup", output=archive)
+    manifest = backup.read_manifest(archive)
+    names = list(VisitAttachment.objects.order_by("pk").values_list("file", flat=True))
+    assert sorted(manifest["media"]["sha256"]) == sorted(names)
+    assert manifest["media"]["bytes"] == len(PHOTO) + len(MINUTES)
+    assert not (tmp_path / "media").exists(), "nothing was read from or written to this host's disk"
+
+    source = connection.settings_dict["NAME"]
+    target = f"{source}_from_s3"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        cursor.execute(f'CREATE DATABASE "{target}"')
+    env = settings_env(
+        DATABASE_URL=os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + target,
+        ZOUFANG_VAR_DIR=str(tmp_path / "var"),
+        **s3.bucket("zoufang-restored", prefix="restored"),
+    )
+    try:
+        done = manage("restore", str(archive), env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "all 2 media files match" in done.stdout
+        restored = s3.objects("zoufang-restored")
+        assert [restored[f"restored/{name}"] for name in names] == [PHOTO, MINUTES]
+        # A bucket's objects cannot be moved aside as a folder is: --force is refused.
+        again = manage("restore", "--force", str(archive), env=env)
+        assert again.returncode != 0 and "restore into an empty bucket" in again.stderr
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')

@@ -7,8 +7,8 @@ from core import backup
 
 class Command(BaseCommand):
     help = (
-        "Back up the database (pg_dump, or SQLite's online backup) and the media folder into one tar archive "
-        "with a manifest. Default: VAR_DIR/backups/zoufang-<time>.tar."
+        "Back up the database (pg_dump, or SQLite's online backup) and the media (folder or S3 bucket) "
+        "into one tar archive with a manifest. Default: VAR_DIR/backups/zoufang-<time>.tar."
     )
 
     def add_arguments(self, parser):

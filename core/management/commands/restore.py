@@ -7,7 +7,7 @@ from core import backup
 
 class Command(BaseCommand):
     help = (
-        "Restore a backup made by manage.py backup into an empty database and an empty media folder "
+        "Restore a backup made by manage.py backup into an empty database and an empty media folder or bucket "
         "(--force replaces what is there), then check every file and every table's row count."
     )
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             "--force",
             action="store_true",
             help="replace a database that has tables (they are dropped) and a media folder that has files "
-            "(it is moved aside, not deleted)",
+            "(it is moved aside, not deleted); media in an S3 bucket must be restored into an empty one",
         )
 
     def handle(self, *args, archive, force=False, **options):
