@@ -32,6 +32,11 @@ def main():
     started = time.perf_counter()
     build(args.issues, args.issues // 10)
     print(f"ledger built in {time.perf_counter() - started:.0f} s: {args.issues} issues, 300 units", flush=True)
+    from issues import summary
+
+    started = time.perf_counter()
+    cells = summary.rebuild()
+    print(f"summary added up in {time.perf_counter() - started:.1f} s: {cells} cells", flush=True)
     client = Client()
     client.force_login(Official.objects.get(username="sup"))
     connection.force_debug_cursor = True
