@@ -124,6 +124,7 @@ def build(n_issues: int, n_open: int, seed: int = 7):
                 outcome,
                 satisfaction,
                 campaign.pk,
+                False,
             )
 
     copy(
@@ -149,6 +150,7 @@ def build(n_issues: int, n_open: int, seed: int = 7):
             "outcome",
             "satisfaction",
             "campaign_id",
+            "is_complex",
         ],
         rows(),
     )

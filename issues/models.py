@@ -256,6 +256,10 @@ class Issue(models.Model):
             models.Index(fields=["accept_due_date"], name="issue_accept_due", condition=Q(status="assigned")),
             models.Index(fields=["verify_due_date"], name="issue_verify_due", condition=Q(status="resolved")),
             models.Index(fields=["follow_up_due_date"], name="issue_follow_up_due", condition=Q(status="resolved")),
+            # The first answers not given: the live part of the dashboard's answer figure.
+            models.Index(
+                fields=["answer_due_date"], name="issue_answer_missing", condition=Q(answered_at__isnull=True)
+            ),
             models.Index(
                 fields=["progress_due_date"],
                 name="issue_progress_due",

@@ -1,8 +1,6 @@
 """Reads of the issue ledger, always through Issue.objects.restrict(user)."""
 
 import datetime
-import functools
-import operator
 from collections import defaultdict
 
 from django.db import connection
@@ -173,9 +171,12 @@ def _sum_up(cells, group_of, into: dict | None = None) -> dict:
 
 def _add_to(sums: dict, group, counts: dict, time) -> None:
     total = sums.setdefault(group, {"counts": dict.fromkeys(COUNTS, 0), "time": datetime.timedelta()})
-    for name in COUNTS:
-        total["counts"][name] += counts.get(name, 0)
-    total["time"] += time or datetime.timedelta()
+    into = total["counts"]
+    for name, value in counts.items():
+        if name in into:  # (a cell also holds its keys)
+            into[name] += value or 0
+    if time:
+        total["time"] += time
 
 
 def _roll_up(cells, group_of) -> dict:
@@ -260,13 +261,15 @@ def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROU
 
 def _moving_cells(issues, today) -> dict:
     """The part of each figure that comes with the date (figures.MOVING), per
-    (unit, region, category) cell: one grouped query of open work and calls
-    not yet made."""
-    conditions = {name: moving(today) for name, (_settled, moving) in figures.MOVING.items()}
-    anything = functools.reduce(operator.or_, conditions.values())
-    counts = {name: Count("pk", filter=condition) for name, condition in conditions.items()}
-    rows = issues.filter(anything).values(*KEYS).annotate(**counts).order_by()
-    return {tuple(row[k] for k in KEYS): {**row, "time_to_close": None} for row in rows}
+    (unit, region, category) cell: a grouped query per figure, each over the
+    few issues its own partial index holds (open work, calls not yet made,
+    answers not yet given)."""
+    cells: dict = {}
+    for name, (_settled, moving) in figures.MOVING.items():
+        for row in issues.filter(moving(today)).values(*KEYS).annotate(n=Count("pk")).order_by():
+            key = tuple(row[k] for k in KEYS)
+            cells.setdefault(key, {"time_to_close": None})[name] = row["n"]
+    return cells
 
 
 def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:

@@ -275,13 +275,21 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     if not (scope.everything or scope.is_supervisor):
         return None
     root = region or scope_region(user)
-    first = date_from if date_from is None or date_from.day == 1 else _month_after(date_from)
-    # The last whole month: the one date_to ends, else the one before.
+    # A month counts as whole when the period holds every day of it on which
+    # an issue was registered: the month of today, for a period up to today.
+    first = date_from
+    if date_from is not None and date_from.day != 1:
+        first = date_from.replace(day=1)
+        if Issue.objects.filter(registered_at__date__gte=first, registered_at__date__lt=date_from).exists():
+            first = _month_after(date_from)
     last = None
     if date_to is not None:
+        last = date_to.replace(day=1)
         end = _month_after(date_to)
-        last = end if date_to == end - datetime.timedelta(days=1) else date_to.replace(day=1)
-        last = (last - datetime.timedelta(days=1)).replace(day=1)
+        if date_to != end - datetime.timedelta(days=1) and (
+            Issue.objects.filter(registered_at__date__gt=date_to, registered_at__date__lt=end).exists()
+        ):
+            last = (last - datetime.timedelta(days=1)).replace(day=1)
     if first is not None and last is not None and first > last:
         return None
     if not current():

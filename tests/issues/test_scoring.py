@@ -620,9 +620,10 @@ def test_the_stats_api_gives_each_unit_its_score(world, ledger, django_assert_ma
     client = api_client(world.supervisor_a)
     with on_30_june():
         client.get("/api/v1/stats/", {"group_by": "unit", **JUNE})
-        # The figures' eight (the summary's cells, what comes with the date, the units' names, one reads
-        # the calendar) and the rule in force: nine, whatever the units.
-        with django_assert_max_num_queries(9):
+        # The figures' ten (whether the period's first and last months are whole, the summary's cells,
+        # what comes with the date, the units' names, one reads the calendar) and the rule in force:
+        # eleven, whatever the units.
+        with django_assert_max_num_queries(11):
             body = client.get("/api/v1/stats/", {"group_by": "unit", "from": "2026-06-01", "to": "2026-06-30"}).json()
         regions = client.get("/api/v1/stats/", {"group_by": "region"}).json()["results"]
     rows = {row["name"]: row for row in body["results"]}

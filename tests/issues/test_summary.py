@@ -168,8 +168,12 @@ def test_officials_and_one_units_figures_come_from_the_ledger(world):
     assert summary.plan(user=world.official_a, **period) is None
     assert summary.plan(user=world.admin, unit=world.unit_a, **period) is None
     assert summary.plan(user=world.admin, **period) is not None
-    # A period within one month has no whole month to read.
+    with at(D(2026, 5, 25)):
+        services.issue_register(actor=world.official_a, enterprise=world.enterprise_a, category="land", title="用地")
+    # A month is whole when the period holds every day of it with an issue.
     assert summary.plan(user=world.admin, date_from=D(2026, 5, 3), date_to=D(2026, 5, 20)) is None
+    whole = summary.plan(user=world.admin, date_from=D(2026, 5, 3), date_to=D(2026, 5, 26))
+    assert (whole.first_month, whole.last_month, whole.live) == (D(2026, 5, 1), D(2026, 5, 1), None)
 
 
 def test_the_dashboards_queries_do_not_grow_with_the_ledger(world, client):
