@@ -73,6 +73,7 @@ def with_closure(issues):
 # The groups every figure is broken down by: group name → the issue's key.
 GROUPS = {"unit": "responsible_unit", "region": "enterprise__region", "category": "category"}
 KEYS = tuple(GROUPS.values())
+GROUPS_BY_KEY = {key: group_by for group_by, key in GROUPS.items()}
 COUNTS = (*figures.ROW_FIGURES, *figures.EVENT_FIGURES, *figures.EXTENSION_FIGURES)
 
 
@@ -259,17 +260,19 @@ def issue_figures(*, user, today: datetime.date | None = None, groups=tuple(GROU
     return result
 
 
-def _moving_cells(issues, today) -> dict:
+def _moving(issues, today) -> dict:
     """The part of each figure that comes with the date (figures.MOVING), per
-    (unit, region, category) cell: a grouped query per figure, each over the
-    few issues its own partial index holds (open work, calls not yet made,
-    answers not yet given)."""
-    cells: dict = {}
+    unit, enterprise region and category ({group: {value: {figure: n}}}): a
+    query per figure over the few issues its own partial index holds (open
+    work, calls not yet made, answers not yet given), added up here by each
+    of the three."""
+    result = {group_by: defaultdict(lambda: defaultdict(int)) for group_by in GROUPS}
+    positions = [(GROUPS_BY_KEY[key], i) for i, key in enumerate(KEYS)]
     for name, (_settled, moving) in figures.MOVING.items():
-        for row in issues.filter(moving(today)).values(*KEYS).annotate(n=Count("pk")).order_by():
-            key = tuple(row[k] for k in KEYS)
-            cells.setdefault(key, {"time_to_close": None})[name] = row["n"]
-    return cells
+        for *key, n in issues.filter(moving(today)).values_list(*KEYS).annotate(n=Count("pk")).order_by():
+            for group_by, i in positions:
+                result[group_by][key[i]][name] += n
+    return result
 
 
 def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
@@ -279,7 +282,7 @@ def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
     not fit the summary's grouping (then the ledger answers it all)."""
     scoped = scoped_issues(user=user, **filters)
     live = _cells(scoped.filter(plan.live), today) if plan.live is not None else {}
-    moving = _moving_cells(scoped.filter(summary.whole_months(plan)), today)
+    moving = _moving(scoped.filter(summary.whole_months(plan)), today)
     index = {group_by: KEYS.index(key) for group_by, key in GROUPS.items()}
     sums = {}
     # Every issue is in one unit group (None: not yet assigned) and one
@@ -287,8 +290,9 @@ def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
     read = [g for g in ("unit", "category") if g in groups] or ["category"]
     for group_by in read:
         rows = summary.by_member(plan, summary.UNIT if group_by == "unit" else summary.CATEGORY)
-        for cells in (live, moving):
-            _sum_up(cells, lambda key, i=index[group_by]: key[i], into=rows)
+        _sum_up(live, lambda key, i=index[group_by]: key[i], into=rows)
+        for member, counts in moving[group_by].items():
+            _add_to(rows, member, counts, None)
         sums[group_by] = rows
     totals: dict = {}
     for total in sums[read[0]].values():
@@ -297,12 +301,13 @@ def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
     result = {"totals": _figured(totals).get(None, empty)}
     if "region" in groups:
         root, rows = summary.by_region(plan)
-        leaves = {key[index["region"]] for cells in (live, moving) for key in cells}
+        leaves = {key[index["region"]] for key in live} | set(moving["region"])
         paths = dict(Region.objects.filter(pk__in=leaves).values_list("pk", "path"))
         if root != plan.root and not all(path.startswith(root.path) and path != root.path for path in paths.values()):
             return None
-        for cells in (live, moving):
-            _sum_up(cells, lambda key: summary.group_of(root, paths[key[index["region"]]]), into=rows)
+        _sum_up(live, lambda key: summary.group_of(root, paths[key[index["region"]]]), into=rows)
+        for leaf, counts in moving["region"].items():
+            _add_to(rows, summary.group_of(root, paths[leaf]), counts, None)
         result["region"] = _named("region", _figured(rows), root.path if root else None)
     for group_by in ("unit", "category"):
         if group_by in groups:
