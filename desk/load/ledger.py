@@ -33,6 +33,8 @@ from .lifecycle import ASSIGNED, IN_PROGRESS, RESOLVED, IssueLife, Stop
 from .world import World
 
 SHARE_FROM_VISITS = 0.62
+# json.dumps with an option makes a new encoder at every call: one, made once.
+to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _cumulative(weights):
@@ -464,7 +466,7 @@ class Ledger:
                     from_status,
                     to_status,
                     copy_text(note),
-                    copy_text(json.dumps(data, ensure_ascii=False)),
+                    copy_text(to_json(data)),
                 )
             )
             self.buckets[self.month_of_day[moment_ // DAY]].append((moment_, life.pk, seq, line, attachment))
@@ -547,7 +549,7 @@ class Ledger:
             stamp,
             days.iso[rung.due],
             rung.days_overdue,
-            json.dumps(self.copied_to.get(unit, []), ensure_ascii=False),
+            to_json(self.copied_to.get(unit, [])),
             body,
             follows.pk if follows else None,
         )
@@ -560,9 +562,7 @@ class Ledger:
             "days_overdue": rung.days_overdue,
         }
         action = Action.SUPERVISE_NOTICE if kind == NoticeKind.NOTICE else Action.CRITICISE
-        self.event_rows.add(
-            event, issue, action, None, None, stamp, status, status, "", json.dumps(data, ensure_ascii=False)
-        )
+        self.event_rows.add(event, issue, action, None, None, stamp, status, status, "", to_json(data))
 
 
 # The stories --------------------------------------------------------------------------------
