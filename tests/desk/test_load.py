@@ -26,8 +26,9 @@ from desk.load.days import Days
 from enterprises.models import Assignment, AssignmentUnit, Enterprise, HelpUnit, Official, Region
 from issues import ladder, notices, selectors
 from issues import services as issue_services
+from issues import summary as summary_module
 from issues.choices import Action, Status
-from issues.models import ExtensionRequest, Issue, IssueEvent, NoticeCounter, SuperviseNotice
+from issues.models import ExtensionRequest, FigureSummary, Issue, IssueEvent, NoticeCounter, SuperviseNotice
 from visits.models import Visit, VisitParticipant
 
 TODAY = datetime.date(2026, 6, 1)  # a Monday: today's sweep issues today's rungs
@@ -397,6 +398,13 @@ def _the_app_carries_on(summary):
     figures = selectors.issue_figures(user=supervisor, today=TODAY)
     assert figures["totals"]["registered"] > 0 and figures["totals"]["closed"] > 0
     assert figures["totals"]["ever_supervised"] > 0
+    # The generator added the dashboard's summary up: it answers, with the ledger's figures.
+    period = {"date_from": datetime.date(TODAY.year, 1, 1), "date_to": TODAY}
+    assert summary_module.plan(user=supervisor, **period) is not None
+    from_summary = selectors.issue_figures(user=supervisor, today=TODAY, **period)
+    FigureSummary.objects.update(stale_since=timezone.now())
+    assert selectors.issue_figures(user=supervisor, today=TODAY, **period) == from_summary
+    FigureSummary.objects.update(stale_since=None)
     last = Issue.objects.filter(number__startswith="2026-").order_by("-number").first()
     enterprise = Issue.objects.restrict(supervisor).first().enterprise
     with clock.frozen_at(timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(10, 0)))):
