@@ -38,23 +38,31 @@ def rounds(cases, *, sites, state, connection, params, runs: int, warmup: int) -
     """`warmup` rounds not counted, then `runs` rounds; in each, every page
     once (a case with fewer `runs` drops out early) and its floor right after."""
     order = interleaved(cases)
-    data = {case.name: {"samples": [], "queries": [], "floor": [], "path": None} for case in order}
+    data = {case.name: {"samples": [], "queries": [], "floor": [], "path": None, "errors": []} for case in order}
     for number in range(warmup + runs):
         started = time.perf_counter()
         for case in order:
             if case.runs is not None and number >= warmup + case.runs:
                 continue
-            path = case.resolve_path(state)
-            answer = sites[case.site].request(
-                case.method, path, expect=case.expect, **(case.body(state) if case.body else {})
-            )
-            if case.after:
-                case.after(state, answer)
+            record = data[case.name]
+            try:
+                path = case.resolve_path(state)
+                answer = sites[case.site].request(
+                    case.method, path, expect=case.expect, **(case.body(state) if case.body else {})
+                )
+                if case.after:
+                    case.after(state, answer)
+            except Exception as error:  # noted in the results; the other pages go on
+                note(case.name, record, f"{type(error).__name__}: {error}")
+                continue
             floor = None
             if case.floor and case.floor not in params.get("skip", ()):
-                floor = timed_floor(case.floor, {**params, **case.floor_params}, connection)
+                try:
+                    floor = timed_floor(case.floor, {**params, **case.floor_params}, connection)
+                except Exception as error:
+                    connection.rollback()
+                    note(case.name, record, f"its floor: {type(error).__name__}: {error}")
             if number >= warmup:
-                record = data[case.name]
                 record["samples"].append(answer.seconds)
                 record["queries"].append(answer.queries)
                 record["path"] = record["path"] or path
@@ -64,6 +72,12 @@ def rounds(cases, *, sites, state, connection, params, runs: int, warmup: int) -
         label = f"round {number - warmup + 1}/{runs}" if counted else f"warm-up {number + 1}/{warmup}"
         say(f"{label} ({time.perf_counter() - started:.1f} s)")
     return data
+
+
+def note(name: str, record: dict, error: str) -> None:
+    if not record["errors"]:
+        say(f"{name}: {error[:200]}")  # the first time; the rest go to the JSON
+    record["errors"].append(error[:300])
 
 
 def page_results(cases, data: dict) -> list[dict]:
@@ -83,6 +97,7 @@ def page_results(cases, data: dict) -> list[dict]:
             "runs": len(samples),
             "path": record["path"],
             "samples_ms": [round(s * 1000, 2) for s in samples],
+            "errors": record.get("errors", []),
         }
     results = []
     for name, figure in figures.items():
@@ -97,6 +112,8 @@ def page_results(cases, data: dict) -> list[dict]:
             targets.append(FASTER_THAN_PEER)
         row["targets"] = [target.describe() for target in targets]
         row["verdict"], row["missed"] = verdict(row, targets)
+        if not figure["runs"]:
+            row["verdict"] = "ERROR"  # every request failed: the first reason is in the JSON and the log
         results.append(row)
     return results
 

@@ -266,6 +266,9 @@ class Suite:
         print(f"{self.cfg.workers} gunicorn workers each; load average {os.getloadavg()[0]:.1f} at the end\n")
         ours = [r for r in self.results if r.get("system") != "peer"]
         print(render_table(ours + [r for r in self.results if r.get("system") == "peer"]))
+        for row in self.results:
+            if row.get("errors"):
+                print(f"{row['name']}: {len(row['errors'])} failed, the first: {row['errors'][0]}")
         judged_rows = [r for r in ours if r.get("verdict") in ("PASS", "MISS")]
         passed = sum(r["verdict"] == "PASS" for r in judged_rows)
         print(f"\n{passed} of {len(judged_rows)} judged rows pass; {path.relative_to(ROOT)}")

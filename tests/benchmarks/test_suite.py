@@ -7,6 +7,7 @@ import base64
 import datetime
 import json
 import re
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 from benchmarks.suite.cases import FASTER_THAN_PEER, INTERACTIVE, Case, peer_cases, zoufang_cases
 from benchmarks.suite.client import find_form, forms_of
 from benchmarks.suite.floors import FLOORS
-from benchmarks.suite.measure import interleaved, page_results
+from benchmarks.suite.measure import interleaved, page_results, rounds
 from benchmarks.suite.prepare import floor_params
 from benchmarks.suite.stats import Target, median, percentile, render_table, verdict
 
@@ -189,3 +190,22 @@ def test_every_floor_runs_on_the_schema_as_it_is(world, make_issue, pg_only):
     assert rows["register"] == 1 and rows["assign"] == 1
     registered.refresh_from_db()
     assert registered.status == "registered"  # rolled back
+
+
+def test_a_failing_page_is_noted_and_the_rounds_go_on():
+    class FakeSite:
+        def request(self, method, path, *, expect, **kwargs):
+            if path == "/broken/":
+                raise RuntimeError("GET /broken/ answered 500")
+            return SimpleNamespace(seconds=0.01, queries=3)
+
+    cases = [
+        Case("broken", "zoufang", "province", "/broken/"),
+        Case("fine", "zoufang", "province", "/fine/", runs=1),
+    ]
+    data = rounds(cases, sites={"province": FakeSite()}, state={}, connection=None, params={}, runs=3, warmup=1)
+    assert data["fine"]["samples"] == [0.01] and data["fine"]["queries"] == [3]  # one counted run, as asked
+    assert len(data["broken"]["errors"]) == 4 and not data["broken"]["samples"]
+    broken, fine = page_results(cases, data)
+    assert broken["verdict"] == "ERROR" and "answered 500" in broken["errors"][0]
+    assert fine["verdict"] == "PASS"
