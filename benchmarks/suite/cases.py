@@ -50,6 +50,8 @@ def _query(**params) -> str:
 def zoufang_cases(ids: dict) -> list[Case]:
     """`ids`: what the generator reported and the suite looked up (see __main__.discover)."""
     unit = ids["unit_id"]
+    # Page 500, or the last page of a smaller ledger (where the list would stop).
+    deep = ids.get("deep_page", 500)
 
     def registered(state, response):
         state.setdefault("registered", []).append(response.response.json()["id"])
@@ -110,12 +112,12 @@ def zoufang_cases(ids: dict) -> list[Case]:
             peer="peer: ticket list by due date",
         ),
         Case(
-            "issue list: page 500",
+            f"issue list: page {deep}",
             "zoufang",
             "province",
-            "/issues/" + _query(page=500),
+            "/issues/" + _query(page=deep),
             floor="list_deep",
-            floor_params={"offset": 499 * 25},
+            floor_params={"offset": (deep - 1) * 25},
             peer="peer: ticket list, rows 12,476–12,500",
         ),
         Case("API issue list", "zoufang", "province", "/api/v1/issues/", floor="api_list"),

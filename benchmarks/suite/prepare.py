@@ -88,7 +88,11 @@ def prepare_zoufang(*, scale: str, seed: int, env: dict, work: Path, log: Path) 
     run([*manage, *command], env=env, log=log)
     seconds = time.perf_counter() - started
     summary = json.loads(summary_path.read_text())
-    say(f"ledger made in {seconds:.0f} s: {json.dumps(summary, ensure_ascii=False)}")
+    rows = summary.get("rows", {})
+    say(
+        f"ledger made in {seconds:.0f} s: {rows.get('issues_issue', 0):,} issues, "
+        f"{rows.get('issues_issueevent', 0):,} events; ids {json.dumps(summary.get('ids', {}))}"
+    )
     run([*manage, "collectstatic", "--noinput", "-v0"], env=env, log=log)
     return {"summary": summary, "seconds": seconds}
 
@@ -171,6 +175,7 @@ def discover(connection, summary: dict) -> dict:
                 "visits_visit",
             )
         }
+        ids["deep_page"] = max(1, min(500, -(-ids["counts"]["issues_issue"] // 25)))
         ids["postgresql"] = {
             name: one(cursor, f"SHOW {name}")  # nosec B608  # fixed setting names
             for name in ("server_version", "shared_buffers", "work_mem", "jit", "fsync", "synchronous_commit")
