@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint audit messages clean stack stack-down backup restore load bench-import bench-sweep bench-dashboard
+.PHONY: run test lint audit messages clean stack stack-down backup restore load bench bench-import bench-sweep bench-dashboard
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ messages: $(VENV)/.runtime
 
 clean:
 	rm -rf var staticfiles
+
+# Zoufang beside the peer django-helpdesk on generated data (README, "Benchmarks");
+# BENCH_SCALE=county|city|province (province), BENCH_RUNS, BENCH_PEER_TICKETS … Not part of make test.
+bench: $(VENV)/.dev
+	scripts/bench.sh
 
 bench-import: $(VENV)/.dev
 	scripts/bench.sh benchmarks/bench_import.py

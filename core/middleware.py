@@ -1,7 +1,9 @@
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import connections
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -69,3 +71,33 @@ class AuditContextMiddleware:
 
         with audit.request_context(request):
             return self.get_response(request)
+
+
+class QueryCountHeaderMiddleware:
+    """Says in an X-Query-Count header how many SQL statements answering the
+    request took, on every database, with DEBUG off: the benchmark suite
+    (`make bench`) reads it from the production server. Installed only when
+    ZOUFANG_QUERY_COUNT_HEADER=1 (config/settings/base.py), outermost, so
+    the session and the user are counted too. A streamed answer runs most of
+    its queries after its headers are sent, so it gets no header rather than
+    a wrong one."""
+
+    HEADER = "X-Query-Count"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = [0]
+
+        def counter(execute, sql, params, many, context):
+            count[0] += 1
+            return execute(sql, params, many, context)
+
+        with ExitStack() as stack:
+            for connection in connections.all(initialized_only=False):
+                stack.enter_context(connection.execute_wrapper(counter))
+            response = self.get_response(request)
+        if not response.streaming:
+            response[self.HEADER] = str(count[0])
+        return response

@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh: start a throwaway PostgreSQL and Redis on
 # loopback, export DATABASE_URL and REDIS_URL, and stop both on exit.
 # PostgreSQL refuses to run as root, so as root the cluster runs as `postgres`.
+# ZF_PG_OPTIONS adds server settings (scripts/bench.sh: -c shared_buffers=1GB …).
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -66,7 +67,7 @@ start_services() {
   "${as_pg[@]}" "$bin/initdb" -D "$ZF_PG_DATA" -U zoufang --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$ZF_TMP/initdb.log" 2>&1 \
     || { cat "$ZF_TMP/initdb.log"; exit 1; }
   "${as_pg[@]}" "$bin/pg_ctl" -D "$ZF_PG_DATA" -l "$ZF_TMP/pg/server.log" -w \
-    -o "-k $ZF_TMP/pg -h 127.0.0.1 -p $pg_port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-k $ZF_TMP/pg -h 127.0.0.1 -p $pg_port -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${ZF_PG_OPTIONS:-}" \
     start >/dev/null || { cat "$ZF_TMP/pg/server.log"; exit 1; }
   "$bin/createdb" -h 127.0.0.1 -p "$pg_port" -U zoufang zoufang
   export DATABASE_URL="postgres://zoufang@127.0.0.1:$pg_port/zoufang"

@@ -438,3 +438,9 @@ AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 # A secret (a webhook's) shows that it changed, never what it is.
 AUDITLOG_MASK_CALLABLE = "core.audit.mask"
+
+# The benchmark suite (make bench, benchmarks/suite) reads each answer's query
+# count from an X-Query-Count header (core.middleware.QueryCountHeaderMiddleware).
+# Off unless asked for: it tells any client how a page is built.
+if env_bool("ZOUFANG_QUERY_COUNT_HEADER"):
+    MIDDLEWARE = ["core.middleware.QueryCountHeaderMiddleware", *MIDDLEWARE]
