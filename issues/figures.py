@@ -114,11 +114,11 @@ def condition(name: str, today: datetime.date) -> Q:
     if name in ROW_FIGURES:
         return ROW_FIGURES[name][1](today)
     if name in EVENT_FIGURES:
-        action = EVENT_FIGURES[name][1]
-        return Q(Exists(IssueEvent.objects.filter(issue=OuterRef("pk"), action=action)))
-    status = EXTENSION_FIGURES[name][1]
-    requests = ExtensionRequest.objects.filter(issue=OuterRef("pk"))
-    return Q(Exists(requests.filter(status=status) if status else requests))
+        events = IssueEvent.objects.filter(action=EVENT_FIGURES[name][1])
+    else:
+        status = EXTENSION_FIGURES[name][1]
+        events = ExtensionRequest.objects.filter(status=status) if status else ExtensionRequest.objects.all()
+    return Q(Exists(events.filter(issue=OuterRef("pk"))))
 
 
 def settled(name: str) -> Q | None:

@@ -33,8 +33,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, DateField, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Case, DateField, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from core import clock, outbox
 from enterprises.models import Region
@@ -165,61 +165,94 @@ def _upsert(rows, batch: int = 500) -> None:
 @transaction.atomic
 def rebuild() -> int:
     """Add every issue up again from the ledger (after a bulk load, a move of
-    an enterprise or a region, or to check): the rows in grouped queries, the
-    regions above each enterprise's own added in Python. Changes made
-    meanwhile wait for it (the table is locked), so none is lost."""
+    an enterprise or a region, or to check), in the database: each issue's
+    keys and settled figures once into a temporary table, then one grouped
+    INSERT per group kind, joined to every region above the enterprise's own.
+    Changes made meanwhile wait for it (the table is locked), so none is lost."""
     table = FigureCell._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # nosec B608 (fixed name)
-    FigureCell.objects.all().delete()
-    paths = dict(Region.objects.values_list("pk", "path"))
-    chains = {pk: _chain(path) for pk, path in paths.items()}
-    flags = {name: Sum(_one_if(figures.settled(name))) for name in figures.SETTLED}
+    postgres = connection.vendor == "postgresql"
+    flags = {f"f_{name}": _one_if(figures.settled(name)) for name in figures.SETTLED}
     closed = figures.condition("closed", datetime.date.min)
-    base = (
+    issues = (
         Issue.objects.filter(figures.COUNTED)
-        .annotate(k_month=TruncMonth("registered_at", output_field=DateField()))
+        .annotate(
+            k_month=TruncMonth("registered_at", output_field=DateField()),
+            k_campaign=Coalesce("campaign_id", Value(0)),
+            k_region=F("enterprise__region_id"),
+            k_unit=F("responsible_unit_id"),
+            k_category=F("category"),
+            k_week=TruncWeek("registered_at", output_field=DateField()),
+            k_closed_month=TruncMonth("closed_at", output_field=DateField()),
+            k_closed_week=TruncWeek("closed_at", output_field=DateField()),
+            k_time=Case(
+                When(closed, then=ExpressionWrapper(F("closed_at") - F("registered_at"), DurationField())),
+                default=None,
+            ),
+            **flags,
+        )
+        .values(
+            "k_month",
+            "k_campaign",
+            "k_region",
+            "k_unit",
+            "k_category",
+            "k_week",
+            "k_closed_month",
+            "k_closed_week",
+            "k_time",
+            *flags,
+        )
         .order_by()
     )
-    groups = {
-        UNIT: ("responsible_unit_id", None),
-        CATEGORY: ("category", None),
-        WEEK: (TruncWeek("registered_at", output_field=DateField()), None),
-        CLOSED_MONTH: (TruncMonth("closed_at", output_field=DateField()), Q(closed_at__isnull=False)),
-        CLOSED_WEEK: (TruncWeek("closed_at", output_field=DateField()), Q(closed_at__isnull=False)),
+    sql, params = issues.query.sql_with_params()
+    chains = [
+        (leaf, region, region == chain[-1])
+        for leaf, chain in ((pk, _chain(path)) for pk, path in Region.objects.values_list("pk", "path"))
+        for region in chain
+    ]
+    time = "CAST(EXTRACT(EPOCH FROM SUM(t.k_time)) * 1000000 AS BIGINT)" if postgres else "SUM(t.k_time)"
+    sums = ", ".join([*(f"SUM(t.f_{name})" for name in figures.SETTLED), f"COALESCE({time}, 0)"])
+    names = ", ".join((*KEY, *COLUMNS))
+
+    def day(column):  # a truncated date as text, YYYY-MM-DD
+        return f"to_char({column}, 'YYYY-MM-DD')" if postgres else f"substr({column}, 1, 10)"
+
+    month = "CAST(t.k_month AS DATE)" if postgres else day("t.k_month")
+    members = {
+        UNIT: "COALESCE(CAST(t.k_unit AS TEXT), '')",
+        CATEGORY: "t.k_category",
+        WEEK: day("t.k_week"),
+        CLOSED_MONTH: day("t.k_closed_month"),
+        CLOSED_WEEK: day("t.k_closed_week"),
     }
-    total: dict = defaultdict(lambda: [0] * len(COLUMNS))
-    for dim, (member, only) in groups.items():
-        queryset = base.filter(only) if only is not None else base
-        if not isinstance(member, str):
-            queryset = queryset.annotate(k_member=member)
-            member = "k_member"
-        rows = queryset.values("k_month", "campaign_id", "enterprise__region", member).annotate(
-            **flags, time=Sum(_duration(), filter=closed)
-        )
-        for row in rows:
-            value = row[member]
-            value = value.isoformat() if isinstance(value, datetime.date) else str(value or "")
-            values = [row[name] for name in figures.SETTLED]
-            values.append(_us(row["time"]) if row["time"] else 0)
-            chain = chains[row["enterprise__region"]]
-            for region in chain:
-                key = (row["k_month"], row["campaign_id"] or 0, region, region == chain[-1], dim, value)
-                cell = total[key]
-                for i, number in enumerate(values):
-                    cell[i] += number
-    _upsert(sorted(total.items()))
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # nosec B608 (fixed name)
+        cursor.execute(f"DELETE FROM {table}")  # nosec B608 (fixed name)
+        for name in ("zf_issue_figures", "zf_region_chain"):
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        # Django's SQL for the issues' keys and figures; every value is a parameter.
+        cursor.execute(f"CREATE TEMPORARY TABLE zf_issue_figures AS {sql}", params)  # nosec B608
+        cursor.execute("CREATE TEMPORARY TABLE zf_region_chain (leaf INTEGER, region INTEGER, direct BOOLEAN)")
+        cursor.executemany("INSERT INTO zf_region_chain VALUES (%s, %s, %s)", chains)
+        for dim, member in members.items():
+            # Fixed table, column and expression names; the dim is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) "  # nosec B608
+                f"SELECT {month}, t.k_campaign, c.region, c.direct, %s, {member}, {sums} "
+                f"FROM zf_issue_figures t JOIN zf_region_chain c ON c.leaf = t.k_region "
+                f"WHERE {member} IS NOT NULL "
+                f"GROUP BY {month}, t.k_campaign, c.region, c.direct, {member}",
+                [dim],
+            )
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # nosec B608 (fixed name)
+        (count,) = cursor.fetchone()
+        for name in ("zf_issue_figures", "zf_region_chain"):
+            cursor.execute(f"DROP TABLE {name}")
     FigureSummary.objects.update_or_create(
         pk=1, defaults={"built_at": clock.now(), "stale_since": None, "definitions": figures.definitions()}
     )
-    return len(total)
-
-
-def _duration():
-    from django.db.models import DurationField, ExpressionWrapper, F
-
-    return ExpressionWrapper(F("closed_at") - F("registered_at"), output_field=DurationField())
+    return count
 
 
 def mark_stale() -> None:
