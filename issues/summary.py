@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Case, DateField, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from core import clock, outbox
 from enterprises.models import Region
@@ -296,6 +297,16 @@ class Plan:
     live: Q | None
 
 
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """The start of a local day, as a moment: ranges of moments use the index
+    on registered_at, where a range of dates computed from it would not."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _day_after(day: datetime.date) -> datetime.datetime:
+    return _midnight(day + datetime.timedelta(days=1))
+
+
 def _month_after(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
@@ -313,14 +324,14 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     first = date_from
     if date_from is not None and date_from.day != 1:
         first = date_from.replace(day=1)
-        if Issue.objects.filter(registered_at__date__gte=first, registered_at__date__lt=date_from).exists():
+        if Issue.objects.filter(registered_at__gte=_midnight(first), registered_at__lt=_midnight(date_from)).exists():
             first = _month_after(date_from)
     last = None
     if date_to is not None:
         last = date_to.replace(day=1)
         end = _month_after(date_to)
         if date_to != end - datetime.timedelta(days=1) and (
-            Issue.objects.filter(registered_at__date__gt=date_to, registered_at__date__lt=end).exists()
+            Issue.objects.filter(registered_at__gte=_day_after(date_to), registered_at__lt=_midnight(end)).exists()
         ):
             last = (last - datetime.timedelta(days=1)).replace(day=1)
     if first is not None and last is not None and first > last:
@@ -333,9 +344,9 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
         roots = tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
     live = None
     if date_from is not None and first is not None and date_from < first:
-        live = Q(registered_at__date__gte=date_from, registered_at__date__lt=first)
+        live = Q(registered_at__gte=_midnight(date_from), registered_at__lt=_midnight(first))
     if date_to is not None and last is not None and date_to >= _month_after(last):
-        after = Q(registered_at__date__gte=_month_after(last), registered_at__date__lte=date_to)
+        after = Q(registered_at__gte=_midnight(_month_after(last)), registered_at__lt=_day_after(date_to))
         live = after if live is None else live | after
     return Plan(
         roots=roots,
@@ -351,9 +362,9 @@ def whole_months(plan: Plan) -> Q:
     """The issues whose settled figures the cells of `plan` hold."""
     condition = Q()
     if plan.first_month is not None:
-        condition &= Q(registered_at__date__gte=plan.first_month)
+        condition &= Q(registered_at__gte=_midnight(plan.first_month))
     if plan.last_month is not None:
-        condition &= Q(registered_at__date__lt=_month_after(plan.last_month))
+        condition &= Q(registered_at__lt=_midnight(_month_after(plan.last_month)))
     return condition
 
 
