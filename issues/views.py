@@ -13,6 +13,7 @@ from core.errors import ServiceError
 from core.exports import chunked, xlsx_response
 from core.forms import style_form
 from core.ids import parse_id
+from core.pagination import CappedPaginator
 from core.shortcuts import get_restricted_or_404
 
 from . import deadlines, selectors, services
@@ -46,7 +47,7 @@ def _filtered(request):
 @login_required
 def issue_list(request):
     filterset, rows, sort = _filtered(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     deadlines.mark(page.object_list, clock.today())
     return render(request, "issues/issue_list.html", {"filter": filterset, "page": page, "sort": sort})
 
