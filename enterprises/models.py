@@ -190,7 +190,11 @@ class Enterprise(TimeStampedModel):
             models.CheckConstraint(condition=Q(industry__in=Industry.values), name="enterprise_industry_valid"),
             models.CheckConstraint(condition=Q(size__in=EnterpriseSize.values), name="enterprise_size_valid"),
         ]
-        indexes = [models.Index(fields=["region", "is_key"], name="enterprise_region_key")]
+        indexes = [
+            models.Index(fields=["region", "is_key"], name="enterprise_region_key"),
+            # The enterprise list's order (and the issue list's sort by enterprise).
+            models.Index(fields=["name", "id"], name="enterprise_name"),
+        ]
 
     def __str__(self):
         return self.name

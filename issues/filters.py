@@ -27,11 +27,13 @@ class IssueFilter(SearchFilterSet):
         "registered_from",
         "registered_to",
     )
+    # Columns of the issue itself: no row can come twice, so no DISTINCT
+    # (django-filter's default for a multiple choice) over the whole row.
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     category = django_filters.MultipleChoiceFilter(
-        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple
+        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
