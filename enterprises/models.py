@@ -178,6 +178,8 @@ class Enterprise(TimeStampedModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedQuerySet.as_manager()
+    # What a search reads through its character-pair index (core.search; migration 0006).
+    search_document = ("name", "credit_code", "legal_representative")
 
     class Meta:
         verbose_name = _("enterprise")

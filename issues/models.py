@@ -218,6 +218,8 @@ class Issue(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
 
     objects = IssueQuerySet.as_manager()
+    # What a search reads through its character-pair index (core.search; migration 0014).
+    search_document = ("number", "title")
 
     class Meta:
         verbose_name = _("issue")
