@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from . import search
+from .forms import quicken
 from .models import AuditEntry
 
 
@@ -35,6 +36,14 @@ class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     page_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "quickened", False):
+            form.quickened = True
+            quicken(form)  # the drop-downs of a province's units and towns
+        return form
 
     def page_form_fields(self):
         names = self.page_fields or tuple(self.form.fields)

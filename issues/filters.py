@@ -13,6 +13,16 @@ from .choices import Category, NoticeKind, Priority, Source, Status
 from .models import Issue, SuperviseNotice
 
 
+# The page's drop-downs, with only what they show (a province has 3,000
+# units and as many towns).
+def _unit_choices(request):
+    return visible_units(request).only("id", "name")
+
+
+def _region_choices(request):
+    return restricted(Region)(request).only("id", "name", "path")
+
+
 class IssueFilter(SearchFilterSet):
     search_fields = ("number", "title", "enterprise__name", "enterprise__credit_code")
     page_fields = (
@@ -42,8 +52,8 @@ class IssueFilter(SearchFilterSet):
     campaign = django_filters.ModelChoiceFilter(queryset=restricted(Campaign), label=_("Campaign"))
     responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Responsible unit"))
     visit = django_filters.NumberFilter(label=_("Visit"))
-    unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Responsible or co-handling unit"))
-    region = RegionSubtreeFilter(path_field="enterprise__region__path", label=_("Region"))
+    unit = IdFilter(queryset=_unit_choices, method="filter_unit", label=_("Responsible or co-handling unit"))
+    region = RegionSubtreeFilter(path_field="enterprise__region__path", queryset=_region_choices, label=_("Region"))
     enterprise_region = django_filters.ModelChoiceFilter(
         field_name="enterprise__region", queryset=restricted(Region), label=_("Region (directly in it)")
     )
