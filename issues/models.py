@@ -218,8 +218,10 @@ class Issue(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
 
     objects = IssueQuerySet.as_manager()
-    # What a search reads through its character-pair index (core.search; migration 0014).
-    search_document = ("number", "title")
+    # What a search reads through its character-pair index, and the codes it
+    # matches from their start (core.search; migration 0014).
+    search_document = ("title",)
+    search_codes = ("number",)
 
     class Meta:
         verbose_name = _("issue")
@@ -272,6 +274,8 @@ class Issue(models.Model):
             models.Index(fields=["due_date", "id"], name="issue_due"),
             models.Index(fields=["category", "registered_at"], name="issue_category_registered"),
             models.Index(fields=["campaign", "registered_at"], name="issue_campaign_registered"),
+            # A search by register number, from its start (core.search).
+            models.Index(fields=["number"], name="issue_number_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):

@@ -19,7 +19,7 @@ def drop_search_index(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
 
 
-NAME, TABLE, COLUMNS = "enterprise_search", "enterprises_enterprise", "name, credit_code, legal_representative"
+NAME, TABLE, COLUMNS = "enterprise_search", "enterprises_enterprise", "name, legal_representative"
 
 
 class Migration(migrations.Migration):
@@ -32,6 +32,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="enterprise",
             index=models.Index(fields=["name", "id"], name="enterprise_name"),
+        ),
+        migrations.AddIndex(
+            model_name="enterprise",
+            index=models.Index(fields=["credit_code"], name="enterprise_code_prefix", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.RunPython(create_search_index, drop_search_index),
     ]

@@ -20,7 +20,7 @@ def drop_search_index(apps, schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {NAME}")
 
 
-NAME, TABLE, COLUMNS = "issue_search", "issues_issue", "number, title"
+NAME, TABLE, COLUMNS = "issue_search", "issues_issue", "title"
 
 
 class Migration(migrations.Migration):
@@ -48,6 +48,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="issue",
             index=models.Index(fields=["campaign", "registered_at"], name="issue_campaign_registered"),
+        ),
+        migrations.AddIndex(
+            model_name="issue",
+            index=models.Index(fields=["number"], name="issue_number_prefix", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.RunPython(create_search_index, drop_search_index),
     ]

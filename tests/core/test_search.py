@@ -68,20 +68,27 @@ def test_a_single_character_is_matched_by_like(titled):
 
 
 @pytest.mark.smoke
-def test_latin_letters_and_digits_ignoring_case(world, titled):
+def test_latin_letters_ignoring_case_and_register_numbers_from_their_start(world, titled):
     assert keys(titled, found("erp")) == {"latin"}
     assert keys(titled, found("Erp系统")) == {"latin"}
-    number = Issue.objects.get(pk=titled["phrase"]).number
+    numbers = dict(Issue.objects.values_list("pk", "number"))
+    number = numbers[titled["phrase"]]
     assert found(number) == {titled["phrase"]}
-    assert titled["phrase"] in found(number[-3:])  # the end of a register number
+    assert found(f" {number} ") == {titled["phrase"]}
+    assert found(number[:-1]) == {pk for pk, other in numbers.items() if other.startswith(number[:-1])}
+    assert found(number[:4]) == set(numbers)  # the year
+    assert titled["phrase"] not in found(number[-3:])  # a code is not searched inside
 
 
 @pytest.mark.smoke
 def test_an_issue_is_found_by_its_enterprise_name_and_credit_code(world, make_issue):
     ours, other = make_issue("registered"), theirs(world)
     assert found("甲企业") == {ours.pk}
-    assert found(world.enterprise_b.credit_code) == {other.pk}
-    assert found(world.enterprise_b.credit_code[-6:].lower()) == {other.pk}
+    code = world.enterprise_b.credit_code
+    assert found(code) == {other.pk}
+    assert found(code[:-1].lower()) == {other.pk}  # from its start, in any case
+    assert found(code[:8]) == {ours.pk, other.pk}  # (both enterprises are in one city)
+    assert found(code[-6:]) == set()
     assert found("企业") == {ours.pk, other.pk}
     # The enterprise's legal representative is in its index but not searched from the issue list.
     Enterprise.objects.filter(pk=world.enterprise_b.pk).update(legal_representative="张贷款")
@@ -115,10 +122,16 @@ def _plan(sql, params) -> str:
 def test_postgresql_reads_the_character_pairs_from_their_indexes(db, pg_only, titled):
     issues = Issue.objects.filter(search.matches(Issue, ("number", "title"), "贷款")).values("pk")
     plan = _plan(*issues.query.sql_with_params())
-    assert "issue_search" in plan, plan
+    assert "issue_search" in plan and "issue_number_prefix" not in plan, plan  # no code has 贷款 in it
+    issues = Issue.objects.filter(search.matches(Issue, ("number", "title"), "2026-0001")).values("pk")
+    plan = _plan(*issues.query.sql_with_params())
+    assert "issue_search" in plan and "issue_number_prefix" in plan, plan
     enterprises = Enterprise.objects.filter(search.matches(Enterprise, ("name", "credit_code"), "企业")).values("pk")
     plan = _plan(*enterprises.query.sql_with_params())
     assert "enterprise_search" in plan, plan
+    enterprises = Enterprise.objects.filter(search.matches(Enterprise, ("name", "credit_code"), "9133")).values("pk")
+    plan = _plan(*enterprises.query.sql_with_params())
+    assert "enterprise_search" in plan and "enterprise_code_prefix" in plan, plan
 
 
 def test_every_search_document_has_its_index(db, pg_only):
