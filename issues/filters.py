@@ -7,6 +7,7 @@ from core.filters import IdFilter, SearchFilterSet, YesNoFilter
 from core.forms import DateInput, MonthInput
 from enterprises.filters import RegionSubtreeFilter, restricted, visible_enterprises, visible_units
 from enterprises.models import Campaign, Region
+from enterprises.scope import handled_by_listed
 
 from . import deadlines, figures
 from .choices import Category, NoticeKind, Priority, Source, Status
@@ -103,7 +104,7 @@ class IssueFilter(SearchFilterSet):
         ]
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(pk__in=Issue.objects.handled_by_unit(value.pk).values("pk"))
+        return queryset.filter(handled_by_listed(value.pk))
 
     def filter_figure(self, queryset, name, value):
         return queryset.filter(figures.COUNTED, figures.condition(value, clock.today()))

@@ -248,4 +248,4 @@ def test_the_api_lists_queries_do_not_grow_with_the_ledger(world, params):
     bulk_issues(world, 180)
     small = queries()
     bulk_issues(world, 400, start=181)
-    assert queries() == small <= 8
+    assert queries() == small <= 9

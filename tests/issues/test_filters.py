@@ -55,7 +55,11 @@ def test_no_filter_makes_the_list_distinct(world, name):
     assert not rows.query.distinct and "DISTINCT" not in str(rows.query)
 
 
-def test_a_unit_finds_what_it_handles_and_co_handles(world):
+@pytest.mark.parametrize("listed", [2000, 0], ids=["ids listed", "a union"])
+def test_a_unit_finds_what_it_handles_and_co_handles(world, listed, monkeypatch):
+    from enterprises import scope
+
+    monkeypatch.setattr(scope, "CO_HANDLED_IDS_MAX", listed)
     issues = bulk_issues(world, 9)
     handled = {issue.pk for issue in issues if issue.responsible_unit_id == world.unit_a2.pk}
     co_handled = {issue.pk for issue in issues[::3] if issue.responsible_unit_id != world.unit_a2.pk}
