@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint audit messages clean stack stack-down backup restore load bench bench-import bench-sweep bench-dashboard
+.PHONY: run test lint audit messages clean stack stack-down backup restore load bench bench-import bench-sweep bench-dashboard bench-lists
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,3 +77,6 @@ bench-sweep: $(VENV)/.dev
 
 bench-dashboard: $(VENV)/.dev
 	scripts/bench.sh benchmarks/bench_dashboard.py
+
+bench-lists: $(VENV)/.dev
+	scripts/bench.sh benchmarks/bench_lists.py

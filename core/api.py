@@ -12,11 +12,47 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.errors import ServiceError
+from core.pagination import COUNT_CAP, CappedPaginator
 
 
 class Pagination(PageNumberPagination):
+    """Pages of every API list, counted up to core.pagination's cap: past
+    it, `count` is the cap and `count_capped` is true ("at least"); the
+    pages go on (`next`) to the end, and `?page=last` counts them all."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = CappedPaginator
+
+    def get_page_number(self, request, paginator):
+        number = request.query_params.get(self.page_query_param) or 1
+        return paginator.last_page_number() if number in self.last_page_strings else number
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        count = paginator.count  # (counting sets `capped`)
+        return Response(
+            {
+                "count": count,
+                "count_capped": paginator.capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = f"The number of results, up to the cap ({COUNT_CAP})."
+        response["properties"] = {
+            **response["properties"],
+            "count_capped": {
+                "type": "boolean",
+                "description": "More results than the cap: `count` is the cap.",
+            },
+        }
+        response["required"] = [*response["required"], "count_capped"]
+        return response
 
 
 def _first_error(data, prefix=""):

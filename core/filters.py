@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from . import search
+from .forms import quicken
 from .models import AuditEntry
 
 
@@ -27,12 +29,21 @@ def YesNoFilter(**kwargs):
 
 
 class SearchFilterSet(django_filters.FilterSet):
-    """A FilterSet with `q`: a case-insensitive match over `search_fields`.
-    `page_fields`, when set, are the filters a page's form shows."""
+    """A FilterSet with `q`: a case-insensitive match over `search_fields`
+    (the rule, and its indexes, in core.search). `page_fields`, when set,
+    are the filters a page's form shows."""
 
     search_fields: tuple[str, ...] = ()
     page_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "quickened", False):
+            form.quickened = True
+            quicken(form)  # the drop-downs of a province's units and towns
+        return form
 
     def page_form_fields(self):
         names = self.page_fields or tuple(self.form.fields)
@@ -77,10 +88,7 @@ class SearchFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        condition = Q()
-        for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
-        return queryset.filter(condition)
+        return queryset.filter(search.matches(queryset.model, self.search_fields, value, using=queryset.db))
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 
 def style_form(form):
@@ -33,3 +35,42 @@ class MonthInput(forms.DateInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%Y-%m")
         super().__init__(**kwargs)
+
+
+class QuickSelect(forms.Select):
+    """A drop-down written in one pass, as Django's own Select writes it but
+    without a template per option: a filter offering a province's 3,000
+    units renders in a few milliseconds instead of a quarter of a second.
+    Option groups fall back to Django's rendering."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = [choice for choice in self.choices]  # (not list(): a model choice's len() is a COUNT)
+        if any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        chosen = set(self.format_value(value))
+        options, selected_one = [], False
+        for option_value, label in choices:
+            option_value = "" if option_value is None else str(option_value)
+            selected = option_value in chosen and (self.allow_multiple_selected or not selected_one)
+            selected_one = selected_one or selected
+            mark = " selected" if selected else ""
+            options.append(f'\n  <option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
+        # Attributes in order, a True one by its name alone (Django's attrs.html).
+        written = "".join(
+            f" {escape(key)}" if value is True else f' {escape(key)}="{escape(value)}"'
+            for key, value in self.build_attrs(self.attrs, attrs).items()
+            if value is not False
+        )
+        # Every name, value and label above is escaped.
+        return mark_safe(f'<select name="{escape(name)}"{written}>{"".join(options)}\n</select>')  # nosec B308 B703
+
+
+def quicken(form):
+    """Every plain drop-down of `form` written by QuickSelect."""
+    for field in form.fields.values():
+        widget = field.widget
+        if type(widget) is forms.Select:
+            quick = QuickSelect(attrs=widget.attrs, choices=widget.choices)
+            quick.is_required = widget.is_required
+            field.widget = quick
+    return form

@@ -7,7 +7,6 @@ each app below knows nothing of this one."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from core.errors import ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
 from core.ids import parse_id, parse_ids
+from core.pagination import CappedPaginator
 from core.shortcuts import get_restricted_or_404
 from enterprises import selectors as enterprise_selectors
 from enterprises.models import Campaign, Enterprise, Official
@@ -82,7 +82,7 @@ def enterprise_list(request):
     )
     style_form(filterset.form)
     rows = filterset.qs.order_by("name", "id") if filterset.is_valid() else Enterprise.objects.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     campaign = Campaign.objects.current()
     today = clock.today()
     for enterprise in page:
@@ -137,7 +137,7 @@ def _filtered(request):
 @login_required
 def visit_list(request):
     filterset, rows = _filtered(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "visits/visit_list.html", {"filter": filterset, "page": page})
 
 
@@ -146,7 +146,7 @@ def participation_list(request):
     """Visit person-times (走访人次): one row per official on a visit, for
     the visits the same filters pick."""
     filterset, rows = _filtered(request)
-    page = Paginator(visit_selectors.participations(visits=rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(visit_selectors.participations(visits=rows), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "visits/participation_list.html", {"filter": filterset, "page": page})
 
 

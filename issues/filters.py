@@ -7,10 +7,21 @@ from core.filters import IdFilter, SearchFilterSet, YesNoFilter
 from core.forms import DateInput, MonthInput
 from enterprises.filters import RegionSubtreeFilter, restricted, visible_enterprises, visible_units
 from enterprises.models import Campaign, Region
+from enterprises.scope import handled_by_listed
 
 from . import deadlines, figures
 from .choices import Category, NoticeKind, Priority, Source, Status
 from .models import Issue, SuperviseNotice
+
+
+# The page's drop-downs, with only what they show (a province has 3,000
+# units and as many towns).
+def _unit_choices(request):
+    return visible_units(request).only("id", "name")
+
+
+def _region_choices(request):
+    return restricted(Region)(request).only("id", "name", "path")
 
 
 class IssueFilter(SearchFilterSet):
@@ -27,11 +38,13 @@ class IssueFilter(SearchFilterSet):
         "registered_from",
         "registered_to",
     )
+    # Columns of the issue itself: no row can come twice, so no DISTINCT
+    # (django-filter's default for a multiple choice) over the whole row.
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple
+        choices=Status.choices, label=_("Status"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     category = django_filters.MultipleChoiceFilter(
-        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple
+        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple, distinct=False
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"))
     priority = django_filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
@@ -40,8 +53,8 @@ class IssueFilter(SearchFilterSet):
     campaign = django_filters.ModelChoiceFilter(queryset=restricted(Campaign), label=_("Campaign"))
     responsible_unit = django_filters.ModelChoiceFilter(queryset=visible_units, label=_("Responsible unit"))
     visit = django_filters.NumberFilter(label=_("Visit"))
-    unit = IdFilter(queryset=visible_units, method="filter_unit", label=_("Responsible or co-handling unit"))
-    region = RegionSubtreeFilter(path_field="enterprise__region__path", label=_("Region"))
+    unit = IdFilter(queryset=_unit_choices, method="filter_unit", label=_("Responsible or co-handling unit"))
+    region = RegionSubtreeFilter(path_field="enterprise__region__path", queryset=_region_choices, label=_("Region"))
     enterprise_region = django_filters.ModelChoiceFilter(
         field_name="enterprise__region", queryset=restricted(Region), label=_("Region (directly in it)")
     )
@@ -91,7 +104,7 @@ class IssueFilter(SearchFilterSet):
         ]
 
     def filter_unit(self, queryset, name, value):
-        return queryset.filter(pk__in=Issue.objects.handled_by_unit(value.pk).values("pk"))
+        return queryset.filter(handled_by_listed(value.pk))
 
     def filter_figure(self, queryset, name, value):
         return queryset.filter(figures.COUNTED, figures.condition(value, clock.today()))

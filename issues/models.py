@@ -3,7 +3,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
-from enterprises.scope import ScopedQuerySet, handled_by
+from enterprises.scope import ScopedQuerySet, handled_by_ids
 from visits.models import Visit
 
 from .choices import (
@@ -143,7 +143,7 @@ class RegisterCounter(models.Model):
 class IssueQuerySet(ScopedQuerySet):
     def handled_by_unit(self, unit_id):
         """Issues a unit is responsible for or co-handles."""
-        return self.filter(handled_by(unit_id))
+        return self.filter(pk__in=handled_by_ids(unit_id))
 
     def with_extension_pending(self):
         pending = ExtensionRequest.objects.filter(issue=OuterRef("pk"), status=ExtensionStatus.PENDING)
@@ -218,6 +218,10 @@ class Issue(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
 
     objects = IssueQuerySet.as_manager()
+    # What a search reads through its character-pair index, and the codes it
+    # matches from their start (core.search; migration 0014).
+    search_document = ("title",)
+    search_codes = ("number",)
 
     class Meta:
         verbose_name = _("issue")
@@ -268,6 +272,14 @@ class Issue(models.Model):
             models.Index(fields=["responsible_unit", "status"], name="issue_unit_status"),
             models.Index(fields=["enterprise", "status"], name="issue_enterprise_status"),
             models.Index(fields=["status", "registered_at"], name="issue_status_registered"),
+            # The issue list's sorts (newest first, by deadline) and the
+            # filters it is most often narrowed by, in that order.
+            models.Index(fields=["registered_at", "id"], name="issue_registered"),
+            models.Index(fields=["due_date", "id"], name="issue_due"),
+            models.Index(fields=["category", "registered_at"], name="issue_category_registered"),
+            models.Index(fields=["campaign", "registered_at"], name="issue_campaign_registered"),
+            # A search by register number, from its start (core.search).
+            models.Index(fields=["number"], name="issue_number_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):

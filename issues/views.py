@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,12 +10,13 @@ from django.views.decorators.http import require_POST
 from core import clock
 from core.db import replica_view
 from core.errors import ServiceError
-from core.exports import chunked, xlsx_response
+from core.exports import xlsx_response
 from core.forms import style_form
 from core.ids import parse_id
+from core.pagination import CappedPaginator
 from core.shortcuts import get_restricted_or_404
 
-from . import deadlines, selectors, services
+from . import deadlines, exports, selectors, services
 from .actions import ACTIONS
 from .choices import ExtensionStatus
 from .filters import IssueFilter
@@ -47,7 +47,7 @@ def _filtered(request):
 @login_required
 def issue_list(request):
     filterset, rows, sort = _filtered(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     deadlines.mark(page.object_list, clock.today())
     return render(request, "issues/issue_list.html", {"filter": filterset, "page": page, "sort": sort})
 
@@ -56,54 +56,11 @@ def issue_list(request):
 @replica_view
 def issue_export(request):
     _filterset, rows, _sort = _filtered(request)
-    headers = [
-        _("Register number"),
-        _("Enterprise"),
-        _("Category"),
-        _("Title"),
-        _("Status"),
-        _("Responsible unit"),
-        _("Co-handling units"),
-        _("Registered at"),
-        _("Resolve by"),
-        _("Working days overdue"),
-        _("Resolved at"),
-        _("Closed at"),
-        _("Outcome"),
-        _("Satisfaction"),
-        _("Escalated"),
-        _("Enterprise's request"),
-    ]
-
-    def local(moment):
-        # Excel has no time zones: write the wall-clock time in Asia/Shanghai.
-        return timezone.localtime(moment).replace(tzinfo=None) if moment else None
-
-    today = clock.today()
-
-    def lines():
-        for issue in chunked(rows, 500, lambda chunk: deadlines.mark(chunk, today)):
-            yield [
-                issue.number,
-                issue.enterprise.name,
-                issue.get_category_display(),
-                issue.title,
-                issue.get_status_display(),
-                issue.responsible_unit.name if issue.responsible_unit else "",
-                "、".join(unit.name for unit in issue.co_units.all()),
-                local(issue.registered_at),
-                issue.due_date,
-                issue.overdue_by,
-                local(issue.resolved_at),
-                local(issue.closed_at),
-                issue.get_outcome_display(),
-                issue.get_satisfaction_display(),
-                _("Yes") if issue.escalated_at else "",
-                issue.request,
-            ]
-
     return xlsx_response(
-        filename=f"issues-{clock.today():%Y%m%d}.xlsx", sheet=_("Issues"), headers=headers, rows=lines()
+        filename=f"issues-{clock.today():%Y%m%d}.xlsx",
+        sheet=_("Issues"),
+        headers=exports.headers(),
+        rows=exports.rows(rows, today=clock.today()),
     )
 
 

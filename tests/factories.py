@@ -82,3 +82,38 @@ class AssignmentUnitFactory(DjangoModelFactory):
     assignment = factory.SubFactory(AssignmentFactory)
     unit = factory.SubFactory(HelpUnitFactory)
     is_lead = False
+
+
+def bulk_issues(world, n: int, *, start: int = 1) -> list:
+    """`n` issues being handled, written at once (no lifecycle walk), for the
+    tests that need many: spread over both counties' enterprises, responsible
+    units turn by turn, every third with a co-handling unit, a due date for
+    each (some past), registered a minute apart."""
+    from django.utils import timezone
+
+    from issues.models import Issue
+
+    enterprises = [world.enterprise_a, world.enterprise_a_other, world.enterprise_b]
+    units = [world.unit_a, world.unit_a2, world.unit_b]
+    first = timezone.make_aware(datetime.datetime(2026, 3, 2, 9, 0))
+    issues = Issue.objects.bulk_create(
+        Issue(
+            number=f"2025-{start + i:06d}",
+            enterprise=enterprises[i % 3],
+            category=("finance", "land")[i % 2],
+            title=f"批量问题{start + i}",
+            status="in_progress",
+            responsible_unit=units[i % 3],
+            registered_by=world.official_a,
+            registered_at=first + datetime.timedelta(minutes=start + i),
+            assigned_at=first + datetime.timedelta(minutes=start + i),
+            due_date=datetime.date(2026, 5, 1) + datetime.timedelta(days=(start + i) % 60),
+        )
+        for i in range(n)
+    )
+    Issue.co_units.through.objects.bulk_create(
+        Issue.co_units.through(issue_id=issue.pk, helpunit_id=world.unit_a2.pk)
+        for issue in issues[::3]
+        if issue.responsible_unit_id != world.unit_a2.pk
+    )
+    return issues

@@ -43,7 +43,10 @@ class Visit(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(form__in=VisitForm.values), name="visit_form_valid"),
         ]
-        indexes = [models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date")]
+        indexes = [
+            models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date"),
+            models.Index(fields=["date", "id"], name="visit_date"),  # the visit list's order
+        ]
 
     def __str__(self):
         return f"{self.date} {self.enterprise}"

@@ -347,7 +347,7 @@ def test_unit_and_official_filters_filter(world):
 
 def test_list_pagination_shape(world):
     body = api_client(world.admin).get("/api/v1/units/", {"page_size": 2}).json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_capped", "next", "previous", "results"}
     assert body["count"] == 7 and len(body["results"]) == 2 and body["next"]
 
 

@@ -221,3 +221,31 @@ def test_a_unit_returning_an_issue_that_leaves_its_scope_gets_the_result(world, 
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["responsible_unit"]) == ("registered", None)
     assert api_client(world.official_a4).get(f"/api/v1/issues/{issue.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"page": 4}, {"unit": "unit_a2", "status": "in_progress"}, {"q": "批量问题", "page": 2}]
+)
+def test_the_api_lists_queries_do_not_grow_with_the_ledger(world, params):
+    """The same request over a ledger of 180 and of 580 issues: the same
+    queries, a count up to the cap at most, no DISTINCT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import bulk_issues
+
+    params = {key: getattr(world, value).pk if key == "unit" else value for key, value in params.items()}
+    client = api_client(world.supervisor_a)
+
+    def queries() -> int:
+        client.get("/api/v1/issues/", params)
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/api/v1/issues/", params).json()
+        assert body["next"] and len(body["results"]) == 20
+        assert not any("DISTINCT" in query["sql"] for query in captured.captured_queries)
+        return len(captured)
+
+    bulk_issues(world, 180)
+    small = queries()
+    bulk_issues(world, 400, start=181)
+    assert queries() == small <= 9

@@ -107,3 +107,40 @@ def test_preferences_refuse_a_bad_address_in_the_rules_words(client, world):
     assert response.context["form"].errors["email"]
     world.official_a.refresh_from_db()
     assert world.official_a.email == ""
+
+
+LIST_REQUESTS = {
+    "page 1": {},
+    "a deep page": {"page": 3},
+    "a unit and a state": {"unit": "unit_a2", "status": "in_progress"},
+    "searched, page 2": {"q": "批量", "page": 2},
+    "a category by deadline, page 2": {"category": "land", "sort": "due", "page": 2},
+    "a region, sorted by enterprise": {"region": "town_a", "sort": "enterprise"},
+}
+
+
+@pytest.mark.parametrize("params", LIST_REQUESTS.values(), ids=LIST_REQUESTS.keys())
+def test_the_issue_lists_queries_do_not_grow_with_the_ledger(client, world, params):
+    """The same request over a ledger of 180 and of 580 issues runs the same
+    queries: every page has a next one at both sizes, so each counts its
+    rows (up to the cap) the same way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ..factories import bulk_issues
+
+    params = {key: getattr(world, value).pk if key in ("unit", "region") else value for key, value in params.items()}
+    client.force_login(world.supervisor_a)
+
+    def queries() -> list[str]:
+        client.get(reverse("issue-list"), params)  # (the session and the user, as on any page)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("issue-list"), params)
+        assert page.status_code == 200 and page.context["page"].has_next()
+        assert not any("DISTINCT" in query["sql"] for query in captured.captured_queries)
+        return [query["sql"] for query in captured.captured_queries]
+
+    bulk_issues(world, 180)
+    small = queries()
+    bulk_issues(world, 400, start=181)
+    assert len(queries()) == len(small) <= 16, small
