@@ -47,8 +47,11 @@ def _wait(condition, what: str, timeout: float = 20) -> None:
 
 
 def caught_up(primary: PrimaryServer, standby: StandbyServer) -> bool:
-    """The standby has replayed everything the primary has written so far."""
-    target = _sql(primary.port, "SELECT pg_current_wal_lsn()")
+    """The standby has replayed everything the primary has written so far:
+    up to the WAL's insert position, since with synchronous_commit off a
+    commit can still sit in the WAL buffers, behind pg_current_wal_lsn()
+    (which then said "caught up" too early when the machine was busy)."""
+    target = _sql(primary.port, "SELECT pg_current_wal_insert_lsn()")
     return _sql(standby.port, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn")
 
 
