@@ -55,6 +55,7 @@ UNIT, CATEGORY, WEEK, CLOSED_MONTH, CLOSED_WEEK = "u", "c", "w", "cm", "cw"
 def _issues(queryset):
     """Each counted issue's keys and settled figures (1 or 0), one query."""
     flags = {f"f_{name}": _one_if(figures.settled(name)) for name in figures.SETTLED}
+    closed = figures.condition("closed", datetime.date.min)
     return (
         queryset.filter(figures.COUNTED)
         .annotate(
@@ -62,24 +63,60 @@ def _issues(queryset):
             k_week=TruncWeek("registered_at", output_field=DateField()),
             k_closed_month=TruncMonth("closed_at", output_field=DateField()),
             k_closed_week=TruncWeek("closed_at", output_field=DateField()),
+            k_time=Case(
+                When(closed, then=ExpressionWrapper(F("closed_at") - F("registered_at"), DurationField())),
+                default=None,
+            ),
             **flags,
         )
         .values(
-            "pk",
             "campaign_id",
             "responsible_unit_id",
             "category",
             "enterprise__region__path",
-            "registered_at",
-            "closed_at",
             "k_month",
             "k_week",
             "k_closed_month",
             "k_closed_week",
+            "k_time",
             *flags,
         )
         .order_by()
     )
+
+
+# One issue's cells are read twice in every change: the query is compiled
+# once per process (and per figure definitions), not on every change.
+_UNKNOWN = -7_000_000_001  # an id no issue has, marking where the id goes
+_compiled: dict = {}
+
+
+def _one_issue(issue_id: int) -> list[dict]:
+    key = (connection.vendor, figures.definitions())
+    if key not in _compiled:
+        query = _issues(Issue.objects.filter(pk=_UNKNOWN)).query
+        sql, params = query.sql_with_params()
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        _compiled[key] = (sql, list(params), params.index(_UNKNOWN), names)
+    sql, params, position, names = _compiled[key]
+    params = [*params[:position], issue_id, *params[position + 1 :]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [_plain(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _plain(row: dict) -> dict:
+    """The values as the ORM gives them (raw SQLite gives dates as text and
+    a duration as microseconds; PostgreSQL a truncated moment as a timestamp)."""
+    for name in ("k_month", "k_week", "k_closed_month", "k_closed_week"):
+        value = row[name]
+        if isinstance(value, datetime.datetime):
+            row[name] = value.date()
+        elif isinstance(value, str):
+            row[name] = datetime.date.fromisoformat(value[:10])
+    if isinstance(row["k_time"], int):
+        row["k_time"] = datetime.timedelta(microseconds=row["k_time"])
+    return row
 
 
 def _one_if(condition: Q):
@@ -92,8 +129,7 @@ def _one_if(condition: Q):
 def _cells_of(row) -> list[tuple[tuple, list[int]]]:
     """The cells one issue is added to, with what it adds."""
     values = [row[f"f_{name}"] for name in figures.SETTLED]
-    closed = row["f_closed"] and row["closed_at"] is not None
-    values.append(_us(row["closed_at"] - row["registered_at"]) if closed else 0)
+    values.append(_us(row["k_time"]) if row["k_time"] is not None else 0)
     groups = [
         (UNIT, str(row["responsible_unit_id"] or "")),
         (CATEGORY, row["category"]),
@@ -121,8 +157,13 @@ def _chain(path: str) -> list[int]:
 def snapshot(issue_ids) -> list:
     """The cells of these issues as they stand (call inside the change's
     transaction, with the issues locked), for `record`."""
+    issue_ids = list(issue_ids)
+    if len(issue_ids) == 1:
+        rows = _one_issue(issue_ids[0])
+    else:
+        rows = _issues(Issue.objects.filter(pk__in=issue_ids))
     cells = []
-    for row in _issues(Issue.objects.filter(pk__in=list(issue_ids))):
+    for row in rows:
         cells.extend(_cells_of(row))
     return cells
 
