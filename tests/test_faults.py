@@ -175,7 +175,30 @@ class HangingRobot:
             except OSError:
                 return
             self.connections.append(connection)
-            self.requests.append(connection.recv(65536))
+            self.requests.append(self.read_request(connection))
+
+    @staticmethod
+    def read_request(connection) -> bytes:
+        """The whole request: one recv may return the headers alone when the
+        body comes in a packet of its own (it did on a busy machine)."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+        head, _sep, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _colon, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        return head + b"\r\n\r\n" + body
 
     def close(self):
         self.listener.close()
