@@ -2,8 +2,19 @@
 
 import os
 
-from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK
+# make test runs the suite in two processes (pytest-xdist): each has its own
+# test database (pytest-django names it), its own var directory and its own
+# Redis database. What it starts (servers, workers) inherits these as they
+# are, and no worker name to add again.
+_WORKER = os.environ.pop("PYTEST_XDIST_WORKER", "")  # gw0, gw1, … or none
+if _WORKER:
+    if os.environ.get("ZOUFANG_VAR_DIR"):
+        os.environ["ZOUFANG_VAR_DIR"] = os.path.join(os.environ["ZOUFANG_VAR_DIR"], _WORKER)
+    if os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = f"{os.environ['REDIS_URL'].rsplit('/', 1)[0]}/{int(_WORKER[2:]) + 1}"
+
+from .base import *  # noqa: E402, F403
+from .base import REST_FRAMEWORK  # noqa: E402
 
 SECRET_KEY = "test-only-not-a-secret"  # nosec B105  # the test suite's settings, never served
 DEBUG = False
