@@ -51,6 +51,11 @@ class Region(TimeStampedModel):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
+    @staticmethod
+    def chain(path: str) -> list[int]:
+        """The ids in a path, from the root down ("/1/4/17/" → [1, 4, 17])."""
+        return [int(part) for part in path.strip("/").split("/")]
+
     def save(self, *args, **kwargs):
         # The path is a derived index, so it is kept right here, for every way
         # a region is written (service, admin, import, fixture).

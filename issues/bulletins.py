@@ -142,8 +142,6 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
     judged at `today`: the month (`totals`) and the campaign to the month's
     end (`to_date`) are each the dashboard's figures for that period, and the
     overdue list is exactly the issues the to-date overdue figure counts."""
-    from visits.selectors import visit_figures
-
     campaign = Campaign.objects.current()
     scope = {"campaign": campaign, "region": region}
     first = since(campaign, start)
@@ -156,7 +154,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         .order_by("due_date", "number"),
         today,
     )
-    visits = visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
+    visits = selectors.visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     categories = selectors.categories_by_reach(user=user, date_from=start, date_to=end, **scope)
     escalated = selectors.escalation_groups(user=user, first=3, region=region)
     return {

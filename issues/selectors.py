@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from core import clock
 from enterprises.models import HelpUnit, Region
 from enterprises.scope import scope_region
+from visits import selectors as visit_selectors
 from visits.selectors import visit_list
 
 from . import figures, summary
@@ -313,6 +314,19 @@ def _figures_from_summary(plan, *, user, today, groups, filters) -> dict | None:
         if group_by in groups:
             result[group_by] = _named(group_by, _figured(sums[group_by]), None)
     return result
+
+
+def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
+    """visits.selectors.visit_figures, reading visits.summary when the
+    summaries are current (issues.summary keeps that state for both)."""
+    return visit_selectors.visit_figures(
+        user=user,
+        campaign=campaign,
+        date_from=date_from,
+        date_to=date_to,
+        region=region,
+        summarised=summary.current(),
+    )
 
 
 def issue_totals(*, user, today: datetime.date | None = None, **filters) -> dict:

@@ -37,9 +37,10 @@ from django.db.models import Case, DateField, DurationField, ExpressionWrapper, 
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from core import clock, outbox
+from core import clock, outbox, periods, tally
 from enterprises.models import Region
 from enterprises.scope import scope_of, scope_region
+from visits import summary as visit_summary
 
 from . import figures
 from .models import FigureCell, FigureSummary, Issue
@@ -137,7 +138,7 @@ def _cells_of(row) -> list[tuple[tuple, list[int]]]:
     ]
     if row["k_closed_month"] is not None:
         groups += [(CLOSED_MONTH, row["k_closed_month"].isoformat()), (CLOSED_WEEK, row["k_closed_week"].isoformat())]
-    chain = _chain(row["enterprise__region__path"])
+    chain = Region.chain(row["enterprise__region__path"])
     campaign = row["campaign_id"] or 0
     return [
         ((row["k_month"], campaign, region, region == chain[-1], dim, member), values)
@@ -148,10 +149,6 @@ def _cells_of(row) -> list[tuple[tuple, list[int]]]:
 
 def _us(delta: datetime.timedelta) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _chain(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/")]
 
 
 def snapshot(issue_ids) -> list:
@@ -183,25 +180,7 @@ def _add(before: list, after: list) -> None:
                 total[i] += sign * value
     rows = sorted((key, values) for key, values in delta.items() if any(values))
     if rows:
-        _upsert(rows)
-
-
-def _upsert(rows, batch: int = 500) -> None:
-    """INSERT … ON CONFLICT DO UPDATE adding up (PostgreSQL and SQLite alike),
-    in key order, so two changes at once lock shared cells in the same order."""
-    table = FigureCell._meta.db_table
-    names = ", ".join((*KEY, *COLUMNS))
-    one = "(" + ", ".join(["%s"] * (len(KEY) + len(COLUMNS))) + ")"
-    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            # Fixed table and column names; every value is a parameter.
-            sql = (
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} "  # nosec B608
-                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {adds}"
-            )
-            cursor.execute(sql, [value for key, values in chunk for value in (*key, *values)])
+        tally.add(FigureCell, KEY, COLUMNS, rows)
 
 
 @transaction.atomic
@@ -249,7 +228,7 @@ def rebuild() -> int:
     sql, params = issues.query.sql_with_params()
     chains = [
         (leaf, region, region == chain[-1])
-        for leaf, chain in ((pk, _chain(path)) for pk, path in Region.objects.values_list("pk", "path"))
+        for leaf, chain in ((pk, Region.chain(path)) for pk, path in Region.objects.values_list("pk", "path"))
         for region in chain
     ]
     time = "CAST(EXTRACT(EPOCH FROM SUM(t.k_time)) * 1000000 AS BIGINT)" if postgres else "SUM(t.k_time)"
@@ -291,6 +270,7 @@ def rebuild() -> int:
         (count,) = cursor.fetchone()
         for name in ("zf_issue_figures", "zf_region_chain"):
             cursor.execute(f"DROP TABLE {name}")
+    visit_summary.rebuild()
     FigureSummary.objects.update_or_create(
         pk=1, defaults={"built_at": clock.now(), "stale_since": None, "definitions": figures.definitions()}
     )
@@ -344,14 +324,6 @@ def _midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _day_after(day: datetime.date) -> datetime.datetime:
-    return _midnight(day + datetime.timedelta(days=1))
-
-
-def _month_after(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-
-
 def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to=None) -> Plan | None:
     """How much of a request the summary answers (None: none of it)."""
     if unit is not None:
@@ -360,41 +332,27 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     if not (scope.everything or scope.is_supervisor):
         return None
     root = region or scope_region(user)
-    # A month counts as whole when the period holds every day of it on which
-    # an issue was registered: the month of today, for a period up to today.
-    first = date_from
-    if date_from is not None and date_from.day != 1:
-        first = date_from.replace(day=1)
-        if Issue.objects.filter(registered_at__gte=_midnight(first), registered_at__lt=_midnight(date_from)).exists():
-            first = _month_after(date_from)
-    last = None
-    if date_to is not None:
-        last = date_to.replace(day=1)
-        end = _month_after(date_to)
-        if date_to != end - datetime.timedelta(days=1) and (
-            Issue.objects.filter(registered_at__gte=_day_after(date_to), registered_at__lt=_midnight(end)).exists()
-        ):
-            last = (last - datetime.timedelta(days=1)).replace(day=1)
-    if first is not None and last is not None and first > last:
-        return None
-    if not current():
+
+    def any_between(start, end):
+        return Issue.objects.filter(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end)).exists()
+
+    months = periods.split(date_from, date_to, any_between=any_between)
+    if months is None or not current():
         return None
     if root is not None:
         roots = (root.pk,)
     else:
         roots = tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
     live = None
-    if date_from is not None and first is not None and date_from < first:
-        live = Q(registered_at__gte=_midnight(date_from), registered_at__lt=_midnight(first))
-    if date_to is not None and last is not None and date_to >= _month_after(last):
-        after = Q(registered_at__gte=_midnight(_month_after(last)), registered_at__lt=_day_after(date_to))
-        live = after if live is None else live | after
+    for start, end in months.edges:
+        edge = Q(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end))
+        live = edge if live is None else live | edge
     return Plan(
         roots=roots,
         root=root,
         campaign_id=None if campaign is None else campaign.pk,
-        first_month=first,
-        last_month=last,
+        first_month=months.first_month,
+        last_month=months.last_month,
         live=live,
     )
 
@@ -405,7 +363,7 @@ def whole_months(plan: Plan) -> Q:
     if plan.first_month is not None:
         condition &= Q(registered_at__gte=_midnight(plan.first_month))
     if plan.last_month is not None:
-        condition &= Q(registered_at__lt=_midnight(_month_after(plan.last_month)))
+        condition &= Q(registered_at__lt=_midnight(periods.month_after(plan.last_month)))
     return condition
 
 
@@ -494,8 +452,8 @@ def by_region(plan: Plan) -> tuple[Region | None, dict]:
 
 def group_of(root: Region | None, path: str) -> int:
     """The region one level below `root` holding the enterprise region at `path`."""
-    chain = _chain(path)
+    chain = Region.chain(path)
     if root is None:
         return chain[0]
-    depth = _chain(root.path).__len__()
+    depth = len(Region.chain(root.path))
     return chain[depth] if len(chain) > depth else chain[-1]

@@ -46,6 +46,8 @@ class Visit(TimeStampedModel):
         indexes = [
             models.Index(fields=["enterprise", "-date"], name="visit_enterprise_date"),
             models.Index(fields=["date", "id"], name="visit_date"),  # the visit list's order
+            # Coverage: has this enterprise a visit in the campaign and period (one probe each).
+            models.Index(fields=["enterprise", "campaign", "date"], name="visit_enterprise_campaign"),
         ]
 
     def __str__(self):
@@ -104,3 +106,29 @@ class VisitAttachment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class VisitCell(models.Model):
+    """The dashboard's visit figures kept added up (visits.summary): the
+    visits to enterprises in one region or below it, in one month and
+    campaign, and the person-times on them; `unit_id` 0 for every visit,
+    else the visits a unit's people took part in and their person-times.
+    Every visit is added to a cell of each region above its enterprise, so a
+    region's figures are one cell per month. visit_record keeps it current in
+    the visit's transaction. Rows here are never read by a page directly."""
+
+    month = models.DateField()
+    campaign_id = models.IntegerField()  # 0: no campaign
+    region_id = models.IntegerField()
+    unit_id = models.IntegerField()  # 0: every visit
+    visits = models.IntegerField(default=0)
+    person_times = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # A region's months are one range of this index.
+            models.UniqueConstraint(fields=["region_id", "campaign_id", "month", "unit_id"], name="visitcell_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} region {self.region_id} unit {self.unit_id}: {self.visits}"

@@ -2,11 +2,13 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
-from enterprises.models import Assignment
+from enterprises.models import Assignment, Region
+from enterprises.scope import scope_of, scope_region
 from enterprises.selectors import assignment_list, enterprise_list
 
+from . import summary
 from .models import Visit, VisitParticipant
 
 
@@ -30,10 +32,13 @@ def participations(*, visits):
     )
 
 
-def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
+def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised: bool = False) -> dict:
     """Visits, person-times and coverage for a scope and period, plus the
     units that have not visited (the dashboard's and the bulletin's) and the
-    help plans missing: a few queries."""
+    help plans missing: a few queries. With `summarised` (the summaries are
+    current: issues.summary.current()), a supervisor's or an admin's whole
+    months are read from visits.summary and only the days around them from
+    the visits."""
     from django.db.models import Exists, OuterRef
 
     from enterprises.models import AssignmentUnit, Enterprise, HelpPlan, HelpUnit
@@ -43,9 +48,18 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
         visits = visits.filter(campaign=campaign)
     if region is not None:
         visits = visits.filter(enterprise__region__path__startswith=region.path)
+    months = _summarised_months(user, date_from, date_to) if summarised else None
+    counted, cells = visits, None
+    if months is not None:
+        edges = summary.edges(months)
+        counted = visits.filter(edges) if edges is not None else visits.none()
+        cells = {"months": months, "roots": _roots(user, region), "campaign_id": campaign.pk if campaign else None}
+        sums = summary.totals(**cells)
+    else:
+        sums = {"visits": 0, "person_times": 0}
     figures = {
-        "visits": visits.count(),
-        "person_times": participations(visits=visits).count(),
+        "visits": sums["visits"] + counted.count(),
+        "person_times": sums["person_times"] + participations(visits=counted).count(),
         "assigned": 0,
         "covered": 0,
         "coverage": None,
@@ -72,10 +86,12 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
     # its count is the enterprises it helps. A unit that visited one of its
     # enterprises four times is not quiet, whatever its others wait for (the
     # reminders chase each enterprise due a visit).
-    logged = VisitParticipant.objects.filter(visit__in=visits.values("pk"), unit=OuterRef("unit"))
+    logged = Exists(VisitParticipant.objects.filter(visit__in=counted.values("pk"), unit=OuterRef("unit")))
+    if cells is not None:
+        logged |= Q(unit__in=summary.units_visiting(**cells))
     figures["quiet_units"] = [
         {"id": pk, "name": name, "assigned": n, "visits": 0}
-        for pk, name, n in pairs.exclude(Exists(logged))
+        for pk, name, n in pairs.exclude(logged)
         .values("unit")
         .annotate(n=Count("assignment__enterprise", distinct=True))
         .values_list("unit", "unit__name", "n")
@@ -87,6 +103,22 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None) -> dict:
         for pk, name in pairs.exclude(Exists(filed)).values_list("unit", "unit__name").distinct().order_by("unit__name")
     ]
     return figures
+
+
+def _summarised_months(user, date_from, date_to):
+    """The whole months visits.summary answers for this user (None: none)."""
+    scope = scope_of(user)
+    if not (scope.everything or scope.is_supervisor):
+        return None  # an official's visits are not a region's
+    return summary.split(date_from, date_to)
+
+
+def _roots(user, region) -> tuple[int, ...]:
+    """The regions whose cells hold the user's (or the chosen region's) visits."""
+    root = region or scope_region(user)
+    if root is not None:
+        return (root.pk,)
+    return tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
 
 
 # Enterprises with their visits -------------------------------------------------

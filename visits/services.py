@@ -10,6 +10,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.services import require_text
 from enterprises.models import Campaign, Enterprise, Official
 
+from . import summary as visit_cells
 from .choices import VisitForm, VisitPurpose
 from .models import Visit, VisitAttachment, VisitParticipant
 
@@ -102,6 +103,7 @@ def visit_record(
     VisitParticipant.objects.bulk_create(
         VisitParticipant(visit=visit, official=person, unit_id=person.unit_id) for person in people
     )
+    visit_cells.record(visit, [person.unit_id for person in people])
     for uploaded, judged in zip(files, checked, strict=True):
         attachment = VisitAttachment(
             visit=visit,
