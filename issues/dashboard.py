@@ -23,10 +23,23 @@ def _url(name: str, params: dict) -> str:
     return reverse(name) + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
 
 
+class _Links(dict):
+    """One link per figure: the issue list filtered to what the figure
+    counts, made when a page asks for it (a province's ranking would
+    otherwise make 70,000 links to show a few hundred)."""
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, name: str) -> str:
+        if name not in figures.LABELS:
+            raise KeyError(name)
+        return f"{self.prefix}&figure={name}"
+
+
 def _issue_links(base: dict, **extra) -> dict:
-    """One link per figure: the issue list filtered to what the figure counts."""
-    prefix = reverse("issue-list") + "?" + urlencode({**base, **extra})
-    return {name: f"{prefix}&figure={name}" for name in figures.LABELS}
+    return _Links(reverse("issue-list") + "?" + urlencode({**base, **extra}))
 
 
 def _window(start: datetime.date, period: str) -> tuple[datetime.date, datetime.date]:
@@ -59,6 +72,28 @@ def _scores(rows, *, base: dict, choice: dict) -> dict:
     return scores
 
 
+# A group of more units than this shows its top and its bottom, RANKING_ENDS
+# each (the red and black lists are there), and a link to all of them: a
+# province's 3,000 units in one table are a page no one reads.
+RANKING_ENDS = 20
+RANKING_WHOLE = 2 * RANKING_ENDS + 10
+UNRANKED_SHOWN = 100
+
+
+def _shorten(scores: dict, *, all_units: bool) -> None:
+    """Each group's rows to show (`top`, then `bottom` after `hidden` left
+    out), and the unranked units' (`unranked_shown`, `unranked_hidden`)."""
+    for group in scores["groups"]:
+        rows = group["rows"]
+        if all_units or len(rows) <= RANKING_WHOLE:
+            group.update(top=rows, bottom=[], hidden=0)
+        else:
+            group.update(top=rows[:RANKING_ENDS], bottom=rows[-RANKING_ENDS:], hidden=len(rows) - 2 * RANKING_ENDS)
+    unranked = scores["unranked"]
+    shown = unranked if all_units else unranked[:UNRANKED_SHOWN]
+    scores.update(unranked_shown=shown, unranked_hidden=len(unranked) - len(shown))
+
+
 def _choice(campaign, region, date_from, date_to) -> dict:
     """The dashboard's own query for the same choice."""
     return {
@@ -82,9 +117,7 @@ def unit_score(*, user, unit, campaign, region, date_from, date_to) -> dict:
     return {"row": row, "group": group, "scores": scores, "rule": scores["rule"], "dashboard_link": dashboard}
 
 
-def build(*, user, campaign, region, date_from, date_to, period: str = "month") -> dict:
-    from visits.selectors import visit_figures
-
+def build(*, user, campaign, region, date_from, date_to, period: str = "month", all_units: bool = False) -> dict:
     filters = {"campaign": campaign, "region": region, "date_from": date_from, "date_to": date_to}
     base = _base(**filters)
 
@@ -92,6 +125,7 @@ def build(*, user, campaign, region, date_from, date_to, period: str = "month") 
     totals = data["totals"]
     totals["links"] = _issue_links(base)
     scores = _scores(data["unit"], base=base, choice=_choice(**filters))
+    _shorten(scores, all_units=all_units)
     for row in data["region"]:
         row["links"] = _issue_links(base, **{"enterprise_region" if row["direct"] else "region": row["group"]})
     for row in data["category"]:
@@ -117,7 +151,7 @@ def build(*, user, campaign, region, date_from, date_to, period: str = "month") 
             }
         )
 
-    visits = visit_figures(user=user, campaign=campaign, date_from=date_from, date_to=date_to, region=region)
+    visits = selectors.visit_figures(user=user, campaign=campaign, date_from=date_from, date_to=date_to, region=region)
     scope = {"campaign": campaign.pk if campaign else None, "region": region.pk if region else None}
     period_params = {**scope, "date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
     enterprise_period = {**scope, "visit_from": date_from.isoformat(), "visit_to": date_to.isoformat()}

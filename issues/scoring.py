@@ -22,6 +22,7 @@ issue list's `figure=` filter). Adding a metric is one entry in METRICS
 naming a figure of issues.figures.
 """
 
+import bisect
 import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -303,13 +304,14 @@ def _draw_lists(ranked: list[dict], rule: ScoringRule) -> None:
     lists. By places, each list takes at most half the group, so a small
     group is not all red (three of four) or a pair both listed; a level
     group has no list, and a failing unit is never on the red one."""
-    scores = [row["score"] for row in ranked]
-    top, bottom = max(scores), min(scores)
+    scores = sorted(row["score"] for row in ranked)
+    top, bottom = scores[-1], scores[0]
     half = len(ranked) // 2
     red_places, black_places = min(rule.red_places, half), min(rule.black_places, half)
     for row in ranked:
-        row["place"] = 1 + sum(1 for other in scores if other > row["score"])
-        from_bottom = 1 + sum(1 for other in scores if other < row["score"])
+        # 1 + how many scored higher, and 1 + how many lower (a sorted search, not a count per unit).
+        row["place"] = 1 + len(scores) - bisect.bisect_right(scores, row["score"])
+        from_bottom = 1 + bisect.bisect_left(scores, row["score"])
         if rule.list_by == ListBy.SCORES:
             red = row["score"] >= rule.red_from
             black = not red and row["score"] < rule.black_below

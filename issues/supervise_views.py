@@ -191,8 +191,12 @@ def dashboard(request):
         date_from=choice["date_from"],
         date_to=choice["date_to"],
         period=choice["period"],
+        all_units=request.GET.get("units") == "all",
     )
     context.update(choice)
+    every_unit = request.GET.copy()
+    every_unit["units"] = "all"
+    context["all_units_link"] = f"{request.path}?{every_unit.urlencode()}#unit-ranking"
     return render(request, "supervise/dashboard.html", context)
 
 
