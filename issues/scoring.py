@@ -24,7 +24,7 @@ naming a figure of issues.figures.
 
 import bisect
 import dataclasses
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
@@ -228,18 +228,39 @@ def scoring_rule_save(*, actor, rule: ScoringRule) -> ScoringRule:
 
 
 def _fixed(value: Fraction, places: int = 2) -> float:
-    """Rounded half up, as a published score is."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    """Rounded half up (away from nought), as a published score is; in whole
+    numbers, as a province's ranking rounds 60,000 of them."""
+    scale = 10**places
+    magnitude = (2 * abs(value.numerator) * scale + value.denominator) // (2 * value.denominator)
+    return (magnitude if value >= 0 else -magnitude) / scale
 
 
-def _line(name: str, metric: Metric, row: dict, rule: ScoringRule) -> dict:
+@dataclasses.dataclass(frozen=True)
+class _Term:
+    """A metric as a rule weighs it, worked out once per ranking."""
+
+    name: str
+    metric: Metric
+    weight: int
+    per_item: Fraction
+
+
+def _terms(rule: ScoringRule) -> list[_Term]:
+    weights, per_item = rule.weights or {}, rule.per_item or {}
+    return [
+        _Term(name, metric, int(weights[name]), Fraction(str(per_item.get(name, 0))))
+        for name, metric in METRICS.items()
+        if weights.get(name)
+    ]
+
+
+def _line(term: _Term, row: dict) -> dict:
     """One metric of one unit: its value, weight and points, and the
     figures behind it (for the links)."""
-    weight = int((rule.weights or {}).get(name, 0))
+    name, metric, weight = term.name, term.metric, term.weight
     line = {"metric": name, "label": metric.label, "kind": metric.kind, "weight": weight}
     if metric.kind == DEDUCTION:
-        per_item = Fraction(str((rule.per_item or {}).get(name, 0)))
+        per_item = term.per_item
         count = row[name]
         earned = max(Fraction(0), weight - per_item * count)
         return {
@@ -278,9 +299,9 @@ def grade(score: float, rule: ScoringRule) -> str:
     return Grade.UNQUALIFIED
 
 
-def score_row(row: dict, rule: ScoringRule) -> dict:
+def score_row(row: dict, rule: ScoringRule, terms: list[_Term] | None = None) -> dict:
     """The unit's lines and score (None when nothing applies)."""
-    lines = [_line(name, metric, row, rule) for name, metric in METRICS.items() if (rule.weights or {}).get(name)]
+    lines = [_line(term, row) for term in (terms if terms is not None else _terms(rule))]
     applicable = sum(line["weight"] for line in lines if line["applies"])
     earned = sum((line["earned"] for line in lines if line["applies"]), Fraction(0))
     score = _fixed(earned * 100 / applicable) if applicable else None
@@ -331,10 +352,11 @@ def board(rows, rule: ScoringRule) -> dict:
     kinds = dict(UnitKind.choices)
     groups: dict[str, list[dict]] = {}
     unranked = []
+    terms = _terms(rule)
     for row in rows:
         if not row["group"]:
             continue  # issues not yet assigned to a unit
-        row.update(score_row(row, rule))
+        row.update(score_row(row, rule, terms))
         row.update(place=None, red_black=None, score_group=_group_key(row, rule))
         if row["registered"] < rule.min_items or row["score"] is None:
             # Not assessed: no score or grade is given on so few items.

@@ -6,11 +6,14 @@ import html
 import itertools
 import re
 from decimal import Decimal
+from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core import clock
 from core.errors import InvalidInput, NotPermitted
@@ -424,6 +427,19 @@ def test_a_province_of_units_is_placed_as_one_by_one_would():
     for r in ranked:
         assert r["place"] == 1 + sum(1 for other in scores if other > r["score"])
     assert [r["red_black"] for r in ranked].count("red") >= 5
+
+
+@given(st.fractions(min_value=-1000, max_value=1000))
+def test_points_are_rounded_half_up_as_decimal_would(value):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    expected = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert scoring._fixed(value) == expected
+    halves = Fraction(2 * value.numerator * 100 + value.denominator, 200 * value.denominator)  # x.xx5 exactly
+    assert scoring._fixed(halves) == float(
+        (Decimal(halves.numerator) / Decimal(halves.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    )
 
 
 def test_issues_not_yet_assigned_are_not_a_unit():
