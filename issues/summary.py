@@ -432,8 +432,11 @@ def by_region(plan: Plan) -> tuple[Region | None, dict]:
             below = Region.objects.filter(parent__isnull=True)
         else:
             below = Region.objects.filter(parent=root)
+        # The regions as ids, not a subquery: ORed with a subquery, the
+        # region index (figurecell_region_dim) could not be used.
+        regions = list(below.values_list("pk", flat=True))
         cells = _cells(plan, CATEGORY).filter(
-            Q(region_id__in=below.values("pk")) | (Q(region_id=root.pk, direct=True) if root else Q(pk__in=[]))
+            Q(region_id__in=regions) | (Q(region_id=root.pk, direct=True) if root else Q(pk__in=[]))
         )
         rows = cells.values("region_id").annotate(**_sums()).order_by()
         groups = {row["region_id"]: _counts(row) for row in rows if row["t_registered"]}
