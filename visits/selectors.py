@@ -2,7 +2,7 @@ import dataclasses
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Prefetch, Q, Subquery, Value
 
 from enterprises.models import Assignment, Region
 from enterprises.scope import scope_of, scope_region
@@ -76,32 +76,43 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised
     figures["coverage"] = round(figures["covered"] / figures["assigned"], 4) if figures["assigned"] else None
     # Only the units in the user's scope are judged (a unit of another region on a
     # team here is that region's to judge, and its plan is not this user's to see).
+    # (A pair's scope is its enterprise's: the enterprises counted above.)
     pairs = AssignmentUnit.objects.restrict(user).filter(
-        assignment__campaign=campaign,
-        assignment__enterprise__in=enterprises.values("pk"),
-        unit__in=HelpUnit.objects.restrict(user).values("pk"),
+        assignment__campaign=campaign, unit__in=HelpUnit.objects.restrict(user).values("pk")
     )
+    if region is not None:
+        pairs = pairs.filter(assignment__enterprise__region__path__startswith=region.path)
     # A unit is quiet when it helps enterprises here but logged no visit in the
     # period (none of the visits counted above has it among the participants);
     # its count is the enterprises it helps. A unit that visited one of its
     # enterprises four times is not quiet, whatever its others wait for (the
-    # reminders chase each enterprise due a visit).
-    logged = Exists(VisitParticipant.objects.filter(visit__in=counted.values("pk"), unit=OuterRef("unit")))
+    # reminders chase each enterprise due a visit). Both tests are sets of
+    # units, worked out once, not a lookup per pair; one grouped query answers
+    # both lists, and one more names the units listed.
+    visited = Value(False)
+    if not counted.query.is_empty():
+        visited = Q(unit__in=VisitParticipant.objects.filter(visit__in=counted.values("pk")).values("unit"))
     if cells is not None:
-        logged |= Q(unit__in=summary.units_visiting(**cells))
-    figures["quiet_units"] = [
-        {"id": pk, "name": name, "assigned": n, "visits": 0}
-        for pk, name, n in pairs.exclude(logged)
-        .values("unit")
-        .annotate(n=Count("assignment__enterprise", distinct=True))
-        .values_list("unit", "unit__name", "n")
-        .order_by("unit__name")
-    ]
-    filed = HelpPlan.objects.restrict(user).filter(campaign=campaign, unit=OuterRef("unit"), submitted_at__isnull=False)
-    figures["plans_missing"] = [
-        {"id": pk, "name": name}
-        for pk, name in pairs.exclude(Exists(filed)).values_list("unit", "unit__name").distinct().order_by("unit__name")
-    ]
+        in_cells = Q(unit__in=summary.units_visiting(**cells))
+        visited = in_cells if isinstance(visited, Value) else visited | in_cells
+    filed = HelpPlan.objects.restrict(user).filter(campaign=campaign, submitted_at__isnull=False).values("unit")
+    # A unit is on an enterprise's team once per campaign (constraints
+    # assignmentunit_unit_once, assignment_one_per_enterprise): its pairs
+    # here are the enterprises it helps, counted without DISTINCT.
+    units = {
+        row["unit"]: row
+        for row in pairs.values("unit").annotate(
+            n=Count("pk"),
+            visited=visited if isinstance(visited, Value) else ExpressionWrapper(visited, output_field=BooleanField()),
+            filed=ExpressionWrapper(Q(unit__in=filed), output_field=BooleanField()),
+        )
+    }
+    listed = [pk for pk, row in units.items() if not (row["visited"] and row["filed"])]
+    for pk, name in HelpUnit.objects.filter(pk__in=listed).order_by("name", "pk").values_list("pk", "name"):
+        if not units[pk]["visited"]:
+            figures["quiet_units"].append({"id": pk, "name": name, "assigned": units[pk]["n"], "visits": 0})
+        if not units[pk]["filed"]:
+            figures["plans_missing"].append({"id": pk, "name": name})
     return figures
 
 
