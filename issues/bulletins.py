@@ -40,6 +40,11 @@ from .models import Bulletin
 COMMON_PROBLEMS = 5
 # The figures a bulletin states for the month and for the campaign to date.
 SUMMARY = ("registered", "resolved", "closed", "closure_rate", "overdue")
+# The overdue issues a bulletin lists, longest overdue first: a county's are
+# all of them; a province's 70,000 are a count and the worst of them (the
+# issue list has the rest), not a document no one reads and no worker
+# finishes writing.
+OVERDUE_LISTED = 500
 
 
 # Who makes which -----------------------------------------------------------------
@@ -151,7 +156,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         selectors.scoped_issues(user=user, date_from=first, date_to=end, **scope)
         .filter(deadlines.overdue(today))
         .select_related("enterprise", "responsible_unit")
-        .order_by("due_date", "number"),
+        .order_by("due_date", "number")[:OVERDUE_LISTED],
         today,
     )
     visits = selectors.visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
@@ -165,6 +170,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         "totals": _summary(month["totals"]),
         "to_date": _summary(to_date["totals"]),
         **_ranking(month["unit"], to_date["unit"]),
+        # The first OVERDUE_LISTED of the to-date overdue figure's issues.
         "overdue": [
             {
                 "number": i.number,
@@ -198,6 +204,10 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         ],
         "visits": {k: visits[k] for k in ("visits", "person_times", "assigned", "covered", "coverage")},
     }
+
+
+def _overdue_listed(data: dict) -> str:
+    return f"共{data['to_date']['overdue']}件逾期，此处列出逾期最久的{len(data['overdue'])}件，其余见问题台账。"
 
 
 def row_count(data: dict) -> int:
@@ -372,6 +382,9 @@ def workbook(bulletin: Bulletin) -> bytes:
         ],
         formats={4: DATE, 5: DATE},
     )
+    if len(data["overdue"]) < data["to_date"]["overdue"]:
+        append_row(book["逾期问题"], [_overdue_listed(data)])
+
     _sheet(
         book,
         "未走访单位",

@@ -128,6 +128,26 @@ def test_the_bulletin_states_the_dashboards_figures_for_its_region_and_month(wor
     ]
 
 
+def test_a_long_overdue_list_is_its_longest_overdue_and_a_count(world, ledger, monkeypatch, client):
+    """A province's 70,000 overdue issues made a workbook no worker finished
+    writing (the make answered 500 after the server's timeout)."""
+    from django.urls import reverse
+
+    monkeypatch.setattr(bulletins, "OVERDUE_LISTED", 2)
+    with at(JULY_1):
+        bulletin = make(world)
+    data = bulletin.data
+    assert data["to_date"]["overdue"] == 3
+    # The two overdue longest, in the same order as the whole list.
+    assert [row["number"] for row in data["overdue"]] == [ledger["april"].number, ledger["late"].number]
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("bulletin-detail", args=[bulletin.pk])).content.decode()
+    assert "共 3 件逾期，此处列出逾期最久的 2 件，其余见问题台账。" in page
+    book = load_workbook(io.BytesIO(bulletin.file.read()))
+    last = list(book["逾期问题"].iter_rows(values_only=True))[-1]
+    assert last[0] == "共3件逾期，此处列出逾期最久的2件，其余见问题台账。"
+
+
 def test_the_ranking_is_the_dashboards_red_and_black_lists_for_the_region_and_month(world):
     w = world
     build_ledger(w)  # test_scoring's units, issues, 督办单 and 通报批评 in June
