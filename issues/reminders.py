@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -162,6 +162,9 @@ def record(found: list[tuple], today: datetime.date, run: uuid.UUID) -> int:
     """Insert today's reminders; the ones already there are skipped by the
     unique constraint. Returns how many rows this run added."""
     now = clock.now()
+    if connection.vendor == "postgresql":
+        _insert_arrays(found, today, run, now)
+        return Reminder.objects.filter(run=run).count()
     rows = [
         Reminder(
             recipient_id=recipient,
@@ -178,6 +181,25 @@ def record(found: list[tuple], today: datetime.date, run: uuid.UUID) -> int:
     ]
     Reminder.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
     return Reminder.objects.filter(run=run).count()
+
+
+def _insert_arrays(found: list[tuple], today: datetime.date, run: uuid.UUID, now) -> None:
+    """record on PostgreSQL: each column as one array, unnested into rows,
+    BATCH at a time; a province's 800,000 reminders took 77 s as model
+    objects through bulk_create (62 s when all were there already)."""
+    table = Reminder._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (recipient_id, kind, item_key, issue_id, enterprise_id, text, day, run, created_at) "  # nosec B608
+        "SELECT r, k, i, s, e, t, %s, %s::uuid, %s FROM unnest(%s::integer[], %s::varchar[], %s::varchar[], "
+        "%s::integer[], %s::integer[], %s::varchar[]) AS f(r, k, i, s, e, t) "
+        "ON CONFLICT (recipient_id, kind, item_key, day) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(found), BATCH):
+            chunk = found[start : start + BATCH]
+            recipients, kinds, keys, issues, enterprises, texts = zip(*chunk, strict=True)
+            columns = [list(recipients), [str(k) for k in kinds], list(keys), list(issues), list(enterprises)]
+            cursor.execute(sql, [today, str(run), now, *columns, [text[:300] for text in texts]])
 
 
 KIND_ORDER = [
