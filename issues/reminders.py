@@ -255,15 +255,33 @@ def gather() -> list[Digest]:
             ]
             digests.append(Digest(recipient_id=recipient, created_at=now, subject=subject[:200], items=items))
         Digest.objects.bulk_create(digests)
-        # Each claimed reminder joins its recipient's new digest: one UPDATE
-        # per 5,000 rows, not one per person.
-        new_digest = Digest.objects.filter(pk__in=[d.pk for d in digests], recipient=OuterRef("recipient")).values("pk")
-        ids = [row[0] for row in claimed]
-        for start in range(0, len(ids), BATCH):
-            Reminder.objects.filter(pk__in=ids[start : start + BATCH]).update(digest=Subquery(new_digest[:1]))
+        _join_digests(claimed, digests)
         deliveries = _deliveries(digests, now)
         outbox.send_many("issues.tasks.deliver", [(delivery.pk,) for delivery in deliveries])
     return digests
+
+
+def _join_digests(claimed: list[tuple], digests: list[Digest]) -> None:
+    """Each claimed reminder joins its recipient's new digest: one UPDATE per
+    5,000 rows, not one per person. On PostgreSQL the pairs (reminder,
+    digest) are unnested from two arrays; a subquery per row choosing among a
+    province's 28,000 new digests took most of a 94 s gather."""
+    if connection.vendor == "postgresql":
+        digest_of = {digest.recipient_id: digest.pk for digest in digests}
+        table = Reminder._meta.db_table
+        sql = (
+            f"UPDATE {table} AS r SET digest_id = u.d "  # nosec B608 (fixed name)
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, d) WHERE r.id = u.id"
+        )
+        with connection.cursor() as cursor:
+            for start in range(0, len(claimed), BATCH):
+                chunk = claimed[start : start + BATCH]
+                cursor.execute(sql, [[row[0] for row in chunk], [digest_of[row[1]] for row in chunk]])
+        return
+    new_digest = Digest.objects.filter(pk__in=[d.pk for d in digests], recipient=OuterRef("recipient")).values("pk")
+    ids = [row[0] for row in claimed]
+    for start in range(0, len(ids), BATCH):
+        Reminder.objects.filter(pk__in=ids[start : start + BATCH]).update(digest=Subquery(new_digest[:1]))
 
 
 def _link(item: dict) -> str:
