@@ -251,3 +251,19 @@ def scope_region(user):
     """A supervisor's own region (None for an admin or an official)."""
     path = scope_of(user).region_path
     return _model("enterprises.Region").objects.filter(path=path).first() if path else None
+
+
+def region_roots(user, region=None):
+    """Where what `user` sees lies in the region tree, narrowed to `region`
+    when one is chosen: (root, ids of the regions whose subtrees it is). The
+    root is the chosen region or a supervisor's own, with its id alone; for
+    an administrator it is None (above the tree), with every top region.
+    None for anyone else (an official reaches through a unit), whom figures
+    kept per region (issues.summary, visits.summary) cannot answer."""
+    scope = scope_of(user)
+    if not (scope.everything or scope.is_supervisor):
+        return None
+    root = region or scope_region(user)
+    if root is not None:
+        return root, (root.pk,)
+    return None, tuple(_model("enterprises.Region").objects.filter(parent__isnull=True).values_list("pk", flat=True))

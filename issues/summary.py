@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from core import clock, outbox, periods, tally
 from enterprises.models import Region
-from enterprises.scope import scope_of, scope_region
+from enterprises.scope import region_roots
 from visits import summary as visit_summary
 
 from . import figures
@@ -328,10 +328,10 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     """How much of a request the summary answers (None: none of it)."""
     if unit is not None:
         return None
-    scope = scope_of(user)
-    if not (scope.everything or scope.is_supervisor):
+    reach = region_roots(user, region)
+    if reach is None:
         return None
-    root = region or scope_region(user)
+    root, roots = reach
 
     def any_between(start, end):
         return Issue.objects.filter(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end)).exists()
@@ -339,10 +339,6 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     months = periods.split(date_from, date_to, any_between=any_between)
     if months is None or not current():
         return None
-    if root is not None:
-        roots = (root.pk,)
-    else:
-        roots = tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
     live = None
     for start, end in months.edges:
         edge = Q(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end))

@@ -1,11 +1,13 @@
 import dataclasses
 import datetime
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Prefetch, Q, Subquery, Value
 
-from enterprises.models import Assignment, Region
-from enterprises.scope import scope_of, scope_region
+from enterprises.models import Assignment
+from enterprises.scope import region_roots
 from enterprises.selectors import assignment_list, enterprise_list
 
 from . import summary
@@ -48,12 +50,13 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised
         visits = visits.filter(campaign=campaign)
     if region is not None:
         visits = visits.filter(enterprise__region__path__startswith=region.path)
-    months = _summarised_months(user, date_from, date_to) if summarised else None
+    reach = region_roots(user, region) if summarised else None
+    months = summary.split(date_from, date_to) if reach is not None else None
     counted, cells = visits, None
     if months is not None:
         edges = summary.edges(months)
         counted = visits.filter(edges) if edges is not None else visits.none()
-        cells = {"months": months, "roots": _roots(user, region), "campaign_id": campaign.pk if campaign else None}
+        cells = {"months": months, "roots": reach[1], "campaign_id": campaign.pk if campaign else None}
         sums = summary.totals(**cells)
     else:
         sums = {"visits": 0, "person_times": 0}
@@ -89,12 +92,12 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised
     # reminders chase each enterprise due a visit). Both tests are sets of
     # units, worked out once, not a lookup per pair; one grouped query answers
     # both lists, and one more names the units listed.
-    visited = Value(False)
+    visiting = []  # the units that visited, as sets: in the days counted here, in the cells
     if not counted.query.is_empty():
-        visited = Q(unit__in=VisitParticipant.objects.filter(visit__in=counted.values("pk")).values("unit"))
+        visiting.append(Q(unit__in=VisitParticipant.objects.filter(visit__in=counted.values("pk")).values("unit")))
     if cells is not None:
-        in_cells = Q(unit__in=summary.units_visiting(**cells))
-        visited = in_cells if isinstance(visited, Value) else visited | in_cells
+        visiting.append(Q(unit__in=summary.units_visiting(**cells)))
+    visited = ExpressionWrapper(reduce(or_, visiting), output_field=BooleanField()) if visiting else Value(False)
     filed = HelpPlan.objects.restrict(user).filter(campaign=campaign, submitted_at__isnull=False).values("unit")
     # A unit is on an enterprise's team once per campaign (constraints
     # assignmentunit_unit_once, assignment_one_per_enterprise): its pairs
@@ -103,7 +106,7 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised
         row["unit"]: row
         for row in pairs.values("unit").annotate(
             n=Count("pk"),
-            visited=visited if isinstance(visited, Value) else ExpressionWrapper(visited, output_field=BooleanField()),
+            visited=visited,
             filed=ExpressionWrapper(Q(unit__in=filed), output_field=BooleanField()),
         )
     }
@@ -114,22 +117,6 @@ def visit_figures(*, user, campaign, date_from, date_to, region=None, summarised
         if not units[pk]["filed"]:
             figures["plans_missing"].append({"id": pk, "name": name})
     return figures
-
-
-def _summarised_months(user, date_from, date_to):
-    """The whole months visits.summary answers for this user (None: none)."""
-    scope = scope_of(user)
-    if not (scope.everything or scope.is_supervisor):
-        return None  # an official's visits are not a region's
-    return summary.split(date_from, date_to)
-
-
-def _roots(user, region) -> tuple[int, ...]:
-    """The regions whose cells hold the user's (or the chosen region's) visits."""
-    root = region or scope_region(user)
-    if root is not None:
-        return (root.pk,)
-    return tuple(Region.objects.filter(parent__isnull=True).values_list("pk", flat=True))
 
 
 # Enterprises with their visits -------------------------------------------------
