@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core import clock
@@ -430,16 +430,21 @@ def test_a_province_of_units_is_placed_as_one_by_one_would():
 
 
 @given(st.fractions(min_value=-1000, max_value=1000))
+@example(Fraction(9999999999999999999999999999, 2000000000000000000000000000000))  # just under 0.005
 def test_points_are_rounded_half_up_as_decimal_would(value):
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    expected = float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-    assert scoring._fixed(value) == expected
+    def reference(fraction: Fraction) -> float:
+        # Enough digits that the quotient lands on the right side of every
+        # x.xx5: Decimal's default 28 rounds 0.00499…(28 nines)5 up to 0.005.
+        with localcontext() as context:
+            context.prec = len(str(fraction.numerator)) + len(str(fraction.denominator)) + 10
+            exact = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+            return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    assert scoring._fixed(value) == reference(value)
     halves = Fraction(2 * value.numerator * 100 + value.denominator, 200 * value.denominator)  # x.xx5 exactly
-    assert scoring._fixed(halves) == float(
-        (Decimal(halves.numerator) / Decimal(halves.denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    )
+    assert scoring._fixed(halves) == reference(halves)
 
 
 def test_issues_not_yet_assigned_are_not_a_unit():
