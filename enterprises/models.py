@@ -44,6 +44,8 @@ class Region(TimeStampedModel):
         ]
         indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
 
+    choice_label = "name"  # what __str__ shows: drop-downs read it without building rows
+
     def __str__(self):
         return self.name
 
@@ -105,6 +107,8 @@ class HelpUnit(TimeStampedModel):
             models.UniqueConstraint(fields=["region", "name"], name="helpunit_unique_name_per_region"),
             models.CheckConstraint(condition=models.Q(kind__in=UnitKind.values), name="helpunit_kind_valid"),
         ]
+
+    choice_label = "name"  # what __str__ shows: drop-downs read it without building rows
 
     def __str__(self):
         return self.name
@@ -210,6 +214,8 @@ class Enterprise(TimeStampedModel):
             models.Index(fields=["credit_code"], name="enterprise_code_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
+    choice_label = "name"  # what __str__ shows: drop-downs read it without building rows
+
     def __str__(self):
         return self.name
 
@@ -244,6 +250,8 @@ class Campaign(TimeStampedModel):
             models.CheckConstraint(condition=Q(visit_every_days__gte=1), name="campaign_visit_every_positive"),
             models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="campaign_one_current"),
         ]
+
+    choice_label = "name"  # what __str__ shows: drop-downs read it without building rows
 
     def __str__(self):
         return self.name

@@ -48,3 +48,26 @@ def test_a_filter_forms_model_choices_become_quick_without_a_count(world, rf):
     assert queries and not any("COUNT" in query["sql"] for query in queries.captured_queries)
     assert f'<option value="{world.unit_a.pk}" selected>{world.unit_a.name}</option>' in html
     assert world.unit_b.name not in html  # only what the user may see
+
+
+def test_named_choices_read_plain_rows_and_say_what_str_says(world, rf):
+    """A model naming its label column (`choice_label`) gives the drop-down
+    the same options as its instances' str(), read without building them."""
+    from enterprises.models import Campaign, Enterprise, HelpUnit, Region
+
+    for model in (Region, HelpUnit, Enterprise, Campaign):
+        row = model.objects.first()
+        assert row is not None and str(row) == getattr(row, model.choice_label)
+
+    from issues.filters import IssueFilter
+    from issues.models import Issue
+
+    request = rf.get("/issues/", {"region": world.county_a.pk})
+    request.user = world.supervisor_a
+    form = IssueFilter(request.GET, queryset=Issue.objects.restrict(request.user), request=request).form
+    field = form.fields["region"]
+    built = [("", field.empty_label)] + [(str(region.pk), str(region)) for region in field.queryset]
+    assert isinstance(field.widget, QuickSelect)
+    read = [(str(value), label) for value, label in field.widget.choices]
+    assert read == built and len(read) > 2
+    assert f'<option value="{world.county_a.pk}" selected>{world.county_a.name}</option>' in str(form["region"])
