@@ -4,7 +4,10 @@ import re
 import pytest
 from django.core import checks
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
+from core import calendar
 from core.calendar import (
     add_working_days,
     is_working_day,
@@ -51,6 +54,24 @@ def test_working_days_between_counts_both_directions(national_day):
     assert working_days_between(D(2026, 9, 30), D(2026, 10, 12)) == 4
     assert working_days_between(D(2026, 10, 12), D(2026, 9, 30)) == -4
     assert working_days_between(D(2026, 6, 1), D(2026, 6, 1)) == 0
+
+
+_KINDS = st.sampled_from([CalendarDay.Kind.HOLIDAY, CalendarDay.Kind.WORKDAY])
+_DAYS = st.dates(min_value=datetime.date(2023, 1, 1), max_value=datetime.date(2027, 12, 31))
+
+
+@given(_DAYS, _DAYS, st.dictionaries(_DAYS, _KINDS, max_size=60))
+def test_counting_by_arithmetic_is_counting_day_by_day(start, end, overrides):
+    """The weekdays by arithmetic, corrected by the overrides, are the days
+    a walk from start to end finds working (a holiday on a Sunday or a make-up
+    day on a Tuesday changes nothing)."""
+    low, high = min(start, end), max(start, end)
+    walked = sum(
+        1
+        for offset in range(1, (high - low).days + 1)
+        if calendar._is_working(low + datetime.timedelta(days=offset), overrides)
+    )
+    assert calendar._count(start, end, overrides) == (walked if start <= end else -walked)
 
 
 def test_long_spans_use_one_query(db, django_assert_num_queries):
