@@ -230,9 +230,15 @@ def scoring_rule_save(*, actor, rule: ScoringRule) -> ScoringRule:
 def _fixed(value: Fraction, places: int = 2) -> float:
     """Rounded half up (away from nought), as a published score is; in whole
     numbers, as a province's ranking rounds 60,000 of them."""
+    return _rounded(value.numerator, value.denominator, places)
+
+
+def _rounded(numerator: int, denominator: int, places: int = 2) -> float:
+    """numerator / denominator (denominator > 0) as _fixed rounds it, from the
+    integers themselves: no Fraction, whose every step reduces by a gcd."""
     scale = 10**places
-    magnitude = (2 * abs(value.numerator) * scale + value.denominator) // (2 * value.denominator)
-    return (magnitude if value >= 0 else -magnitude) / scale
+    magnitude = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
+    return (magnitude if numerator >= 0 else -magnitude) / scale
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,35 +262,37 @@ def _terms(rule: ScoringRule) -> list[_Term]:
 
 def _line(term: _Term, row: dict) -> dict:
     """One metric of one unit: its value, weight and points, and the
-    figures behind it (for the links)."""
+    figures behind it (for the links). `share` is the points earned exactly,
+    as (numerator, denominator): a province scores 30,000 lines a page."""
     name, metric, weight = term.name, term.metric, term.weight
     line = {"metric": name, "label": metric.label, "kind": metric.kind, "weight": weight}
     if metric.kind == DEDUCTION:
         per_item = term.per_item
         count = row[name]
-        earned = max(Fraction(0), weight - per_item * count)
+        # max(0, weight − per_item × count), over per_item's denominator
+        share = (max(0, weight * per_item.denominator - per_item.numerator * count), per_item.denominator)
         return {
             **line,
             "part": name,
             "whole": None,
             "value": count,
             "per_item": float(per_item),
-            "earned": earned,
-            "points": _fixed(earned),
+            "share": share,
+            "points": _rounded(*share),
             "applies": True,
         }
     part, whole = figures.RATES[name]
     if not row[whole]:
-        return {**line, "part": part, "whole": whole, "value": None, "earned": None, "points": None, "applies": False}
-    value = Fraction(row[part], row[whole])
-    earned = weight * (1 - value if metric.kind == BAD_RATE else value)
+        return {**line, "part": part, "whole": whole, "value": None, "share": None, "points": None, "applies": False}
+    counted, of = row[part], row[whole]
+    share = (weight * (of - counted if metric.kind == BAD_RATE else counted), of)
     return {
         **line,
         "part": part,
         "whole": whole,
-        "value": float(value),
-        "earned": earned,
-        "points": _fixed(earned),
+        "value": counted / of,  # as float(Fraction(counted, of)): int division rounds correctly
+        "share": share,
+        "points": _rounded(*share),
         "applies": True,
     }
 
@@ -302,14 +310,18 @@ def grade(score: float, rule: ScoringRule) -> str:
 def score_row(row: dict, rule: ScoringRule, terms: list[_Term] | None = None) -> dict:
     """The unit's lines and score (None when nothing applies)."""
     lines = [_line(term, row) for term in (terms if terms is not None else _terms(rule))]
-    applicable = sum(line["weight"] for line in lines if line["applies"])
-    earned = sum((line["earned"] for line in lines if line["applies"]), Fraction(0))
-    score = _fixed(earned * 100 / applicable) if applicable else None
+    applicable, numerator, denominator = 0, 0, 1
+    for line in lines:
+        if line["applies"]:
+            applicable += line["weight"]
+            part, of = line["share"]
+            numerator, denominator = numerator * of + part * denominator, denominator * of
+    score = _rounded(numerator * 100, denominator * applicable) if applicable else None
     graded = grade(score, rule) if score is not None else None
     return {
         "lines": lines,
         "applicable_weight": applicable,
-        "earned": _fixed(earned),
+        "earned": _rounded(numerator, denominator),
         "score": score,
         "grade": graded,
         "grade_label": Grade(graded).label if graded else "",

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from core import clock
 from core.errors import InvalidInput, NotPermitted
-from issues import reminders, scoring, services
+from issues import figures, reminders, scoring, services
 from issues.models import ScoringRule, SuperviseNotice
 from issues.selectors import issue_figures
 
@@ -742,3 +742,35 @@ def test_a_level_group_has_no_lists_and_a_failing_unit_is_never_red():
         ("单位1", "unqualified", None),
         ("单位2", "unqualified", "black"),
     ]
+
+
+_COUNT = st.integers(min_value=0, max_value=5000)
+
+
+@given(
+    st.dictionaries(st.sampled_from(list(scoring.METRICS)), st.integers(min_value=0, max_value=100), min_size=1),
+    st.dictionaries(st.sampled_from(list(scoring.METRICS)), st.sampled_from([0.5, 1, 2.5, 3, 0.25, 7])),
+    st.fixed_dictionaries({name: _COUNT for name in {*scoring.METRICS, *itertools.chain(*figures.RATES.values())}}),
+)
+def test_a_units_score_is_the_exact_fraction_rounded(weights, per_item, counts):
+    """score_row adds each line's points as integers; the score is what exact
+    fractions (the working the page shows) give, rounded half up."""
+    the_rule = rule(weights=weights, per_item={name: per_item.get(name, 1) for name in scoring.METRICS})
+    scored_row = scoring.score_row(counts, the_rule)
+    earned, applicable = Fraction(0), 0
+    for name, metric in scoring.METRICS.items():
+        weight = weights.get(name)
+        if not weight:
+            continue
+        if metric.kind == scoring.DEDUCTION:
+            share = max(Fraction(0), weight - Fraction(str(per_item.get(name, 1))) * counts[name])
+        else:
+            part, whole = figures.RATES[name]
+            if not counts[whole]:
+                continue
+            rate = Fraction(counts[part], counts[whole])
+            share = weight * (1 - rate if metric.kind == scoring.BAD_RATE else rate)
+        earned, applicable = earned + share, applicable + weight
+        assert next(line for line in scored_row["lines"] if line["metric"] == name)["points"] == scoring._fixed(share)
+    assert scored_row["applicable_weight"] == applicable and scored_row["earned"] == scoring._fixed(earned)
+    assert scored_row["score"] == (scoring._fixed(earned * 100 / applicable) if applicable else None)
