@@ -4,6 +4,7 @@ enterprises), whose count is the figure."""
 
 import calendar as month_calendar
 import datetime
+import functools
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -42,6 +43,10 @@ def _issue_links(base: dict, **extra) -> dict:
     return _Links(reverse("issue-list") + "?" + urlencode({**base, **extra}))
 
 
+def _score_link(unit_id: int, query: str) -> str:
+    return f"{reverse('unit-score', args=[unit_id])}?{query}"
+
+
 def _window(start: datetime.date, period: str) -> tuple[datetime.date, datetime.date]:
     if period == "week":
         return start, start + datetime.timedelta(days=6)
@@ -60,16 +65,19 @@ def _base(campaign, region, date_from, date_to) -> dict:
 
 def _scores(rows, *, base: dict, choice: dict) -> dict:
     """The red and black lists of the unit rows, each unit's figures linked
-    to their issues and its score to the page that works it out."""
-    for row in rows:
-        row["links"] = _issue_links(base, responsible_unit=row["group"]) if row["group"] else {}
-    scores = scoring.board(rows, scoring.rule_in_force())
+    to their issues and its score to the page that works it out (the two
+    links made once or when shown: a province ranks 3,000 units)."""
+    unit_issues = reverse("issue-list") + "?" + urlencode(base)
     # campaign="" stays: it means every campaign (left out, the current one).
     query = urlencode({k: v for k, v in choice.items() if v is not None})
     for row in rows:
         if row["group"]:
-            row["score_link"] = f"{reverse('unit-score', args=[row['group']])}?{query}"
-    return scores
+            row["links"] = _Links(f"{unit_issues}&responsible_unit={int(row['group'])}")
+            # Made when a template shows it (a template calls a callable).
+            row["score_link"] = functools.partial(_score_link, row["group"], query)
+        else:
+            row["links"] = {}
+    return scoring.board(rows, scoring.rule_in_force())
 
 
 # A group of more units than this shows its top and its bottom, RANKING_ENDS
