@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -28,6 +29,9 @@ def YesNoFilter(**kwargs):
     return django_filters.BooleanFilter(**kwargs)
 
 
+_lazy_label = lazy(django_filters.utils.label_for_filter, str)
+
+
 class SearchFilterSet(django_filters.FilterSet):
     """A FilterSet with `q`: a case-insensitive match over `search_fields`
     (the rule, and its indexes, in core.search). `page_fields`, when set,
@@ -36,6 +40,18 @@ class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     page_fields: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+
+    @classmethod
+    def get_filters(cls):
+        """The filters, each labelled lazily: django-filter makes a missing
+        label from the field's verbose name as a plain string, in the
+        language of whichever request (the API schema's, say) asked first,
+        and keeps it for every page after."""
+        filters = super().get_filters()
+        for field in filters.values():
+            if field._label is None and cls._meta.model is not None:
+                field._label = _lazy_label(cls._meta.model, field.field_name, field.lookup_expr, field.exclude)
+        return filters
 
     @property
     def form(self):
