@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RegionLevel(models.TextChoices):
@@ -40,7 +41,7 @@ class Industry(models.TextChoices):
     G = "G", _("Transport, storage and post")
     H = "H", _("Accommodation and catering")
     I = "I", _("Information transmission, software and IT services")  # noqa: E741
-    J = "J", _("Finance")
+    J = "J", pgettext_lazy("GB/T 4754 section", "Finance")  # 金融业; the issue category is 融资
     K = "K", _("Real estate")
     L = "L", _("Leasing and business services")
     M = "M", _("Scientific research and technical services")

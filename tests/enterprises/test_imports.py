@@ -86,6 +86,26 @@ def test_clean_enterprise_file_dry_run_then_apply_then_again(world):
     assert snapshot() == after
 
 
+def test_every_industry_is_read_by_its_chinese_name(world):
+    """GB/T 4754's sections by the names in the standard: section J is
+    金融业, not the issue category 融资 that shares its English word."""
+    from django.utils import translation
+
+    from enterprises.choices import Industry
+    from issues.choices import Category
+
+    with translation.override("zh-hans"):
+        names = {str(label): value for value, label in Industry.choices}
+        assert str(Category.FINANCE.label) == "融资"
+    assert names["金融业"] == "J" and len(names) == len(Industry.choices)  # no two sections share a name
+    rows = [enterprise_row(make_credit_code(), name=f"企业{i}", industry=name) for i, name in enumerate(names)]
+    report = run(world, "enterprises", ENTERPRISE_HEADERS, rows, mode="apply")
+    assert report.clean, report.errors
+    assert set(Enterprise.objects.filter(name__startswith="企业").values_list("industry", flat=True)) == set(
+        names.values()
+    )
+
+
 def test_every_kind_of_bad_enterprise_cell_is_reported_and_nothing_written(world):
     good = make_credit_code()
     rows = [
