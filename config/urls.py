@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
@@ -10,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # For the reverse proxy and monitoring: names each check and says ok or not (core.health).
     path("health/", HealthView.as_view(), name="health"),
+    # Browsers ask for /favicon.ico on pages without the icon link (the admin's).
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.ico"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
     # The schema and the docs are for signed-in users only (they map every endpoint).

@@ -2,6 +2,7 @@
 a query count that does not grow with the rows."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -207,3 +208,17 @@ def test_a_unit_handling_an_issue_sees_the_enterprise_and_its_team(client, world
     team = page.split('id="team"')[1].split('id="issues"')[0]
     assert "甲县经信局" in team and "牵头单位" in team
     assert client.get(reverse("enterprise-detail", args=[world.enterprise_b.pk])).status_code == 404
+
+
+def test_every_page_names_its_icon_and_the_browsers_guess_finds_it(client, world):
+    from django.contrib.staticfiles import finders
+
+    login(client, world.official_a)
+    page = client.get(reverse("my-work")).content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', page)
+    assert icon and finders.find(icon.group(1).split("/static/", 1)[1])
+    guessed = client.get("/favicon.ico")  # what a browser asks for on a page without the link (the admin)
+    assert guessed.status_code == 301 and guessed["Location"].endswith("favicon.ico")
+    ico = finders.find("favicon.ico")
+    with open(ico, "rb") as file:
+        assert file.read(4) == b"\x00\x00\x01\x00"  # an icon resource
