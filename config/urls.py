@@ -3,10 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
 from core.health import HealthView
+
+# The Django admin under the product's name (its own default is "Django 管理").
+admin.site.site_header = gettext_lazy("Zoufang administration")
+admin.site.site_title = gettext_lazy("Zoufang administration")
+admin.site.index_title = gettext_lazy("Data and settings")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

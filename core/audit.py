@@ -19,9 +19,11 @@ password change shows as the change of `credentials_changed_at`."""
 
 import contextlib
 import functools
+import re
 from contextvars import ContextVar
 from typing import NamedTuple
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.signals import pre_save
@@ -315,19 +317,46 @@ def change_lines(entry: AuditEntry) -> list[Line]:
     model = entry.content_type.model_class() if entry.content_type_id else None
     lines = []
     for name, change in (entry.changes or {}).items():
-        label = LABELS.get(name, name)
+        label, choices = LABELS.get(name, name), {}
         if model is not None:
             with contextlib.suppress(FieldDoesNotExist):
-                # A field by its name; a reverse relation (a team's "units") has none.
-                label = getattr(model._meta.get_field(name), "verbose_name", label)
+                field = model._meta.get_field(name)
+                if hasattr(field, "verbose_name"):
+                    label = field.verbose_name
+                    choices = {str(value): text for value, text in field.flatchoices} if field.choices else {}
+                elif name not in LABELS and field.related_model is not None:
+                    # A reverse relation (a scheme's limits) by the rows' own name.
+                    label = field.related_model._meta.verbose_name_plural
         if isinstance(change, dict) and change.get("type") == "m2m":  # django-auditlog's many-to-many shape
-            objects = "、".join(change.get("objects", []))
+            objects = "、".join(_in_words(item) for item in change.get("objects", []))
             before, after = (objects, "—") if change.get("operation") == "delete" else ("—", objects)
         else:
             before, after = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
-            before, after = shown(before), shown(after)
+            # A choice by its words ("小型", not "small"), as the form offered it.
+            before, after = (
+                shown(choices.get(value, value) if isinstance(value, str) else value) for value in (before, after)
+            )
         lines.append(Line(str(label), before, after))
     return lines
+
+
+_PERMISSION = re.compile(r"^(?P<where>.*\| )Can (?P<verb>add|change|delete|view) (?P<model>.+)$")
+
+
+def _in_words(text: str) -> str:
+    """A recorded object's text; a permission ("… | Can view enterprise", the
+    words Django stores in English) in the interface's language."""
+    match = _PERMISSION.match(text)
+    if not match:
+        return text
+    verbs = {
+        "add": _("Can add %(model)s"),
+        "change": _("Can change %(model)s"),
+        "delete": _("Can delete %(model)s"),
+        "view": _("Can view %(model)s"),
+    }
+    models = {model._meta.verbose_name_raw: model._meta.verbose_name for model in apps.get_models()}
+    return match["where"] + str(verbs[match["verb"]]) % {"model": models.get(match["model"], match["model"])}
 
 
 def detail_lines(entry: AuditEntry) -> list[tuple[str, str]]:

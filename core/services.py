@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.validators import text_error
@@ -14,13 +14,13 @@ def require_admin(actor) -> None:
 
 
 FIELD_LABELS = {
-    "title": _lazy("title"),
-    "description": _lazy("description"),
-    "request": _lazy("enterprise's request"),
-    "reason": _lazy("reason"),
-    "note": _lazy("note"),
-    "summary": _lazy("summary"),
-    "order_book": _lazy("order book"),
+    "title": gettext_lazy("title"),
+    "description": gettext_lazy("description"),
+    "request": gettext_lazy("enterprise's request"),
+    "reason": gettext_lazy("reason"),
+    "note": gettext_lazy("note"),
+    "summary": gettext_lazy("summary"),
+    "order_book": gettext_lazy("order book"),
 }
 
 

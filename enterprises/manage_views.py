@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core import clock
 from core.decorators import admin_required
@@ -23,11 +23,11 @@ from .models import Campaign, ImportJob
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_lazy("The file holds"), choices=ImportJob.Kind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=ImportJob.Kind.choices)
     campaign = forms.ModelChoiceField(
-        label=_lazy("Campaign (for the pairing table)"), queryset=Campaign.objects.all(), required=False
+        label=gettext_lazy("Campaign (for the pairing table)"), queryset=Campaign.objects.all(), required=False
     )
-    file = forms.FileField(label=_lazy("File (.xlsx or .csv)"))
+    file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,17 +243,17 @@ class CampaignForm(forms.Form):
     to say (through the service), so this page words it as the API, the
     admin and the importer do."""
 
-    name = forms.CharField(label=_lazy("Name"), max_length=100)
-    start_date = forms.DateField(label=_lazy("Start date"), widget=DateInput())
-    end_date = forms.DateField(label=_lazy("End date"), widget=DateInput())
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=gettext_lazy("End date"), widget=DateInput())
     units_per_enterprise = forms.TypedChoiceField(
-        label=_lazy("Units per enterprise"), coerce=int, choices=[(3, "3 (三帮一)"), (2, "2"), (1, "1 (一帮一)")]
+        label=gettext_lazy("Units per enterprise"), coerce=int, choices=[(3, "3 (三帮一)"), (2, "2"), (1, "1 (一帮一)")]
     )
     visit_every_days = forms.IntegerField(
-        label=_lazy("Visit at least every (days)"), initial=90, widget=forms.NumberInput(attrs={"min": 1})
+        label=gettext_lazy("Visit at least every (days)"), initial=90, widget=forms.NumberInput(attrs={"min": 1})
     )
-    plan_due_date = forms.DateField(label=_lazy("Help plans due"), required=False, widget=DateInput())
-    is_current = forms.BooleanField(label=_lazy("Current campaign"), required=False)
+    plan_due_date = forms.DateField(label=gettext_lazy("Help plans due"), required=False, widget=DateInput())
+    is_current = forms.BooleanField(label=gettext_lazy("Current campaign"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,14 +334,14 @@ class OfficialForm(forms.Form):
     enterprises.rules', applied by the service, so a refusal reads here as it
     does in the API, the admin and the importer."""
 
-    username = forms.CharField(label=_lazy("User name"), max_length=150)
-    name = forms.CharField(label=_lazy("Full name"), max_length=50, required=False)
-    unit = forms.ModelChoiceField(label=_lazy("Unit"), queryset=None, required=False)
-    role = forms.ChoiceField(label=_lazy("Role"))
-    rank = forms.ChoiceField(label=_lazy("Rank"))
-    phone = forms.CharField(label=_lazy("Phone"), max_length=30, required=False)
-    email = forms.CharField(label=_lazy("E-mail"), max_length=254, required=False, widget=forms.EmailInput)
-    is_active = forms.BooleanField(label=_lazy("Active (untick to deactivate)"), required=False, initial=True)
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=50, required=False)
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"))
+    rank = forms.ChoiceField(label=gettext_lazy("Rank"))
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False)
+    email = forms.CharField(label=gettext_lazy("E-mail"), max_length=254, required=False, widget=forms.EmailInput)
+    is_active = forms.BooleanField(label=gettext_lazy("Active (untick to deactivate)"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         from .choices import Rank, Role

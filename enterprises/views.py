@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.errors import ServiceError
 from core.forms import style_form
@@ -17,8 +17,10 @@ PAGE_SIZE = 25
 
 
 class HelpPlanForm(forms.Form):
-    file = forms.FileField(label=_lazy("Plan (PDF or Word)"))
-    summary = forms.CharField(label=_lazy("Plan summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    file = forms.FileField(label=gettext_lazy("Plan (PDF or Word)"))
+    summary = forms.CharField(
+        label=gettext_lazy("Plan summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,9 +57,9 @@ def help_plan_file(request, pk: int):
 
 class PreferencesForm(forms.Form):
     # Plain text: the e-mail rule (enterprises.rules) judges it, in its own words.
-    email = forms.CharField(label=_lazy("E-mail"), required=False, widget=forms.EmailInput)
+    email = forms.CharField(label=gettext_lazy("E-mail"), required=False, widget=forms.EmailInput)
     email_notifications = forms.BooleanField(
-        label=_lazy("Send me reminders by e-mail too (the inbox always has them)"), required=False
+        label=gettext_lazy("Send me reminders by e-mail too (the inbox always has them)"), required=False
     )
 
     def __init__(self, *args, **kwargs):

@@ -177,3 +177,25 @@ def test_no_password_or_hash_is_ever_recorded(world):
     # …and yet each password change is on the trail, as the time it changed.
     changed = AuditEntry.objects.filter(changes__has_key="credentials_changed_at")
     assert {entry.object_repr for entry in changed} >= {str(world.official_a), str(world.official_b)}
+
+
+def test_changes_read_in_words_choices_relations_and_permissions(db):
+    """The trail shows a choice by its words, a reverse relation by the rows'
+    name and a permission (stored by Django in English) in Chinese."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import translation
+
+    from core.audit import change_lines
+    from enterprises.models import Enterprise, Official
+    from issues.models import TimeLimitScheme
+
+    def lines(model, changes):
+        entry = AuditEntry(content_type=ContentType.objects.get_for_model(model), changes=changes)
+        return [tuple(line) for line in change_lines(entry)]
+
+    with translation.override("zh-hans"):
+        assert lines(Enterprise, {"size": ["small", "medium"]}) == [("规模", "小型", "中型")]
+        assert lines(Official, {"role": [None, "supervisor"]})[0][1:] == ("—", "督查")
+        assert lines(TimeLimitScheme, {"limits": ["x", "y"]})[0][0] != "limits"
+        permission = {"type": "m2m", "operation": "add", "objects": ["企业与帮扶单位 | 企业 | Can view enterprise"]}
+        assert lines(Official, {"user_permissions": permission})[0][2] == "企业与帮扶单位 | 企业 | 可查看企业"

@@ -1,0 +1,160 @@
+"""Every page in Chinese: each HTML page the project serves (walked from the
+URL configuration, as the permission matrix walks it, with the matrix's
+world) is requested in Simplified Chinese by each role it is for, and no
+English text may show, neither in the text nor in what a screen reader or a
+tooltip says (title, placeholder, aria-label, alt, a button's value).
+
+What counts as English is a Latin word of two or more letters outside
+`ALLOWED` (file formats and names that stay Latin in Chinese offices) and
+outside data (a chunk holding digits, @, /, . or _ is a user name, an
+address, a file name or a code)."""
+
+import datetime
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from core import clock
+from enterprises.models import Official
+
+from ..conftest import TODAY, build_full_world
+from ..test_permission_matrix import Matrix, _admin_rows, case_for, url_templates
+
+# Latin words a Chinese page may show: formats, products and the language switch.
+ALLOWED = {"PDF", "Word", "Excel", "XLSX", "CSV", "WPS", "API", "English", "GB", "chinesecalendar"}
+# Text that is data, not interface: the world's marks and codes.
+DATA = re.compile(r"[0-9@/._:]|MARK-|mark-")
+WORD = re.compile(r"[A-Za-z]{2,}")
+SPOKEN = ("title", "placeholder", "aria-label", "alt")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees or hears: text outside script and style, the
+    spoken attributes, and the value a button shows."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        attrs = dict(attrs)
+        for name in SPOKEN:
+            if attrs.get(name):
+                self.parts.append(attrs[name])
+        if tag == "input" and attrs.get("type") in ("submit", "button", "reset") and attrs.get("value"):
+            self.parts.append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english(html: str, data: frozenset = frozenset()) -> list[str]:
+    """The texts of a page that hold an English word (not one of `data`: the user names)."""
+    parser = _Text()
+    parser.feed(html)
+    found = []
+    for part in parser.parts:
+        words = [
+            word
+            for chunk in part.split()
+            if not DATA.search(chunk)
+            for word in WORD.findall(chunk)
+            if word not in ALLOWED and chunk not in data
+        ]
+        if words and " ".join(part.split())[:100] not in found:
+            found.append(" ".join(part.split())[:100])
+    return found
+
+
+def test_english_finds_english_and_leaves_data_alone():
+    page = (
+        '<p>问题台账 <input placeholder="Search"> <button aria-label="Close">×</button></p>'
+        "<script>var x = 'ignored';</script><td>off_a</td><td>a@b.cn</td><td>MARK-ISSUE-A</td>"
+        '<td>方案（PDF或Word）</td><input type="submit" value="Save">'
+    )
+    assert english(page) == ["Search", "Close", "Save"]
+
+
+@pytest.fixture(scope="module")
+def world_matrix(django_db_setup, django_db_blocker):
+    moment = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 0)))
+    with django_db_blocker.unblock(), clock.frozen_at(moment):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            w = build_full_world()
+            _admin_rows(w)
+            m = Matrix(w)
+            m.user_names = frozenset(Official.objects.values_list("username", flat=True))
+            yield m
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _pages():
+    """(template, case) of every page of the site that answers GET with HTML
+    (the Django admin's own pages are the framework's and its packages')."""
+    for template in url_templates():
+        case = case_for(template)
+        if case is None or "GET" not in case.methods or case.kind not in ("page", "public"):
+            continue
+        if template.endswith((".xlsx", "/xlsx/", "/file/")) or "/attachments/" in template or "/evidence/" in template:
+            continue  # files
+        if template in ("/health/", "/api/docs/"):
+            continue  # for machines, and the API's own reference (in English, as its schema)
+        yield template, case
+
+
+PAGES = sorted(_pages())
+
+
+def _roles(case) -> tuple:
+    if case.kind == "public":
+        return ("anonymous",)
+    roles = case.roles or ("official_a", "supervisor_a", "admin")
+    return tuple(role for role in roles if role in ("official_a", "supervisor_a", "admin"))
+
+
+def test_the_walk_covers_the_pages():
+    templates = [template for template, _case in PAGES]
+    for page in ("/", "/issues/{pk}/", "/visits/new/", "/supervise/dispatch/", "/manage/officials/{pk}/"):
+        assert page in templates
+    assert all(_roles(case) for _template, case in PAGES)  # every page is read by someone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", [template for template, _case in PAGES])
+def test_every_page_is_chinese(world_matrix, template):
+    m = world_matrix
+    case = case_for(template)
+    obj = m.obj(case.family, "A") if case.family else None
+    url = template.format(**{**(case.args(m, obj) if case.args else {}), **case.variants[0]})
+    seen = []
+    for role in _roles(case):
+        client = Client()
+        if role != "anonymous":
+            client.force_login(m.users[role])
+        with transaction.atomic():
+            # Followed: the set-password link sends on to its form.
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+            transaction.set_rollback(True)
+        assert response.status_code == 200, f"{role} {url}: {response.status_code}"
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        seen.append(role)
+        words = english(response.content.decode(), m.user_names)
+        assert not words, f"{role} {url}: English on a Chinese page: {words}"
+    assert seen, f"{url}: no role got a page"
