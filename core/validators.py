@@ -10,9 +10,11 @@ check = 31 - (Σ value×weight mod 31), 31 written as 0.
 
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -93,3 +95,15 @@ def text_error(value: str) -> str | None:
     if isinstance(value, str) and _UNSTORABLE.search(value):
         return _("contains a character that cannot be stored (a NUL byte or an unpaired surrogate)")
     return None
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule, its refusal in the project's catalogue: Django
+    5's wording of it has no Chinese in Django's own."""
+
+    def get_error_message(self):
+        return ngettext(
+            "This password is too short: it needs at least %(n)d character.",
+            "This password is too short: it needs at least %(n)d characters.",
+            self.min_length,
+        ) % {"n": self.min_length}

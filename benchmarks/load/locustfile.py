@@ -62,8 +62,8 @@ class Official(HttpUser):
             "date": datetime.date.today().isoformat(),
             "form": "onsite",
             "purposes": ["situation"],
-            "summary": "了解生产经营情况(压力测试)",
-            "issues": [{"category": "finance", "title": "流动资金紧张(压力测试)", "request": "协调续贷"}],
+            "summary": "了解生产经营情况（压力测试）",
+            "issues": [{"category": "finance", "title": "流动资金紧张（压力测试）", "request": "协调续贷"}],
         }
         with self.client.post("/api/v1/visits/", json=visit, catch_response=True) as answer:
             if answer.status_code == 201:
@@ -74,7 +74,7 @@ class Official(HttpUser):
     def register_an_issue(self):
         if not self.enterprises:
             return
-        issue = {"enterprise": rng.choice(self.enterprises), "category": "land", "title": "用地指标不足(压力测试)"}
+        issue = {"enterprise": rng.choice(self.enterprises), "category": "land", "title": "用地指标不足（压力测试）"}
         with self.client.post("/api/v1/issues/", json=issue, catch_response=True) as answer:
             if answer.status_code == 201:
                 count("issues_created")

@@ -77,7 +77,7 @@ def test_import_roster_and_pairing_then_fix_the_board(
 
     admin.goto(f"{live_server.url}/manage/board/?gaps=1&q=青山")
     row = admin.locator(f"#row-{enterprise.pk}")
-    assert "2个单位(共3个)" in row.inner_text() and "未明确具体联系人" in row.inner_text()
+    assert "2个单位（共3个）" in row.inner_text() and "未明确具体联系人" in row.inner_text()
     row.locator("select[name=unit]").select_option(str(w.unit_a3.pk))
     row.locator("button", has_text="添加").click()
     admin.wait_for_selector(f"#row-{enterprise.pk} tr[data-unit='{w.unit_a3.pk}']")

@@ -49,7 +49,7 @@ def test_visit_with_two_issues_then_a_colleague_works_one(signed_in, live_server
     screenshot(page, "visit-form-phone")
     page.click("#save-visit")
     page.wait_for_url("**/visits/*/")
-    assert "走访已登记,挂号问题2个" in page.inner_text("main")
+    assert "走访已登记，挂号问题2个" in page.inner_text("main")
     visit = Visit.objects.get()
     assert set(visit.participant_rows.values_list("official__username", flat=True)) == {"off_a", "off_a_partner"}
     issues = {issue.title: issue for issue in Issue.objects.filter(visit=visit)}
@@ -70,7 +70,7 @@ def test_visit_with_two_issues_then_a_colleague_works_one(signed_in, live_server
     screenshot(colleague, "my-work-desktop")
     colleague.click(f"text={issue.number}")
     colleague.click("form[data-action-form=accept] button[type=submit]")
-    assert "已完成:签收" in colleague.inner_text("main")
+    assert "已完成：签收" in colleague.inner_text("main")
     colleague.fill("#id_feedback-note", "已对接县农商行,正在办理续贷。")
     colleague.click("form[data-action-form=feedback] button[type=submit]")
     issue.refresh_from_db()
@@ -85,7 +85,7 @@ def test_visit_with_two_issues_then_a_colleague_works_one(signed_in, live_server
     colleague.select_option("#id_resolve-outcome", "solved")
     colleague.fill("#id_resolve-note", "农商行已续贷300万元。")
     colleague.click("form[data-action-form=resolve] button[type=submit]")
-    assert "已完成:办结" in colleague.inner_text("main")
+    assert "已完成：办结" in colleague.inner_text("main")
     timeline = colleague.inner_text("#timeline")
     for step in ("挂号", "交办", "签收", "反馈", "申请延期", "办结", "已对接县农商行"):
         assert step in timeline, step

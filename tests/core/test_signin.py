@@ -76,3 +76,21 @@ def test_tokens_expire_and_die_with_a_password_change(world, settings):
     assert api.get("/api/v1/issues/").status_code == 200
     services.official_save(actor=world.admin, official=official, is_active=False)
     assert api.get("/api/v1/issues/").status_code == 401
+
+
+def test_the_password_rules_answer_in_chinese(client, world):
+    """Setting a password too short, too common and all digits: every rule
+    the page states and every refusal it gives is Chinese."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    official = world.official_a
+    uid, token = urlsafe_base64_encode(force_bytes(official.pk)), default_token_generator.make_token(official)
+    link = f"/accounts/reset/{uid}/{token}/"
+    form = client.get(link, follow=True)
+    page = client.post(form.redirect_chain[-1][0], {"new_password1": "123", "new_password2": "123"}).content.decode()
+    assert page.count("invalid-feedback") == 3  # too short, too common, all digits
+    from ..web.test_chinese_pages import english
+
+    assert not english(page, frozenset({official.username})), english(page)

@@ -134,7 +134,7 @@ def test_stale_version_over_http_is_409(world, make_issue):
 def test_messages_are_chinese_by_default(world, make_issue):
     issue = make_issue("registered")
     response = post(world.supervisor_a, issue, "close", {"note": "x"})
-    assert response.json()["detail"] == "问题当前为“已挂号”状态,不能“销号”。"
+    assert response.json()["detail"] == "问题当前为“已挂号”状态，不能“销号”。"
     missing = post(world.supervisor_a, issue, "cancel", {"reason": "  "})
     assert missing.json()["detail"] == "请填写理由。"
 

@@ -158,3 +158,21 @@ def test_every_page_is_chinese(world_matrix, template):
         words = english(response.content.decode(), m.user_names)
         assert not words, f"{role} {url}: English on a Chinese page: {words}"
     assert seen, f"{url}: no role got a page"
+
+
+# Chinese text takes full-width punctuation (，；：？！（）), except inside a
+# placeholder, an address, a number (1,000; 09:00) or a ratio (20:1).
+_KEPT = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfr](?::\d)?|%[sdf]|\{[^}]*\}|https?://[^\s)）]*|\d[,:]\d")
+_HALF = re.compile(r"[,;:?!()]")
+
+
+def test_the_chinese_catalogue_uses_full_width_punctuation():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    catalogue = Path(settings.BASE_DIR, "locale", "zh_Hans", "LC_MESSAGES", "django.po").read_text(encoding="utf-8")
+    translations = re.findall(r'^msgstr(?:\[\d\])? "(.+)"$', catalogue, flags=re.MULTILINE)
+    assert len(translations) > 1000
+    half = [text for text in translations if re.search(r"[\u4e00-\u9fff]", text) and _HALF.search(_KEPT.sub("", text))]
+    assert not half, f"half-width punctuation in Chinese: {half[:20]}"

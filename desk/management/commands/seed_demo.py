@@ -237,7 +237,7 @@ class Command(BaseCommand):
                         date=day,
                         form=rng.choice(["onsite", "onsite", "onsite", "forum", "office", "remote"]),
                         purposes=rng.sample(["situation", "projects", "transformation", "policy", "return_visit"], 2),
-                        summary=f"走访{enterprise.name},了解生产经营情况,宣讲惠企政策。",
+                        summary=f"走访{enterprise.name}，了解生产经营情况，宣讲惠企政策。",
                         participants=team,
                         snapshot=visit_services.Snapshot(
                             output_value=rng.randint(500, 90000),
@@ -293,7 +293,9 @@ class Command(BaseCommand):
             if step(1):
                 with at(15):
                     issue_services.issue_return(
-                        actor=member(unit.pk), issue_id=issue.pk, reason="该事项不属于本单位职责,建议交由其他单位办理。"
+                        actor=member(unit.pk),
+                        issue_id=issue.pk,
+                        reason="该事项不属于本单位职责，建议交由其他单位办理。",
                     )
             return
         if not step(rng.choice([0, 1, 1, 2])) or rng.random() < 0.04:
@@ -302,12 +304,12 @@ class Command(BaseCommand):
             issue_services.issue_accept(actor=member(unit.pk), issue_id=issue.pk)
         if rng.random() < 0.12:
             with at(16):
-                issue_services.issue_escalate(actor=sup, issue_id=issue.pk, note="涉及多个部门,提请联席会议协调。")
+                issue_services.issue_escalate(actor=sup, issue_id=issue.pk, note="涉及多个部门，提请联席会议协调。")
         if not step(rng.randint(1, 4)):  # the first answer, mostly within the scheme's 3 working days
             return
         with at(14):
             issue_services.issue_feedback(
-                actor=member(unit.pk), issue_id=issue.pk, note="已与企业对接,正在协调相关部门办理。", reply=True
+                actor=member(unit.pk), issue_id=issue.pk, note="已与企业对接，正在协调相关部门办理。", reply=True
             )
         if rng.random() < 0.15:
             issue.refresh_from_db()
@@ -316,7 +318,7 @@ class Command(BaseCommand):
                     actor=member(unit.pk),
                     issue_id=issue.pk,
                     new_due_date=calendar.add_working_days(issue.due_date, 10),
-                    reason="需上级部门审批,时间较长。",
+                    reason="需上级部门审批，时间较长。",
                 )
             if not step(rng.randint(1, 2)) or rng.random() < 0.15:
                 return  # still waiting for the supervisor's decision
@@ -329,9 +331,9 @@ class Command(BaseCommand):
             return
         outcome = rng.choices([Outcome.SOLVED, Outcome.PARTLY_SOLVED, Outcome.UNSOLVABLE], [80, 15, 5])[0]
         explanation = {
-            Outcome.SOLVED: "已协调相关部门办理完毕,并将办理结果告知企业。",
-            Outcome.PARTLY_SOLVED: "受政策限制,暂无法完全解决,已向企业解释。",
-            Outcome.UNSOLVABLE: "经核实不符合政策条件,已向企业当面解释。",
+            Outcome.SOLVED: "已协调相关部门办理完毕，并将办理结果告知企业。",
+            Outcome.PARTLY_SOLVED: "受政策限制，暂无法完全解决，已向企业解释。",
+            Outcome.UNSOLVABLE: "经核实不符合政策条件，已向企业当面解释。",
         }[outcome]
         with at(16):
             issue_services.issue_resolve(actor=member(unit.pk), issue_id=issue.pk, outcome=outcome, note=explanation)
@@ -346,7 +348,9 @@ class Command(BaseCommand):
                 channel=rng.choice([FollowUpChannel.PHONE, FollowUpChannel.PHONE, FollowUpChannel.ON_SITE]),
                 contact=issue.enterprise.contact_name or "企业负责人",
                 verdict=verdict,
-                note="企业反映问题仍未解决,要求继续办理。" if verdict == Satisfaction.UNSATISFIED else "企业表示认可。",
+                note=(
+                    "企业反映问题仍未解决，要求继续办理。" if verdict == Satisfaction.UNSATISFIED else "企业表示认可。"
+                ),
                 caused_by_handling=rework,
             )
         if rework:
@@ -354,7 +358,7 @@ class Command(BaseCommand):
                 return
             with at(16):
                 issue_services.issue_resolve(
-                    actor=member(unit.pk), issue_id=issue.pk, outcome=Outcome.SOLVED, note="已重新办理,问题已解决。"
+                    actor=member(unit.pk), issue_id=issue.pk, outcome=Outcome.SOLVED, note="已重新办理，问题已解决。"
                 )
             if not step(rng.randint(1, 3)):
                 return
@@ -370,4 +374,4 @@ class Command(BaseCommand):
         if not step(rng.randint(1, 4)):
             return  # called back, waiting for 销号
         with at(17):
-            issue_services.issue_close(actor=sup, issue_id=issue.pk, note="已回访,予以销号。")
+            issue_services.issue_close(actor=sup, issue_id=issue.pk, note="已回访，予以销号。")
