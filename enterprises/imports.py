@@ -18,9 +18,10 @@ dozen queries, not one per row.
 """
 
 import csv
+import datetime
 import io
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from auditlog.context import disable_auditlog
@@ -34,11 +35,10 @@ from core.validators import text_error
 
 from . import audit, rules, signals
 from .choices import EnterpriseSize, Industry, Rank, RegionLevel, Role, UnitKind
-from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, ImportJob, Official, Region
 
 BATCH = 2000
 MAX_ERRORS_KEPT = 2000
-MAX_CHANGES_KEPT = 5000
 YES, NO = "是", "否"
 PATH_SEPARATOR = "/"
 
@@ -52,6 +52,8 @@ class Column:
     header: str
     required: bool = False
     note: str = ""
+    example: str = ""  # the template's example row
+    options: str = ""  # the template's drop-down: a key of TEMPLATE_OPTIONS
 
 
 @dataclass
@@ -60,6 +62,7 @@ class RowOutcome:
     key: str
     action: str = ""  # create / update / unchanged / error
     errors: list[tuple[str, str]] = field(default_factory=list)
+    diffs: list[list[str]] = field(default_factory=list)  # [column, before, after] of an update
 
 
 @dataclass
@@ -74,8 +77,8 @@ class Report:
         self.total += 1
         action = "error" if outcome.errors else outcome.action
         self.counts[action] += 1
-        if action in ("create", "update") and len(self.changes) < MAX_CHANGES_KEPT:
-            self.changes.append([outcome.row, outcome.key, action])
+        if action in ("create", "update"):  # every one: a file holds at most ZOUFANG_IMPORT_MAX_ROWS
+            self.changes.append([outcome.row, outcome.key, action, outcome.diffs])
         if outcome.errors:
             self.error_count += len(outcome.errors)
             for column, reason in outcome.errors:
@@ -153,7 +156,38 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
         raise FileError(_("Upload an .xlsx or .csv file."))
     if not rows:
         raise FileError(_("The file is empty."))
+    _refuse_odd_cells(rows)
     return [header.strip().lstrip("*") for header in rows[0]], rows[1:]
+
+
+ODD_CELLS_NAMED = 10
+
+
+def _refuse_odd_cells(rows) -> None:
+    """A cell past the last header (a note typed beside the table, or columns
+    shifted) and a date (no column takes one: a credit code or a phone number
+    Excel read as a date) refuse the file, naming the first of them, rather
+    than pass unnoticed."""
+    from openpyxl.utils import get_column_letter
+
+    width = max((index + 1 for index, header in enumerate(rows[0]) if header), default=0)
+    odd = []
+    for row in rows:
+        number = getattr(row, "number", None)
+        for index, value in enumerate(row):
+            where = f"{get_column_letter(index + 1)}{number}"
+            if index >= width and value:
+                odd.append(_("%(cell)s holds “%(v)s” past the last column") % {"cell": where, "v": value[:20]})
+            elif isinstance(value, DateCell):
+                odd.append(_("%(cell)s is a date (%(v)s); format the column as text") % {"cell": where, "v": value})
+            if len(odd) >= ODD_CELLS_NAMED:
+                break
+    if odd:
+        raise FileError(_("Check these cells and upload the file again: %(cells)s.") % {"cells": "；".join(odd)})
+
+
+class DateCell(str):
+    """A cell the spreadsheet holds as a date, as text."""
 
 
 def _at_most(rows) -> list[list[str]]:
@@ -171,8 +205,17 @@ def _at_most(rows) -> list[list[str]]:
                 % {"max": limit}
             )
         if any(row):
-            kept.append(row)
+            kept.append(SheetRow(row, number=read + 1))
     return kept
+
+
+class SheetRow(list):
+    """A row's cells, with its number in the sheet (blank rows are skipped,
+    but the number a report gives is the one the spreadsheet shows)."""
+
+    def __init__(self, cells, *, number: int):
+        super().__init__(cells)
+        self.number = number
 
 
 def _cell(value) -> str:
@@ -180,8 +223,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if hasattr(value, "date") and callable(value.date):
-        value = value.date()
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return DateCell(value.date() if isinstance(value, datetime.datetime) else value)
     return str(value).strip()
 
 
@@ -202,9 +245,14 @@ class Importer:
             raise FileError(
                 _("Missing columns: %(c)s. Download the template to see the layout.") % {"c": "、".join(missing)}
             )
+        if not rows:
+            raise FileError(_("The file has its headers but no rows to import."))
         positions = {header: index for index, header in enumerate(headers) if header in known}
         return [
-            (number, {header: (row[index] if index < len(row) else "") for header, index in positions.items()})
+            (
+                getattr(row, "number", number),
+                {header: (row[index] if index < len(row) else "") for header, index in positions.items()},
+            )
             for number, row in enumerate(rows, start=2)
         ]
 
@@ -320,9 +368,9 @@ def path_of(region: Region, by_id: dict[int, Region]) -> str:
 class RegionImporter(Importer):
     kind = "regions"
     columns = [
-        Column("区划全称", True, "自上而下用“/”分隔,如:云溪市/丰乐县/城关镇"),
-        Column("层级", True, "省、市、区/县、乡镇/街道"),
-        Column("区划代码", False, "可选"),
+        Column("区划全称", True, "自上而下用“/”分隔，如：云溪市/丰乐县/城关镇", "云溪市/丰乐县/城关镇"),
+        Column("层级", True, "省、市、区/县、乡镇/街道", "乡镇/街道", "levels"),
+        Column("区划代码", False, "可选", "331122100"),
     ]
     COLUMNS = {"name": "区划全称", "parent": "区划全称", "level": "层级", "code": "区划代码"}
 
@@ -388,12 +436,12 @@ class RegionImporter(Importer):
 class UnitImporter(Importer):
     kind = "units"
     columns = [
-        Column("单位名称", True),
-        Column("所在区划", True, "区划全称,如:云溪市/丰乐县"),
-        Column("单位类型", True, "职能部门、乡镇/街道、其他"),
-        Column("一把手", False),
-        Column("联系人", False),
-        Column("联系电话", False),
+        Column("单位名称", True, "", "丰乐县经济和信息化局"),
+        Column("所在区划", True, "区划全称，如：云溪市/丰乐县", "云溪市/丰乐县", "regions"),
+        Column("单位类型", True, "职能部门、乡镇/街道、其他", "职能部门", "unit_kinds"),
+        Column("一把手", False, "", "王建国"),
+        Column("联系人", False, "", "李明"),
+        Column("联系电话", False, "手机11位，或带区号的固定电话", "0578-6123456"),
     ]
     COLUMNS = {
         "name": "单位名称",
@@ -405,6 +453,7 @@ class UnitImporter(Importer):
     }
 
     def _plan(self, records, progress):
+        words = _Words()  # the report's before and after, as the sheet writes them
         kinds = _zh(UnitKind)
         regions = region_paths()
         existing = {(u.region_id, u.name): u for u in HelpUnit.objects.all()}
@@ -427,7 +476,7 @@ class UnitImporter(Importer):
             _rule_errors(outcome, rules.unit_errors({**fields, "name": name, "region": region}), self.COLUMNS)
             if not outcome.errors:
                 unit = existing.get((region.pk, name))
-                outcome.action = _diff_action(unit, fields)
+                outcome.action = _diff_action(unit, fields, outcome, self.COLUMNS, words)
                 if outcome.action != "unchanged":
                     plan.append((unit or HelpUnit(region=region, name=name), fields))
             report.add(outcome)
@@ -449,10 +498,60 @@ class UnitImporter(Importer):
             ]
 
 
-def _diff_action(instance, fields: dict) -> str:
+def _diff_action(instance, fields: dict, outcome=None, columns=None, words=None) -> str:
+    """create, update or unchanged; an update's changed fields go to
+    `outcome.diffs` as [column, before, after], in the sheet's `words`."""
     if instance is None or instance.pk is None:
         return "create"
-    return "update" if any(getattr(instance, name) != value for name, value in fields.items()) else "unchanged"
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    if outcome is not None:
+        outcome.diffs = [
+            [
+                columns.get(name.removesuffix("_id"), name),
+                words(name, getattr(instance, name)),
+                words(name, fields[name]),
+            ]
+            for name in changed
+        ]
+    return "update" if changed else "unchanged"
+
+
+class _Words:
+    """A field's value as the sheet writes it: a choice by its Chinese name,
+    a flag as 是/否, a region by its full path, a unit by its name (the
+    regions and units read once, when first needed)."""
+
+    CHOICES = {"kind": UnitKind, "rank": Rank, "role": Role, "industry": Industry, "size": EnterpriseSize}
+
+    def __call__(self, name: str, value) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool):
+            return YES if value else NO
+        if isinstance(value, list):
+            return "、".join(str(item) for item in value)
+        if name in self.CHOICES:
+            return _zh_label(self.CHOICES[name], value)
+        if name == "region_id":
+            return self._regions().get(value, str(value))
+        if name == "unit_id":
+            return self._units().get(value, str(value))
+        return str(value)
+
+    def __init__(self):
+        self._region_paths: dict | None = None
+        self._unit_names: dict | None = None
+
+    def _regions(self) -> dict:
+        if self._region_paths is None:
+            by_id = {region.pk: region for region in Region.objects.all()}
+            self._region_paths = {pk: path_of(region, by_id) for pk, region in by_id.items()}
+        return self._region_paths
+
+    def _units(self) -> dict:
+        if self._unit_names is None:
+            self._unit_names = dict(HelpUnit.objects.values_list("pk", "name"))
+        return self._unit_names
 
 
 def _bulk_write(model, plan, update_fields, keys=()):
@@ -507,14 +606,14 @@ def _resolve_unit(values, header, region_header, outcome, units_by_name, regions
 class OfficialImporter(Importer):
     kind = "officials"
     columns = [
-        Column("用户名", True, "登录名,唯一"),
-        Column("姓名", False, "可留空,显示为用户名"),
-        Column("所属单位", False, "管理员可留空"),
-        Column("单位所在区划", False, "单位重名时填写"),
-        Column("职级", True, "县级领导、单位负责人、分管负责人、工作人员"),
-        Column("角色", True, "干部、督查、管理员"),
-        Column("手机", False),
-        Column("邮箱", False),
+        Column("用户名", True, "登录名，唯一", "zhangsan"),
+        Column("姓名", False, "可留空，显示为用户名", "张三"),
+        Column("所属单位", False, "管理员可留空", "丰乐县经济和信息化局", "units"),
+        Column("单位所在区划", False, "单位重名时填写", "云溪市/丰乐县", "regions"),
+        Column("职级", True, "县级领导、单位负责人、分管负责人、工作人员", "工作人员", "ranks"),
+        Column("角色", True, "干部、督查、管理员", "干部", "roles"),
+        Column("手机", False, "11位手机号", "13812345678"),
+        Column("邮箱", False, "", "zhangsan@fengle.gov.cn"),
     ]
     COLUMNS = {
         "username": "用户名",
@@ -527,6 +626,7 @@ class OfficialImporter(Importer):
     }
 
     def _plan(self, records, progress):
+        words = _Words()  # the report's before and after, as the sheet writes them
         ranks, roles = _zh(Rank), _zh(Role)
         units, regions = _units_by_name(), region_paths()
         existing = {o.username: o for o in Official.objects.all()}
@@ -554,7 +654,7 @@ class OfficialImporter(Importer):
             }
             _rule_errors(outcome, rules.official_errors(candidate), self.COLUMNS)
             if not outcome.errors:
-                outcome.action = _diff_action(official, fields)
+                outcome.action = _diff_action(official, fields, outcome, self.COLUMNS, words)
                 if outcome.action != "unchanged":
                     if official is None:
                         official = Official(username=username)
@@ -588,18 +688,18 @@ class OfficialImporter(Importer):
 class EnterpriseImporter(Importer):
     kind = "enterprises"
     columns = [
-        Column("统一社会信用代码", True, "18位,校验位按GB 32100-2015"),
-        Column("企业名称", True),
-        Column("所在区划", True, "区划全称,如:云溪市/丰乐县/城关镇"),
-        Column("地址", False),
-        Column("行业门类", True, "GB/T 4754门类字母(A–T)或名称"),
-        Column("企业规模", True, "大型、中型、小型、微型"),
-        Column("规上企业", False, "是/否"),
-        Column("重点企业", False, "是/否"),
-        Column("法定代表人", False),
-        Column("联系人", False),
-        Column("联系电话", False),
-        Column("标签", False, "多个用“、”分隔"),
+        Column("统一社会信用代码", True, "18位，校验位按GB 32100-2015", "91331122MA2A0B1C2J"),
+        Column("企业名称", True, "", "浙江丰乐机械有限公司"),
+        Column("所在区划", True, "区划全称，如：云溪市/丰乐县/城关镇", "云溪市/丰乐县/城关镇", "regions"),
+        Column("地址", False, "", "丰乐县工业园区创业路8号"),
+        Column("行业门类", True, "GB/T 4754门类名称（或字母A–T）", "制造业", "industries"),
+        Column("企业规模", True, "大型、中型、小型、微型", "中型", "sizes"),
+        Column("规上企业", False, "是/否", "是", "yes_no"),
+        Column("重点企业", False, "是/否", "是", "yes_no"),
+        Column("法定代表人", False, "", "陈志强"),
+        Column("联系人", False, "", "刘芳"),
+        Column("联系电话", False, "手机11位，或带区号的固定电话", "13912345678"),
+        Column("标签", False, "多个用“、”分隔", "专精特新、外贸"),
     ]
     COLUMNS = {
         "credit_code": "统一社会信用代码",
@@ -608,6 +708,8 @@ class EnterpriseImporter(Importer):
         "address": "地址",
         "industry": "行业门类",
         "size": "企业规模",
+        "is_above_scale": "规上企业",
+        "is_key": "重点企业",
         "legal_representative": "法定代表人",
         "contact_name": "联系人",
         "contact_phone": "联系电话",
@@ -628,6 +730,7 @@ class EnterpriseImporter(Importer):
     ]
 
     def _plan(self, records, progress):
+        words = _Words()  # the report's before and after, as the sheet writes them
         industries, sizes = _zh(Industry), _zh(EnterpriseSize)
         regions = region_paths()
         codes = [rules.clean_credit_code(values.get("统一社会信用代码")) for _n, values in records]
@@ -659,7 +762,7 @@ class EnterpriseImporter(Importer):
             _rule_errors(outcome, rules.enterprise_errors(candidate), self.COLUMNS)
             if not outcome.errors:
                 enterprise = existing.get(code)
-                outcome.action = _diff_action(enterprise, fields)
+                outcome.action = _diff_action(enterprise, fields, outcome, self.COLUMNS, words)
                 if outcome.action != "unchanged":
                     plan.append((enterprise or Enterprise(credit_code=code), fields))
             report.add(outcome)
@@ -681,7 +784,7 @@ class EnterpriseImporter(Importer):
                 enterprise.name,
                 paths[enterprise.region_id],
                 enterprise.address,
-                enterprise.industry,
+                _zh_label(Industry, enterprise.industry),
                 _zh_label(EnterpriseSize, enterprise.size),
                 YES if enterprise.is_above_scale else NO,
                 YES if enterprise.is_key else NO,
@@ -701,14 +804,14 @@ class AssignmentImporter(Importer):
 
     kind = "assignments"
     columns = [
-        Column("统一社会信用代码", True),
-        Column("企业名称", False, "仅供核对"),
-        Column("县级领导", False, "县级领导的用户名或姓名"),
-        Column("帮扶单位", True),
-        Column("单位所在区划", False, "单位重名时填写"),
-        Column("是否牵头", True, "是/否,每家企业恰有一个牵头单位"),
-        Column("第一责任人", False, "该单位干部的用户名或姓名"),
-        Column("具体联系人", False, "该单位干部的用户名或姓名"),
+        Column("统一社会信用代码", True, "每个帮扶单位一行，同一企业的几行信用代码相同", "91331122MA2A0B1C2J"),
+        Column("企业名称", False, "仅供核对", "浙江丰乐机械有限公司"),
+        Column("县级领导", False, "县级领导的用户名或姓名", "周县长"),
+        Column("帮扶单位", True, "", "丰乐县经济和信息化局", "units"),
+        Column("单位所在区划", False, "单位重名时填写", "云溪市/丰乐县", "regions"),
+        Column("是否牵头", True, "是/否，每家企业恰有一个牵头单位", "是", "yes_no"),
+        Column("第一责任人", False, "该单位干部的用户名或姓名", "张三"),
+        Column("具体联系人", False, "该单位干部的用户名或姓名", "李四"),
     ]
     # A team rule's error lands under the column of the entry at fault.
     COLUMNS = {
@@ -909,17 +1012,33 @@ class AssignmentImporter(Importer):
             .select_related("assignment__enterprise", "assignment__leader", "unit", "responsible", "contact")
             .order_by("assignment__enterprise__credit_code", "-is_lead", "unit__name")
         )
+        # People by name, as an office writes them, where the name alone finds
+        # them again on import (in their unit; among the county leaders); else
+        # by user name.
+        in_unit, leaders = Counter(), Counter()  # counted as _plan looks them up
+        people = Official.objects.filter(is_active=True).values_list("unit_id", "username", "name", "rank")
+        for unit_id, username, name, rank in people:
+            for handle in {username, name} - {""}:
+                in_unit[(unit_id, handle)] += 1
+                leaders[handle] += rank == Rank.COUNTY_LEADER
+
+        def member(person, unit_id):
+            if person is None:
+                return ""
+            return person.name if person.name and in_unit[(unit_id, person.name)] == 1 else person.username
+
         for row in rows.iterator(chunk_size=BATCH):
             assignment = row.assignment
+            leader = assignment.leader
             yield [
                 assignment.enterprise.credit_code,
                 assignment.enterprise.name,
-                assignment.leader.username if assignment.leader else "",
+                (leader.name if leader.name and leaders[leader.name] == 1 else leader.username) if leader else "",
                 row.unit.name,
                 path_of(by_id[row.unit.region_id], by_id),
                 YES if row.is_lead else NO,
-                row.responsible.username if row.responsible else "",
-                row.contact.username if row.contact else "",
+                member(row.responsible, row.unit_id),
+                member(row.contact, row.unit_id),
             ]
 
 
@@ -942,3 +1061,100 @@ IMPORTERS = {
     importer.kind: importer
     for importer in (RegionImporter, UnitImporter, OfficialImporter, EnterpriseImporter, AssignmentImporter)
 }
+
+
+# Templates ------------------------------------------------------------------------
+
+
+def _option_values(key: str, user) -> list[str]:
+    """The values a template's drop-down offers, as the importer reads them
+    (Chinese names; regions by their full path; the user's scope)."""
+    from .models import HelpUnit
+
+    if key == "regions":
+        return sorted(region_paths())
+    if key == "units":
+        return list(
+            HelpUnit.objects.restrict(user)
+            .filter(is_active=True)
+            .order_by("name")
+            .values_list("name", flat=True)
+            .distinct()
+        )
+    if key == "yes_no":
+        return [YES, NO]
+    choices = {
+        "levels": RegionLevel,
+        "unit_kinds": UnitKind,
+        "ranks": Rank,
+        "roles": Role,
+        "industries": Industry,
+        "sizes": EnterpriseSize,
+    }[key]
+    return list(_zh(choices))
+
+
+TEMPLATE_ROWS = 5000  # rows a drop-down covers
+
+
+def template_workbook(kind: str, *, user) -> bytes:
+    """A template an office can fill: the headers (required ones marked *,
+    which the reader ignores) with each column's note as a comment, a
+    drop-down of the accepted values for coded columns, and a second sheet
+    explaining every column with an example row. The first sheet stays
+    empty below its headers, so the template imports as it is."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    importer = IMPORTERS[kind]
+    workbook = Workbook()
+    sheet = workbook.active
+    with translation.override("zh-hans"):
+        sheet.title = str(dict(ImportJob.Kind.choices)[kind])
+    options = workbook.create_sheet("选项")
+    guide = workbook.create_sheet("填写说明")
+    guide.append(["列名", "是否必填", "填写说明", "示例"])
+    for number, column in enumerate(importer.columns, start=1):
+        letter = get_column_letter(number)
+        cell = sheet.cell(row=1, column=number, value=("*" if column.required else "") + column.header)
+        cell.font = Font(bold=True, color="B42318" if column.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="F2F4F7")
+        if column.note:
+            cell.comment = Comment(column.note, "走访")
+        sheet.column_dimensions[letter].width = max(12, 2 * len(column.header) + 4, len(column.example) + 4)
+        guide.append([column.header, "是" if column.required else "否", column.note, column.example])
+        if column.options:
+            values = _option_values(column.options, user)
+            for row, value in enumerate(values, start=1):
+                options.cell(row=row, column=number, value=value)
+            if values:
+                validation = DataValidation(
+                    type="list",
+                    formula1=f"{quote_sheetname(options.title)}!${letter}$1:${letter}${len(values)}",
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorTitle="不在可选值中",
+                    error=f"请从下拉列表中选择{column.header}。",
+                )
+                validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+                sheet.add_data_validation(validation)
+    guide.append([])
+    for line in (
+        "第一行为表头，请勿修改；带*的列必填。",
+        "有下拉箭头的列请从列表中选择；所在区划填写区划全称，自上而下用“/”分隔。",
+        "空行会被跳过；出错时报告的行号即表格左侧的行号。",
+        "本说明页和“选项”页不会被导入，只导入第一个工作表。",
+    ):
+        guide.append([line])
+    for letter, width in zip("ABCD", (18, 10, 48, 30), strict=True):
+        guide.column_dimensions[letter].width = width
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    options.sheet_state = "hidden"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

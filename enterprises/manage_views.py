@@ -3,11 +3,11 @@ assignment board, help plans and officials. Admins only."""
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from core import clock
 from core.decorators import admin_required
@@ -18,7 +18,7 @@ from core.ids import parse_id
 from core.shortcuts import get_restricted_or_404
 
 from . import selectors, services
-from .imports import IMPORTERS, export_queryset
+from .imports import IMPORTERS, export_queryset, template_workbook
 from .models import Campaign, ImportJob
 
 
@@ -66,18 +66,38 @@ def import_detail(request, pk: int):
 
 
 @admin_required
+def import_changes(request, pk: int):
+    """Every row a checked import would create or change, with each changed
+    field's before and after, as a spreadsheet."""
+    job = get_restricted_or_404(ImportJob.objects.restrict(request.user), pk=pk)
+
+    def lines():
+        for row, key, action, *rest in job.changes:
+            diffs = rest[0] if rest else []  # (jobs checked before field-level changes were kept have none)
+            what = "；".join(f"{column}：{before or '—'} → {after or '—'}" for column, before, after in diffs)
+            yield [row, key, _("New") if action == "create" else _("Changed"), what]
+
+    return xlsx_response(
+        filename=f"import-{job.pk}-changes.xlsx",
+        sheet=_("Changes"),
+        headers=[_("Row"), pgettext("import report", "Key"), pgettext("import report", "Outcome"), _("What changes")],
+        rows=lines(),
+    )
+
+
+@admin_required
 def import_template(request, kind: str):
     importer = IMPORTERS.get(kind)
     if importer is None:
         raise Http404
-    # Headers only, so the template imports cleanly as it is; what each
-    # column takes is listed on the import page.
-    return xlsx_response(
-        filename=f"template-{kind}.xlsx",
-        sheet=str(dict(ImportJob.Kind.choices)[kind]),
-        headers=[column.header for column in importer.columns],
-        rows=[],
+    # Headers, notes, drop-downs and a sheet explaining each column with an
+    # example; the data sheet stays empty, so the template imports as it is.
+    response = HttpResponse(
+        template_workbook(kind, user=request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    response["Content-Disposition"] = f'attachment; filename="template-{kind}.xlsx"'
+    return response
 
 
 @admin_required
@@ -376,9 +396,11 @@ def official_edit(request, pk: int | None = None):
     initial = {"is_active": True, "role": "official", "rank": "staff"}
     if official:
         initial = {name: getattr(official, name) for name in OfficialForm.base_fields}
-    form = OfficialForm(request.POST or None, initial=initial)
+    resetting = request.method == "POST" and "reset" in request.POST
+    # The set-password button sends no form: the form shows the record as it is.
+    form = OfficialForm(None if resetting else request.POST or None, initial=initial)
     reset_link = None
-    if request.method == "POST" and "reset" in request.POST and official:
+    if resetting and official:
         try:
             reset_link = services.official_reset_link(actor=request.user, official=official)
         except ServiceError as error:

@@ -388,6 +388,12 @@ class ImportJob(TimeStampedModel):
     message = models.TextField(_("message"), blank=True)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
+    CHANGES_SHOWN = 500  # on the page; every change is in its download
+
+    @property
+    def changes_shown(self) -> list:
+        return self.changes[: self.CHANGES_SHOWN]
+
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -444,7 +444,8 @@ def _import_job_run(job_id: int, mode: str) -> None:
         error_count=report.error_count,
         changes=report.changes,
         applied_at=clock.now() if status == ImportJob.Status.APPLIED else None,
-        message="" if report.clean else _("The data changed since the check; nothing was written."),
+        # A check's errors are its report; only an apply refused after a clean check has this to say.
+        message="" if report.clean or mode == "check" else _("The data changed since the check; nothing was written."),
     )
     if mode == "apply":
         with audit.import_context(job):

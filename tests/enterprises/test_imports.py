@@ -141,6 +141,16 @@ def test_every_kind_of_bad_enterprise_cell_is_reported_and_nothing_written(world
     assert snapshot() == before
 
 
+def test_an_error_after_a_blank_row_names_the_row_the_sheet_shows(world):
+    rows = [
+        enterprise_row(make_credit_code(), name="企业甲"),
+        [None] * 12,
+        enterprise_row(make_credit_code(), size="巨型"),
+    ]
+    report = run(world, "enterprises", ENTERPRISE_HEADERS, rows)
+    assert [(error["row"], error["column"]) for error in report.errors] == [(4, "企业规模")]  # row 3 is blank
+
+
 def test_missing_columns_and_bad_files_are_refused(world):
     with pytest.raises(FileError):
         run(world, "enterprises", ["企业名称"], [["x"]])
@@ -313,15 +323,64 @@ def test_export_then_import_changes_nothing(world, kind):
     assert report.clean, report.errors
     assert report.counts["create"] == report.counts["update"] == 0
     assert report.counts["unchanged"] == len(rows)
+    if kind == "enterprises":
+        assert {row[4] for row in rows} <= {label for _code, label in _zh_industries()}  # by name, not letter
+    if kind == "assignments":
+        people = {cell for row in rows for cell in (row[2], row[6], row[7]) if cell}
+        assert people and not people & set(Official.objects.values_list("username", flat=True))  # by name
 
 
-def test_the_template_has_the_chinese_headers(world, client):
-    client.force_login(world.admin)
+def _zh_industries():
+    from django.utils import translation
+
+    from enterprises.choices import Industry
+
+    with translation.override("zh-hans"):
+        return [(code, str(label)) for code, label in Industry.choices]
+
+
+@pytest.mark.parametrize("kind", list(IMPORTERS))
+def test_the_template_can_be_filled_and_imports_as_it_is(world, client, kind):
+    """Each template: the Chinese headers (required ones starred), a note on
+    each column that has one, drop-downs of the values the importer reads
+    (from the user's scope), a sheet explaining every column with an example,
+    and an empty data sheet that imports as it is."""
     from django.urls import reverse
 
-    response = client.get(reverse("import-template", args=["enterprises"]))
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert [cell.value for cell in workbook.worksheets[0][1]] == ENTERPRISE_HEADERS
+    from enterprises.imports import read_rows
+
+    client.force_login(world.admin)
+    response = client.get(reverse("import-template", args=[kind]))
+    content = response.content
+    workbook = load_workbook(io.BytesIO(content))
+    data, options, guide = workbook.worksheets
+    columns = IMPORTERS[kind].columns
+    assert [cell.value for cell in data[1]] == [("*" if c.required else "") + c.header for c in columns]
+    assert all(bool(data.cell(row=1, column=n).comment) == bool(c.note) for n, c in enumerate(columns, start=1))
+    assert options.sheet_state == "hidden" and data.max_row == 1
+    lists = {str(v.sqref).split(":")[0].rstrip("0123456789"): v for v in data.data_validations.dataValidation}
+    for number, column in enumerate(columns, start=1):
+        offered = [row[0] for row in options.iter_rows(min_col=number, max_col=number, values_only=True) if row[0]]
+        letter = data.cell(row=1, column=number).column_letter
+        assert (letter in lists) == bool(column.options) == bool(offered), column.header
+        if column.example and column.options:
+            assert column.example in offered or column.options in ("regions", "units"), column.header
+    rows = {row[0]: row for row in guide.iter_rows(min_row=2, values_only=True) if row and row[0]}
+    assert all(rows[c.header][3] == c.example and c.example for c in columns)
+    headers, body = read_rows(io.BytesIO(content), f"template-{kind}.xlsx")
+    assert headers == [c.header for c in columns] and body == []
+    if kind == "enterprises":
+        industries = [row[0] for row in options.iter_rows(min_col=5, max_col=5, values_only=True) if row[0]]
+        assert "金融业" in industries and "制造业" in industries
+        units = set(_offered(options, columns, "所在区划"))
+        assert TOWN_A in units and "市/乙县/乙镇" in units  # regions are reference data every admin reads
+    if kind == "officials":
+        assert world.unit_a.name in _offered(options, columns, "所属单位")
+
+
+def _offered(options, columns, header):
+    number = [c.header for c in columns].index(header) + 1
+    return [row[0] for row in options.iter_rows(min_col=number, max_col=number, values_only=True) if row[0]]
 
 
 def test_a_job_no_worker_took_is_queued_again_once(world):
@@ -358,7 +417,7 @@ def test_a_zip_bomb_is_refused_before_openpyxl_opens_it(world):
     worker time). Only the ZIP directory at the end of the file is read."""
     bomb = samples.xlsx_bomb()
     reader = samples.CountingReader(bomb)
-    with pytest.raises(FileError, match="解压后将达到172MB,超过上限50MB"):
+    with pytest.raises(FileError, match="解压后将达到172MB，超过上限50MB"):
         read_rows(reader, "名册.xlsx")
     assert reader.bytes_read < 8192, f"{reader.bytes_read} of {len(bomb)} bytes read"
 
@@ -372,7 +431,7 @@ def test_reading_stops_at_the_first_row_past_the_limit(world, settings, kind):
     else:
         content = "\n".join(",".join(row) for row in [ENTERPRISE_HEADERS[:3], *rows]).encode()
     reader = samples.CountingReader(content)
-    with pytest.raises(FileError, match="文件超过1000行,请拆分成每个不超过1000行的文件"):
+    with pytest.raises(FileError, match="文件超过1000行，请拆分成每个不超过1000行的文件"):
         read_rows(reader, f"名册.{kind}")
     if kind == "xlsx":
         # The sheet is inflated as it is parsed: the refusal came a fraction of the way in.
@@ -401,7 +460,7 @@ def test_blank_rows_do_not_let_a_sheet_run_on(world, settings):
 def test_a_file_past_the_size_limit_is_not_read(world, settings):
     settings.ZOUFANG_IMPORT_MAX_BYTES = 1024 * 1024
     reader = samples.CountingReader(b"a,b\n" * (300 * 1024))
-    with pytest.raises(FileError, match="文件大小为1.2MB,不能超过1MB"):
+    with pytest.raises(FileError, match="文件大小为1.2MB，不能超过1MB"):
         read_rows(reader, "名册.csv")
     assert reader.bytes_read == 0
 
@@ -437,5 +496,45 @@ def test_the_worker_fails_a_bomb_or_a_long_file_with_a_clear_message(world, sett
     long = _job_with(world, "名册.xlsx", samples.xlsx(ENTERPRISE_HEADERS, rows))
     import_job_run(long.pk, "check")
     long.refresh_from_db()
-    assert long.status == "failed" and long.message == "文件超过10行,请拆分成每个不超过10行的文件后再导入。"
+    assert long.status == "failed" and long.message == "文件超过10行，请拆分成每个不超过10行的文件后再导入。"
     assert long.done_rows == 0 and long.counts == {}
+
+
+def test_a_checked_file_with_errors_says_so_and_a_file_of_headers_alone_is_refused(world):
+    """The check of a file with bad rows lists them with no banner of its own
+    (it used to say the data had changed since the check); a file with its
+    headers and no rows is refused, not offered for applying."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from enterprises import services
+    from enterprises.models import ImportJob
+
+    bad = "统一社会信用代码,企业名称,所在区划,行业门类,企业规模\n123,坏代码企业,市/甲县/甲镇,C,小型\n"
+    job = services.import_job_start(
+        actor=world.admin, kind="enterprises", upload=SimpleUploadedFile("bad.csv", bad.encode())
+    )
+    services.import_job_run(job.pk, "check")
+    job.refresh_from_db()
+    assert (job.status, job.message, job.counts["error"]) == (ImportJob.Status.CHECKED, "", 1)
+    assert not job.is_clean
+    empty = services.import_job_start(
+        actor=world.admin,
+        kind="enterprises",
+        upload=SimpleUploadedFile("empty.csv", "统一社会信用代码,企业名称,所在区划,行业门类,企业规模\n".encode()),
+    )
+    services.import_job_run(empty.pk, "check")
+    empty.refresh_from_db()
+    assert empty.status == ImportJob.Status.FAILED and "没有" in empty.message and not empty.is_clean
+
+
+def test_a_date_or_a_cell_past_the_last_column_refuses_the_file_naming_the_cells(world):
+    import datetime
+
+    rows = [enterprise_row(make_credit_code()), enterprise_row(make_credit_code())]
+    rows[0][10] = datetime.datetime(2026, 5, 1)  # 联系电话, read by Excel as a date
+    rows[1] = [*rows[1], "", "备注：待核实"]  # a note typed beside the table
+    with pytest.raises(FileError) as refused:
+        run(world, "enterprises", ENTERPRISE_HEADERS, rows)
+    message = str(refused.value)
+    assert "K2" in message and "2026-05-01" in message and "N3" in message and "备注：待核实" in message
+    assert not Enterprise.objects.filter(name="新企业有限公司").exists()

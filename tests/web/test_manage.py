@@ -2,11 +2,12 @@
 help plans, officials and campaigns."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from enterprises.models import Assignment, Campaign, HelpPlan, ImportJob, Official
 
@@ -44,7 +45,7 @@ def test_board_shows_gaps_and_fixes_them_in_place(client, world):
     client.force_login(world.admin)
     page = client.get(reverse("board"), {"gaps": "1"}).content.decode()
     # 甲企业: two of three units, no contacts; 甲县未结对企业: no team at all.
-    assert "甲企业" in page and "2个单位(共3个)" in page and "未明确具体联系人" in page
+    assert "甲企业" in page and "2个单位（共3个）" in page and "未明确具体联系人" in page
     assert "尚无帮扶团队" in page
     other = world.enterprise_a_other
     row = board_post(client, world, other, "open").content.decode()
@@ -169,7 +170,7 @@ def test_help_plans_filed_and_late(client, world, settings, tmp_path):
     bad = client.post(reverse("help-plan"), {"file": SimpleUploadedFile("plan.pdf", b"not a pdf")})
     assert "不是真正的PDF" in bad.content.decode()
     zipped = client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.docx", samples.plain_zip())})
-    assert "“方案.docx”不是真正的Word文档:其内容是ZIP类型的文件" in zipped.content.decode()
+    assert "“方案.docx”不是真正的Word文档：其内容是ZIP类型的文件" in zipped.content.decode()
     assert not HelpPlan.objects.exists() and not any(tmp_path.rglob("*.*"))
     client.post(reverse("help-plan"), {"file": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 plan"), "summary": "三年计划"})
     assert HelpPlan.objects.get().unit == world.unit_a
@@ -203,7 +204,7 @@ def test_an_import_upload_is_judged_before_it_is_stored(client, world, settings,
     bomb = client.post(
         reverse("import-list"), {"kind": "enterprises", "file": SimpleUploadedFile("名册.xlsx", samples.xlsx_bomb())}
     )
-    assert "“名册.xlsx”解压后将达到172MB,超过上限50MB" in bomb.content.decode()
+    assert "“名册.xlsx”解压后将达到172MB，超过上限50MB" in bomb.content.decode()
     zipped = client.post(
         reverse("import-list"), {"kind": "enterprises", "file": SimpleUploadedFile("名册.xlsx", samples.plain_zip())}
     )
@@ -249,6 +250,20 @@ def test_official_created_moved_deactivated_and_sets_a_password(client, world):
     assert "已被使用" in duplicate.content.decode()
 
 
+def test_making_a_set_password_link_keeps_the_form_as_the_record_is(client, world):
+    """The button sends no form: the page after it shows the official's own
+    values (before, a blank form with 必填 errors and the rank at its first
+    choice, which a save would have written)."""
+    client.force_login(world.admin)
+    official = world.official_a
+    page = client.post(reverse("official-edit", args=[official.pk]), {"reset": "1"}).content.decode()
+    assert 'id="reset-link"' in page
+    assert "该字段是必填项" not in page and "This field is required" not in page
+    assert f'value="{official.name}"' in page
+    assert re.search(rf'<option value="{official.rank}" selected>', page)
+    assert re.search(rf'<option value="{official.unit_id}" selected>', page)
+
+
 def test_campaigns_one_current(client, world):
     client.force_login(world.admin)
     client.post(
@@ -283,3 +298,23 @@ def test_a_unit_sees_its_enterprises_and_partners(client, world):
     page = client.get(reverse("our-enterprises")).content.decode()
     assert "甲企业" in page and "甲县商务局" in page and "13712345678" in page
     assert "乙企业" not in page
+
+
+def test_a_checked_import_shows_each_changed_field_before_and_after_and_downloads_them_all(client, world):
+    from enterprises import services
+
+    header = "统一社会信用代码,企业名称,所在区划,行业门类,企业规模,重点企业\n"
+    row = f"{world.enterprise_a.credit_code},甲企业（新名）,市/甲县/甲镇,金融业,大型,是\n"
+    job = services.import_job_start(
+        actor=world.admin, kind="enterprises", upload=SimpleUploadedFile("e.csv", (header + row).encode())
+    )
+    services.import_job_run(job.pk, "check")
+    client.force_login(world.admin)
+    page = client.get(reverse("import-detail", args=[job.pk])).content.decode()
+    changes = page.split('id="changes"')[1]
+    assert "企业名称：</span><del>甲企业</del> → <ins>甲企业（新名）</ins>" in changes
+    assert "行业门类：</span><del>" in changes and "<ins>金融业</ins>" in changes
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(reverse("import-changes", args=[job.pk])).streaming_content)))
+    rows = list(sheet.active.iter_rows(values_only=True))
+    assert rows[0] == ("行", "识别字段", "导入结果", "变更内容")
+    assert rows[1][0] == 2 and "企业名称：甲企业 → 甲企业（新名）" in rows[1][3]
