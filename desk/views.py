@@ -21,10 +21,10 @@ from core.shortcuts import get_restricted_or_404
 from enterprises import selectors as enterprise_selectors
 from enterprises.models import Campaign, Enterprise, Official
 from issues import deadlines, intake
+from issues import queues as issue_queues
 from issues.choices import Status
 from issues.forms import RaisedIssueFormSet
-from issues.models import Issue
-from issues.selectors import issue_list, visits_with_issue_counts
+from issues.selectors import issue_list, unit_work, visits_with_issue_counts
 from visits import selectors as visit_selectors
 from visits import services as visit_services
 from visits.filters import EnterpriseVisitFilter, VisitFilter
@@ -36,6 +36,10 @@ from . import profile
 PAGE_SIZE = 25
 
 
+# More enterprises than this and My work shows them folded (on a phone, 20 ran to 2,500 px).
+ENTERPRISES_UNFOLDED = 5
+
+
 @login_required
 def my_work(request):
     """My work: the unit's enterprises, what waits for sign-for, open issues
@@ -45,25 +49,32 @@ def my_work(request):
     campaign = Campaign.objects.current()
     issues = issue_list(user=user)
     unit_id = user.unit_id
-    mine = issues.filter(pk__in=Issue.objects.handled_by_unit(unit_id).values("pk")) if unit_id else issues.none()
-    to_sign = list(
-        mine.filter(status=Status.ASSIGNED, responsible_unit_id=unit_id).order_by("accept_due_date", "id")[:50]
-    )
-    open_issues = list(mine.filter(deadlines.WORKING).order_by("due_date", "id")[:50])
+    work = unit_work(user=user)
+    to_sign, open_issues, co_issues = work["to_sign"], work["own"], work["co_handled"]
     registered = list(
         issues.filter(status=Status.REGISTERED, registered_by__unit_id=unit_id).order_by("-registered_at")[:20]
         if unit_id
         else []
     )
-    deadlines.mark(to_sign + open_issues, today)
+    deadlines.mark(to_sign + open_issues + co_issues, today)
     assignments = list(visit_selectors.unit_assignments(user=user, campaign=campaign)[:200])
     for assignment in assignments:
         assignment.not_visited = not visit_selectors.visited_in_time(assignment.last_visit, campaign, today)
+    # Those due a visit first; on a phone the list folds when it is long.
+    assignments.sort(key=lambda assignment: not assignment.not_visited)
+    due_visits = sum(1 for assignment in assignments if assignment.not_visited)
     context = {
+        # A supervisor's and an administrator's home: the queues of the desks, oldest first.
+        "queues": issue_queues.supervisor_queues(user=user, today=today) if user.is_supervisor or user.is_admin else [],
+        "gaps": enterprise_selectors.admin_gaps(user=user, campaign=campaign) if user.is_admin else [],
         "campaign": campaign,
         "assignments": assignments,
         "to_sign": to_sign,
         "open_issues": open_issues,
+        "co_issues": co_issues,
+        "counts": work["counts"],
+        "due_visits": due_visits,
+        "enterprises_folded": len(assignments) > ENTERPRISES_UNFOLDED,
         "registered": registered,
         "recent_visits": list(visits_with_issue_counts(user=user).filter(participant_rows__official=user)[:10]),
         "today": today,
@@ -205,7 +216,7 @@ def visit_create(request):
     together. A mistake sends back everything typed; files are stored only
     with a saved visit, so the ones chosen are named to be chosen again."""
     user = request.user
-    files, file_errors = [], []
+    files, file_errors, same_day = [], [], []
     if request.method == "POST":
         form = VisitForm(request.POST, user=user)
         formset = RaisedIssueFormSet(request.POST, prefix="issues")
@@ -216,34 +227,42 @@ def visit_create(request):
             file_errors.append(error.message)
         if form.is_valid() and formset.is_valid() and not file_errors:
             data = form.cleaned_data
-            try:
-                visit = intake.visit_record_with_issues(
-                    actor=user,
+            if not data["same_day_confirmed"]:
+                same_day = visit_selectors.same_day_visits(
+                    user=user,
                     enterprise=data["enterprise"],
                     date=data["date"],
-                    form=data["form"],
-                    purposes=data["purposes"],
-                    summary=data["summary"],
-                    participants=list(data["participants"]) or None,
-                    snapshot=visit_services.Snapshot(
-                        output_value=data["output_value"],
-                        revenue=data["revenue"],
-                        headcount=data["headcount"],
-                        order_book=data["order_book"],
-                    ),
-                    issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
-                    files=files,
+                    participants=list(data["participants"]) or [user],
                 )
-            except ServiceError as error:
-                target = error.field if error.field in form.fields else None
-                if error.field == "files":
-                    file_errors.append(error.message)
+            if not same_day:
+                try:
+                    visit = intake.visit_record_with_issues(
+                        actor=user,
+                        enterprise=data["enterprise"],
+                        date=data["date"],
+                        form=data["form"],
+                        purposes=data["purposes"],
+                        summary=data["summary"],
+                        participants=list(data["participants"]) or None,
+                        snapshot=visit_services.Snapshot(
+                            output_value=data["output_value"],
+                            revenue=data["revenue"],
+                            headcount=data["headcount"],
+                            order_book=data["order_book"],
+                        ),
+                        issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
+                        files=files,
+                    )
+                except ServiceError as error:
+                    target = error.field if error.field in form.fields else None
+                    if error.field == "files":
+                        file_errors.append(error.message)
+                    else:
+                        form.add_error(target, error.message)
                 else:
-                    form.add_error(target, error.message)
-            else:
-                count = visit.issues.count()
-                messages.success(request, _("Visit recorded with %(n)d issue(s) registered.") % {"n": count})
-                return redirect("visit-detail", visit.pk)
+                    count = visit.issues.count()
+                    messages.success(request, _("Visit recorded with %(n)d issue(s) registered.") % {"n": count})
+                    return redirect("visit-detail", visit.pk)
     else:
         initial = {"date": clock.today(), "participants": [user.pk]}
         if enterprise := parse_id(request.GET.get("enterprise")):
@@ -258,6 +277,7 @@ def visit_create(request):
         "participants": chosen.select_related("unit"),
         "files_not_kept": [uploads.file_name(f) for f in files],
         "file_errors": file_errors,
+        "same_day": same_day,
         "max_mb": visit_services.max_upload_mb(),
         "max_files": settings.ZOUFANG_UPLOAD_MAX_FILES,
         "accept": uploads.VISIT_FILES.accept,

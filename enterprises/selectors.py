@@ -2,8 +2,10 @@
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpUnit, Official, Region
+from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpPlan, HelpUnit, ImportJob, Official, Region
 
 
 def region_list(*, user):
@@ -104,3 +106,41 @@ def attach_teams(enterprises, *, campaign) -> None:
     }
     for enterprise in enterprises:
         enterprise.team = teams.get(enterprise.pk)
+
+
+def admin_gaps(*, user, campaign) -> list[dict]:
+    """What an administrator's home lists as left to do, each with its count
+    and the page that closes it: key enterprises whose 三帮一 team is not
+    complete, units of the campaign that filed no help plan, and imports
+    checked but not applied (or failed)."""
+    gaps = []
+    if campaign is not None:
+        incomplete = board_enterprises(user=user, campaign=campaign, gaps_only=True).count()
+        gaps.append(
+            {
+                "key": "teams",
+                "label": _("Key enterprises whose team is not complete"),
+                "count": incomplete,
+                "link": reverse("board") + f"?campaign={campaign.pk}&gaps=1",
+            }
+        )
+        units = HelpUnit.objects.restrict(user).filter(assignments__assignment__campaign=campaign).distinct()
+        filed = HelpPlan.objects.filter(campaign=campaign, submitted_at__isnull=False).values("unit_id")
+        gaps.append(
+            {
+                "key": "plans",
+                "label": _("Units without a help plan"),
+                "count": units.exclude(pk__in=filed).count(),
+                "link": reverse("plan-status") + f"?campaign={campaign.pk}",
+            }
+        )
+    waiting = ImportJob.objects.restrict(user).filter(status__in=[ImportJob.Status.CHECKED, ImportJob.Status.FAILED])
+    gaps.append(
+        {
+            "key": "imports",
+            "label": _("Imports checked but not applied, or failed"),
+            "count": waiting.count(),
+            "link": reverse("import-list"),
+        }
+    )
+    return gaps

@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, Window
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth, TruncWeek
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from visits.selectors import visit_list
 
 from . import figures, summary
 from .choices import OPEN_STATUSES, Action, Status
+from .deadlines import WORKING
 from .models import ExtensionRequest, FollowUp, Issue, IssueAttachment, IssueEvent
 
 
@@ -42,6 +43,46 @@ def last_returns(issue_ids) -> dict[int, IssueEvent]:
     ):
         latest[event.issue_id] = event
     return latest
+
+
+UNIT_WORK_SHOWN = 50
+
+
+def unit_work(*, user) -> dict:
+    """The work of `user`'s unit, each issue in one list: `to_sign` (assigned
+    to it, not yet signed for), `own` (its own in hand) and `co_handled`
+    (another unit's it co-handles, 协办), by deadline, the first
+    UNIT_WORK_SHOWN of each, and their `counts`."""
+    unit_id = user.unit_id
+    issues = issue_list(user=user)
+    mine = issues.filter(pk__in=Issue.objects.handled_by_unit(unit_id).values("pk")) if unit_id else issues.none()
+    waiting = Q(status=Status.ASSIGNED, responsible_unit_id=unit_id)
+    parts = {
+        "to_sign": (waiting, "accept_due_date"),
+        "own": (WORKING & Q(responsible_unit_id=unit_id) & ~waiting, "due_date"),
+        "co_handled": (WORKING & ~Q(responsible_unit_id=unit_id), "due_date"),
+    }
+    work = {name: list(mine.filter(part).order_by(by, "id")[:UNIT_WORK_SHOWN]) for name, (part, by) in parts.items()}
+    work["counts"] = mine.order_by().aggregate(
+        **{name: Count("pk", filter=part) for name, (part, _by) in parts.items()}
+    )
+    return work
+
+
+def handled_by_category(*, user, unit_ids, categories) -> dict[tuple[int, str], int]:
+    """How many issues in `user`'s scope each unit has been responsible for,
+    per category ({(unit, category): n}): what a dispatch suggestion weighs.
+    One grouped query."""
+    if not unit_ids or not categories:
+        return {}
+    rows = (
+        issue_list(user=user)
+        .filter(responsible_unit_id__in=unit_ids, category__in=categories)
+        .order_by()
+        .values_list("responsible_unit_id", "category")
+        .annotate(n=Count("pk"))
+    )
+    return {(unit, category): n for unit, category, n in rows}
 
 
 def with_closure(issues):

@@ -6,6 +6,7 @@ from . import supervise_views as views
 urlpatterns = [
     path("dispatch/", views.dispatch, name="dispatch"),
     path("dispatch/bulk/", views.dispatch_bulk, name="dispatch-bulk"),
+    path("dispatch/<int:pk>/", views.dispatch_row, name="dispatch-row"),
     path("verification/", views.verification, name="verification"),
     path("extensions/", views.extensions, name="extensions"),
     path("escalations/", views.escalations, name="escalations"),

@@ -2,6 +2,7 @@
 and escalations. Thin pages over the lifecycle service; every list is the
 supervisor's scope through issue_list."""
 
+import copy
 import datetime
 from collections import defaultdict
 
@@ -9,6 +10,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
@@ -33,12 +36,22 @@ PAGE_SIZE = 25
 @supervisor_required
 def dispatch(request):
     """交办: registered and returned issues, oldest first, with the
-    enterprise's 三帮一 units suggested (lead first) and the category's
-    default deadline."""
-    today = clock.today()
+    enterprise's 三帮一 units suggested (the one that handled most issues of
+    the category first, then the lead) and the category's default deadline.
+    Each row is sent on its own and answers in place (dispatch_row)."""
     rows = selectors.issue_list(user=request.user).filter(status=Status.REGISTERED).order_by("registered_at", "id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    issues = list(page.object_list)
+    issues = _dispatch_rows(list(page.object_list), clock.today(), request.user)
+    units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
+    context = {"page": page, "issues": issues, "units": units, "today": clock.today()}
+    return render(request, "supervise/dispatch.html", context)
+
+
+def _dispatch_rows(issues, today, user):
+    """Each issue with its suggested units (`suggested`: the enterprise's
+    team in the current campaign, by issues of this category handled, then
+    the lead), its last return and its scheme's dates: a fixed number of
+    queries for the page."""
     campaign = Campaign.objects.current()
     teams = defaultdict(list)
     if campaign is not None:
@@ -50,13 +63,69 @@ def dispatch(request):
             .order_by("-is_lead", "unit__name")
         ):
             teams[row.assignment.enterprise_id].append(row)
+    handled = selectors.handled_by_category(
+        user=user,
+        unit_ids={row.unit_id for team in teams.values() for row in team},
+        categories={issue.category for issue in issues},
+    )
     schemes.dispatch_dates(issues, today)
     returns = selectors.last_returns([i.pk for i in issues if i.returned_at])
     for issue in issues:
-        issue.suggested = teams.get(issue.enterprise_id, [])
+        team = [copy.copy(row) for row in teams.get(issue.enterprise_id, [])]  # each issue weighs its own category
+        for row in team:
+            row.handled = handled.get((row.unit_id, issue.category), 0)
+        issue.suggested = sorted(team, key=lambda row: (-row.handled, not row.is_lead, row.unit.name))
         issue.last_return = returns.get(issue.pk)
+    return issues
+
+
+@supervisor_required
+@require_POST
+def dispatch_row(request, pk: int):
+    """One row of the dispatch desk sent: assigned through the lifecycle
+    service, the row answers in place (htmx) with what was done, or with
+    what was typed and why it was refused, by the issue's number. Without
+    htmx the desk comes back with a message naming the issue."""
+    issue = get_restricted_or_404(selectors.issue_list(user=request.user), pk=pk)
+    form = ActionForm(request.POST, action=ACTIONS[Action.ASSIGN], user=request.user)
+    errors = []
+    if issue.status != Status.REGISTERED:
+        errors.append(_("It is no longer waiting for dispatch (now %(s)s).") % {"s": issue.get_status_display()})
+    elif form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if value is not None}
+        version = data.pop("version", None)
+        data["co_units"] = [unit for unit in data.get("co_units", []) if unit != data.get("unit")]
+        try:
+            issue = services.issue_assign(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+        except ServiceError as error:
+            errors.append(error.message)
+        else:
+            if request.htmx:
+                return render(request, "supervise/_dispatch_done.html", {"issue": issue})
+            messages.success(request, _("%(n)s assigned.") % {"n": issue.number})
+            return redirect("dispatch")
+    else:
+        for field, field_errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            errors.extend(
+                _("%(field)s: %(reason)s") % {"field": label, "reason": error} if label else error
+                for error in field_errors
+            )
+    if not request.htmx:
+        for error in errors:
+            messages.error(request, _("%(issue)s: %(reason)s") % {"issue": issue.number, "reason": error})
+        return redirect(f"{reverse('dispatch')}#dispatch-{issue.pk}")
+    (row,) = _dispatch_rows([selectors.issue_list(user=request.user).get(pk=issue.pk)], clock.today(), request.user)
+    row.errors = errors
+    row.typed = {
+        "unit": request.POST.get("assign-unit", ""),
+        "co_units": request.POST.getlist("assign-co_units"),
+        "due_date": request.POST.get("assign-due_date", ""),
+        "is_complex": bool(request.POST.get("assign-is_complex")),
+        "note": request.POST.get("assign-note", ""),
+    }
     units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
-    return render(request, "supervise/dispatch.html", {"page": page, "issues": issues, "units": units})
+    return render(request, "supervise/_dispatch_row.html", {"issue": row, "units": units, "today": clock.today()})
 
 
 @supervisor_required
@@ -125,8 +194,11 @@ def extensions(request):
             rejected=Count("pk", filter=Q(status=ExtensionStatus.REJECTED)),
         )
     }
+    today = clock.today()
     for request_row in page.object_list:
         request_row.record = records.get(request_row.unit_id, {})
+        request_row.waited_days = (today - timezone.localdate(request_row.requested_at)).days
+        request_row.date_passed = request_row.new_due_date < today
     return render(request, "supervise/extensions.html", {"page": page})
 
 

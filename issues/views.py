@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core import clock
 from core.db import replica_view
-from core.errors import ServiceError
+from core.errors import Conflict, ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
 from core.ids import parse_id
@@ -70,14 +70,21 @@ def _issue_or_404(user, pk):
 
 @login_required
 def issue_detail(request, pk: int):
-    issue = _issue_or_404(request.user, pk)
+    return _detail(request, _issue_or_404(request.user, pk))
+
+
+def _detail(request, issue, refused: ActionForm | None = None):
+    """The issue page; `refused`, an action's form sent back with what was
+    typed and why it was refused, in place of that action's empty one."""
     deadlines.mark([issue], clock.today())
     selectors.with_closure([issue])
     forms = [
         (
             name,
             ACTIONS[name].label,
-            ActionForm(action=ACTIONS[name], user=request.user, initial={"version": issue.version}),
+            refused
+            if refused is not None and refused.action.name == name
+            else ActionForm(action=ACTIONS[name], user=request.user, initial={"version": issue.version}),
         )
         for name in services.allowed_actions(issue, request.user)
     ]
@@ -87,38 +94,68 @@ def issue_detail(request, pk: int):
         "action_forms": forms,
         "pending_extension": issue.extensions.filter(status=ExtensionStatus.PENDING).first(),
     }
-    return render(request, "issues/issue_detail.html", context)
+    return render(request, "issues/issue_detail.html", context, status=400 if refused is not None else 200)
 
 
 @login_required
 @require_POST
 def issue_action(request, pk: int, action: str):
+    """One lifecycle action. Refused on the issue page, the page comes back
+    with the form as typed and the reason by its field; refused on a desk
+    (`next`), the desk says which issue the reason is about."""
     if action not in ACTIONS:
         raise Http404
     issue = _issue_or_404(request.user, pk)
     form = ActionForm(request.POST, request.FILES, action=ACTIONS[action], user=request.user)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return _back(request, issue)
-    data = {key: value for key, value in form.cleaned_data.items() if value is not None}
-    version = data.pop("version", None)
-    if "co_units" in data:
-        data["co_units"] = list(data["co_units"])
-    try:
-        services.service_for(action)(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+    if form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if value is not None}
+        version = data.pop("version", None)
+        if "co_units" in data:
+            data["co_units"] = list(data["co_units"])
+        try:
+            services.service_for(action)(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+        except Conflict as error:
+            # Someone acted first: the page shows what they did; what was
+            # typed stays, against the issue as it now is, to send again or not.
+            issue = _issue_or_404(request.user, pk)
+            form = _rebound(form, version=issue.version)
+            form.add_error(None, error.message)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+            return _back(request, issue)
+    if not _desk(request) and action in services.allowed_actions(issue, request.user):
+        return _detail(request, issue, refused=form)
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        reason = (
+            _("%(field)s: %(reason)s") % {"field": label, "reason": " ".join(errors)} if label else " ".join(errors)
+        )
+        messages.error(
+            request, _("%(issue)s: %(reason)s") % {"issue": f"{issue.number} {issue.title}", "reason": reason}
+        )
     return _back(request, issue)
+
+
+def _rebound(form: ActionForm, *, version: int) -> ActionForm:
+    """`form` bound again to what was sent, at `version`."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(version)
+    rebound = ActionForm(data, form.files, action=form.action, user=form.user)
+    rebound.is_valid()
+    return rebound
+
+
+def _desk(request) -> str:
+    """The desk a form was sent from (its `next`), or "" for the issue page."""
+    target = request.POST.get("next", "")
+    return target if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else ""
 
 
 def _back(request, issue):
     """Back to the desk the form was on, or to the issue."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target := _desk(request):
         return redirect(target)
     if not selectors.issue_list(user=request.user).filter(pk=issue.pk).exists():
         return redirect("my-work")  # returned: the issue has left this user's scope

@@ -431,6 +431,14 @@ CASES: dict[str, Case] = {
     # The supervisors' desks.
     "/supervise/dispatch/": Case("page", roles=SUPERVISORS),
     "/supervise/dispatch/bulk/": Case("page", roles=SUPERVISORS, methods=("POST",), bodies=dispatch_bodies),
+    "/supervise/dispatch/{pk}/": Case(
+        "page",
+        family="issue_waiting",
+        args=pk,
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [{"assign-unit": m.obj("unit", c).pk} for c in ("A", "B")],
+    ),
     "/supervise/verification/": Case("page", roles=SUPERVISORS),
     "/supervise/extensions/": Case("page", roles=SUPERVISORS),
     "/supervise/escalations/": Case("page", roles=SUPERVISORS),
@@ -469,6 +477,7 @@ CASES: dict[str, Case] = {
         ],
     ),
     "/manage/imports/{pk}/": Case("page", family="import_job", args=pk, roles=ADMINS, methods=("GET", "POST")),
+    "/manage/imports/{pk}/changes.xlsx": Case("page", family="import_job", args=pk, roles=ADMINS),
     "/manage/imports/template/{kind}.xlsx": Case(
         "page", roles=ADMINS, variants=[{"kind": kind} for kind in (*IMPORTERS, "nonsense")]
     ),
@@ -575,6 +584,7 @@ ADMIN_SITE = {
     "/admin/": Case("admin"),
     # For the proxy and monitoring: anyone may ask; it names checks, never hosts or errors.
     "/health/": Case("public", queries=("format=json",), may_be_down=True),
+    "/favicon.ico": Case("public"),  # a redirect to the static icon, for anyone
     "/admin/login/": Case("public", methods=("GET", "POST"), bodies=lambda m, r: [{"username": "x", "password": "y"}]),
     "/admin/logout/": Case("public", methods=("POST",)),
     "/admin/password_change/": Case("admin"),

@@ -63,6 +63,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["campaign", "created_at"]
+        extra_kwargs = {"summary": {"required": True}}  # and not blank: the service says so
 
     service = staticmethod(services.visit_record)
 

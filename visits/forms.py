@@ -17,9 +17,7 @@ class VisitForm(forms.Form):
     purposes = forms.MultipleChoiceField(
         label=_("Purposes"), choices=VisitPurpose.choices, widget=forms.CheckboxSelectMultiple
     )
-    summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, required=False
-    )
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     participants = forms.ModelMultipleChoiceField(
         queryset=Official.objects.none(), label=_("Participants"), required=False
     )
@@ -31,6 +29,8 @@ class VisitForm(forms.Form):
     )
     headcount = forms.IntegerField(label=_("Headcount"), required=False, min_value=0)
     order_book = forms.CharField(label=_("Order book"), max_length=200, required=False)
+    # Ticked to save a second visit to one enterprise by the same person on one day.
+    same_day_confirmed = forms.BooleanField(label=_("Record it all the same"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -25,6 +25,18 @@ def visit_list(*, user):
     )
 
 
+def same_day_visits(*, user, enterprise, date: datetime.date, participants) -> list[Visit]:
+    """The visits `user` may see to `enterprise` on `date` that any of
+    `participants` took part in: a second one is more often the first typed
+    twice than a second trip."""
+    return list(
+        visit_list(user=user)
+        .filter(enterprise=enterprise, date=date, participant_rows__official__in=participants)
+        .distinct()
+        .order_by("created_at")
+    )
+
+
 def participations(*, visits):
     """The officials on the given (already scoped) visits: one row each."""
     return (

@@ -75,6 +75,10 @@ def visit_record(
         raise InvalidInput("invalid_purpose", _("Unknown purpose “%(p)s”.") % {"p": unknown[0]}, field="purposes")
     if not purposes:
         raise InvalidInput("purposes_required", _("Choose at least one purpose."), field="purposes")
+    if not summary.strip():
+        raise InvalidInput(
+            "summary_required", _("Write a summary: what was seen and discussed at the visit."), field="summary"
+        )
     people = list(dict.fromkeys(participants or [actor]))
     for person in people:
         if not person.is_active or person.unit_id is None:

@@ -26,8 +26,10 @@ def test_dispatch_verify_close_and_the_dashboard_moves(signed_in, live_server, l
     assert row.locator("select[name=assign-unit]").input_value() == str(w.unit_a.pk)  # the lead unit, suggested
     screenshot(sup, "dispatch-desk")
     row.locator("button[type=submit]").click()
-    sup.wait_for_url(f"{live_server.url}/supervise/dispatch/")
-    assert sup.locator(f"#dispatch-{issue.pk}").count() == 0 and sup.locator(f"#dispatch-{other.pk}").count() == 1
+    # The row answers in place (htmx): what was done, the rest of the desk as it was.
+    done = sup.locator(f"#dispatch-{issue.pk}.border-success")
+    done.wait_for()
+    assert "已交由甲县经信局承办" in done.inner_text() and sup.locator(f"#dispatch-{other.pk} form").count() == 1
     issue.refresh_from_db()
     assert (issue.status, issue.responsible_unit_id) == ("assigned", w.unit_a.pk)
 

@@ -59,6 +59,7 @@ def ledger(live_world, make_issue, settings, tmp_path):
     w = live_world
     issues = [make_issue("closed"), make_issue("in_progress"), make_issue("cancelled"), make_issue("registered")]
     visit = visit_services.visit_record(
+        summary="了解情况",
         actor=w.official_a,
         enterprise=w.enterprise_a,
         date=datetime.date.today() - datetime.timedelta(days=1),

@@ -60,13 +60,22 @@ def walk(world, make_issue):
     # enterprise unit_a only handles an issue of (unit_a4 handles one
     # there too, so it may visit it); one in the other county.
     ours = visit_services.visit_record(
-        actor=w.official_a, enterprise=w.enterprise_a, date=datetime.date(2026, 5, 20), **with_unit_a4
+        actor=w.official_a,
+        enterprise=w.enterprise_a,
+        date=datetime.date(2026, 5, 20),
+        **with_unit_a4,
     )
     theirs = visit_services.visit_record(
-        actor=unit_a4_person, enterprise=w.enterprise_a_other, date=datetime.date(2026, 5, 28), **with_unit_a4
+        actor=unit_a4_person,
+        enterprise=w.enterprise_a_other,
+        date=datetime.date(2026, 5, 28),
+        **with_unit_a4,
     )
     far = visit_services.visit_record(
-        actor=w.official_b, enterprise=w.enterprise_b, date=datetime.date(2026, 5, 25), **with_unit_a4
+        actor=w.official_b,
+        enterprise=w.enterprise_b,
+        date=datetime.date(2026, 5, 25),
+        **with_unit_a4,
     )
 
     # A visit unit_a took part in, where a colleague raised an issue that went
@@ -292,6 +301,7 @@ def test_a_visit_s_files_are_seen_by_whoever_sees_the_visit(client, world, tmp_p
     settings.MEDIA_ROOT = tmp_path
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     visit = visit_services.visit_record(
+        summary="了解情况",
         actor=world.official_a,
         enterprise=world.enterprise_a,
         date=datetime.date(2026, 5, 29),

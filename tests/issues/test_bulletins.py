@@ -208,6 +208,7 @@ def test_a_unit_that_visited_is_not_listed_as_quiet_and_one_that_did_not_is_with
     for day in (2, 9, 16, 23):
         with at(datetime.date(2026, 6, day)):
             visit_services.visit_record(
+                summary="了解情况",
                 actor=w.official_a,
                 enterprise=w.enterprise_a,
                 date=datetime.date(2026, 6, day),

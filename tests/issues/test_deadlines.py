@@ -126,7 +126,9 @@ def test_every_interface_agrees_on_overdue_today(client, world, ledger, settings
 
         # My work, for the responsible unit: the same marks on its open issues.
         client.force_login(w.official_a)
-        mine = {i.number: i for i in client.get(reverse("my-work")).context["open_issues"]}
+        context = client.get(reverse("my-work")).context
+        shown = (*context["to_sign"], *context["open_issues"], *context["co_issues"])
+        mine = {i.number: i for i in shown}
         assert {n for n, i in mine.items() if i.overdue} == expected
         assert {n for n, i in mine.items() if i.due_soon} == numbers(ledger, DUE_SOON)
         assert {n: i.overdue_by for n, i in mine.items() if i.overdue} == {

@@ -18,7 +18,12 @@ def test_a_visit_exactly_the_frequency_ago_still_counts_everywhere(client, world
     today = clock.today()
     boundary = today - datetime.timedelta(days=w.campaign.visit_every_days)
     services.visit_record(
-        actor=w.official_a, enterprise=w.enterprise_a, date=boundary, form="onsite", purposes=["situation"]
+        summary="了解情况",
+        actor=w.official_a,
+        enterprise=w.enterprise_a,
+        date=boundary,
+        form="onsite",
+        purposes=["situation"],
     )
     assert selectors.visit_due_since(w.campaign, today) == boundary
     assert selectors.visited_in_time(boundary, w.campaign, today)
@@ -50,6 +55,7 @@ def test_a_unit_that_logged_visits_is_not_quiet_and_one_that_logged_none_is_with
     start = datetime.date(2026, 5, 1)
     for day in (4, 11, 18, 25):
         services.visit_record(
+            summary="了解情况",
             actor=w.official_a,
             enterprise=w.enterprise_a,
             date=datetime.date(2026, 5, day),

@@ -32,9 +32,18 @@ def record(world, **overrides):
         date=datetime.date(2026, 5, 29),
         form="onsite",
         purposes=["situation"],
+        summary="了解企业用工情况",
         files=[upload("现场.png", samples.PNG), upload("纪要.docx", samples.docx())],
     )
     return intake.visit_record_with_issues(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize("summary", ["", "   \n "])
+def test_a_visit_needs_a_summary(world, media, summary):
+    with pytest.raises(InvalidInput) as refused:
+        record(world, summary=summary, issues=[intake.RaisedIssue(category="finance", title="贷款难")])
+    assert refused.value.code == "summary_required" and refused.value.field == "summary"
+    assert not Visit.objects.exists() and not Issue.objects.exists() and stored(media) == []
 
 
 def test_files_are_stored_with_the_visit(world, media):

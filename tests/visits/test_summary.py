@@ -33,7 +33,13 @@ def _visits(w):
     ]
     for date, actor, enterprise, people in plan:
         services.visit_record(
-            actor=actor, enterprise=enterprise, date=date, form="onsite", purposes=["situation"], participants=people
+            summary="了解情况",
+            actor=actor,
+            enterprise=enterprise,
+            date=date,
+            form="onsite",
+            purposes=["situation"],
+            participants=people,
         )
 
 
@@ -82,11 +88,21 @@ def test_a_visit_with_no_campaign_and_a_new_campaign_keep_their_cells_apart(worl
     w.campaign.is_current = False
     w.campaign.save(update_fields=["is_current"])
     services.visit_record(
-        actor=w.official_a, enterprise=w.enterprise_a, date=D(2026, 5, 5), form="onsite", purposes=["situation"]
+        summary="了解情况",
+        actor=w.official_a,
+        enterprise=w.enterprise_a,
+        date=D(2026, 5, 5),
+        form="onsite",
+        purposes=["situation"],
     )
     later = CampaignFactory(name="2027年行动", is_current=True)
     services.visit_record(
-        actor=w.official_a, enterprise=w.enterprise_a, date=D(2026, 5, 6), form="onsite", purposes=["situation"]
+        summary="了解情况",
+        actor=w.official_a,
+        enterprise=w.enterprise_a,
+        date=D(2026, 5, 6),
+        form="onsite",
+        purposes=["situation"],
     )
     cells = VisitCell.objects.filter(region_id=w.county_a.pk, unit_id=summary.EVERY)
     assert sorted(cells.values_list("campaign_id", "visits")) == [(0, 1), (later.pk, 1)]

@@ -30,6 +30,7 @@ def visited(world, ledger):  # noqa: F811
     AssignmentUnitFactory(assignment=other, unit=w.unit_a3, is_lead=True)
     with at(D(2026, 6, 5)):
         visit_services.visit_record(
+            summary="了解情况",
             actor=w.official_a,
             enterprise=w.enterprise_a,
             date=D(2026, 6, 5),
@@ -195,7 +196,12 @@ def test_dashboard_queries_do_not_grow(client, world, make_issue, django_assert_
         issue = services.issue_register(actor=world.supervisor_a, enterprise=enterprise, category="land", title="x")
         services.issue_assign(actor=world.supervisor_a, issue_id=issue.pk, unit=unit)
         visit_services.visit_record(
-            actor=world.supervisor_a, enterprise=enterprise, date=D(2026, 6, 1), form="onsite", purposes=["policy"]
+            summary="了解情况",
+            actor=world.supervisor_a,
+            enterprise=enterprise,
+            date=D(2026, 6, 1),
+            form="onsite",
+            purposes=["policy"],
         )
     for params in ({}, {"trend": "week"}, {"region": world.county_a.pk}):
         with django_assert_max_num_queries(baseline):

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -23,7 +25,7 @@ def test_the_page_offers_exactly_the_allowed_actions(client, world, make_issue):
 def test_unit_works_an_issue_through_the_pages(client, world, make_issue):
     issue = make_issue("assigned")
     client.force_login(world.official_a)
-    assert "已完成:签收" in act(client, issue, "accept", version=issue.version).content.decode()
+    assert "已完成：签收" in act(client, issue, "accept", version=issue.version).content.decode()
     act(client, issue, "feedback", note="已对接银行")
     response = act(client, issue, "request_extension", new_due_date="2026-07-31", reason="需审批")
     assert "延期待审批" in response.content.decode()
@@ -144,3 +146,41 @@ def test_the_issue_lists_queries_do_not_grow_with_the_ledger(client, world, para
     small = queries()
     bulk_issues(world, 400, start=181)
     assert len(queries()) == len(small) <= 16, small
+
+
+def test_a_refused_form_on_the_issue_page_comes_back_as_typed(client, world, make_issue):
+    """An extension refused for its date: the page comes back with the date
+    and the reason as typed and the reason for the refusal by the field (it
+    used to go back to an empty form)."""
+    issue = make_issue("in_progress")
+    client.force_login(world.official_a)
+    response = client.post(
+        reverse("issue-action", args=[issue.pk, "request_extension"]),
+        {"request_extension-new_due_date": "2026-06-01", "request_extension-reason": "需要等待省里审批"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and not issue.extensions.exists()
+    form = page.split('id="action-request_extension"')[1].split("</form>")[0]
+    assert 'value="2026-06-01"' in form and "需要等待省里审批" in form
+    assert "必须晚于当前办结时限" in form and 'id="action-request_extension-errors"' in form
+
+
+def test_after_a_conflict_the_typed_form_stands_against_the_issue_as_it_now_is(client, world, make_issue):
+    from issues import services
+
+    issue = make_issue("in_progress")
+    seen = issue.version
+    services.issue_feedback(actor=world.official_a_colleague, issue_id=issue.pk, note="同事已反馈")
+    client.force_login(world.official_a)
+    data = {
+        "request_extension-new_due_date": (issue.due_date + datetime.timedelta(days=10)).isoformat(),
+        "request_extension-reason": "等待审批",
+        "request_extension-version": seen,
+    }
+    page = client.post(reverse("issue-action", args=[issue.pk, "request_extension"]), data).content.decode()
+    assert "已被他人修改" in page and "同事已反馈" in page and not issue.extensions.exists()
+    issue.refresh_from_db()
+    assert f'name="request_extension-version" value="{issue.version}"' in page
+    again = dict(data, **{"request_extension-version": issue.version})
+    client.post(reverse("issue-action", args=[issue.pk, "request_extension"]), again)
+    assert issue.extensions.count() == 1  # sent again, knowingly

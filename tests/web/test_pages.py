@@ -129,7 +129,7 @@ def test_export_follows_the_filters(client, world, make_issue):
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "挂号编号"
     assert [row[0] for row in rows[1:]] == [land.number]
-    assert rows[1][5] == "甲县经信局"
+    assert rows[1][rows[0].index("承办单位")] == "甲县经信局"
 
 
 def _grow(world, make_issue, n):
@@ -198,6 +198,37 @@ def test_my_work_lists_what_waits(client, world, make_issue):
     assert Visit.objects.count() == 1 and "甲企业" in page.split('id="recent-visits"')[1]
 
 
+def test_my_work_counts_each_issue_once_and_sets_co_handled_ones_apart(client, world, make_issue):
+    """An issue waiting for sign-for is not also an open one; another unit's
+    issue we co-handle has its own list, marked, with the unit that leads it."""
+    waiting, working = make_issue("assigned"), make_issue("in_progress")  # 经信局 leads, 商务局 co-handles
+    page = login(client, world.official_a).get(reverse("my-work")).content.decode()
+    to_sign = page.split('id="to-sign"')[1].split('id="open-issues"')[0]
+    own = page.split('id="open-issues"')[1].split('id="my-enterprises"')[0]
+    assert waiting.number in to_sign and waiting.number not in own and working.number in own
+    assert 'data-count="1"' in to_sign and 'data-count="1"' in own and 'id="co-issues"' not in page
+    page = login(client, world.official_a2).get(reverse("my-work")).content.decode()
+    co = page.split('id="co-issues"')[1].split('id="my-enterprises"')[0]
+    assert waiting.number in co and working.number in co and "协办" in co and "甲县经信局" in co
+    assert 'data-count="0"' in page.split('id="open-issues"')[1].split("</span></div>")[0]
+
+
+def test_my_work_folds_a_long_list_of_enterprises_those_due_a_visit_first(client, world):
+    from ..factories import AssignmentFactory, AssignmentUnitFactory
+
+    page = login(client, world.official_a).get(reverse("my-work")).content.decode()
+    assert '<details class="card zf-fold" id="my-enterprises" open>' in page  # one enterprise: open
+    for n in range(6):
+        enterprise = EnterpriseFactory(region=world.town_a, name=f"结对企业{n}")
+        assignment = AssignmentFactory(campaign=world.campaign, enterprise=enterprise)
+        AssignmentUnitFactory(assignment=assignment, unit=world.unit_a, is_lead=True)
+    record_visit(world)  # 甲企业 visited today; the six new ones never
+    page = client.get(reverse("my-work")).content.decode()
+    assert '<details class="card zf-fold" id="my-enterprises">' in page
+    listed = page.split('id="my-enterprises"')[1]
+    assert 'id="due-visits">6' in listed and listed.index("结对企业") < listed.index("甲企业")
+
+
 def test_a_unit_handling_an_issue_sees_the_enterprise_and_its_team(client, world, make_issue):
     from issues import services
 
@@ -222,3 +253,18 @@ def test_every_page_names_its_icon_and_the_browsers_guess_finds_it(client, world
     ico = finders.find("favicon.ico")
     with open(ico, "rb") as file:
         assert file.read(4) == b"\x00\x00\x01\x00"  # an icon resource
+
+
+def test_a_supervisors_home_is_the_queues_and_an_administrators_adds_the_gaps(client, world, make_issue):
+    make_issue("registered")
+    login(client, world.supervisor_a)
+    page = client.get(reverse("my-work")).content.decode()
+    assert 'id="queues"' in page and 'id="gaps"' not in page
+    assert re.search(r'id="queue-dispatch".*?data-count="1"', page, flags=re.S)
+    assert page.index('id="queues"') < page.index('id="to-sign"')  # the office's unit's own lists come after
+    login(client, world.admin)
+    page = client.get(reverse("my-work")).content.decode()
+    assert 'id="queues"' in page and 'id="gap-teams"' in page and 'id="gap-imports"' in page
+    login(client, world.official_a)
+    page = client.get(reverse("my-work")).content.decode()
+    assert 'id="queues"' not in page and 'id="to-sign"' in page

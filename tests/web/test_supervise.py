@@ -49,6 +49,68 @@ def test_dispatch_suggests_the_team_and_assigns(client, world, make_issue):
     assert (mine.status, str(mine.due_date)) == ("assigned", "2026-06-30")
 
 
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_a_refused_row_answers_in_place_with_what_was_typed(client, world, make_issue):
+    """A changed deadline with no reason: the row comes back by itself, the
+    issue named, the date, unit, co-unit and complex tick as typed."""
+    issue = make_issue("registered")
+    client.force_login(world.supervisor_a)
+    data = {
+        "assign-unit": world.unit_a2.pk,
+        "assign-co_units": [world.unit_a.pk],
+        "assign-due_date": "2026-06-30",
+        "assign-is_complex": "on",
+        "assign-version": issue.version,
+    }
+    response = client.post(reverse("dispatch-row", args=[issue.pk]), data, **HTMX)
+    row = response.content.decode()
+    assert response.status_code == 200 and row.lstrip().startswith("<div") and "<html" not in row
+    errors = row.split(f'id="dispatch-{issue.pk}-errors"')[1].split("</div>")[0]
+    assert issue.number in errors and "请说明理由" in errors
+    assert 'value="2026-06-30"' in row and f'id="complex-{issue.pk}" checked' in row
+    assert re.search(rf'<option value="{world.unit_a2.pk}" selected>', row)
+    assert re.search(rf'value="{world.unit_a.pk}" id="co-{issue.pk}-{world.unit_a.pk}" checked', row)
+    issue.refresh_from_db()
+    assert issue.status == "registered"
+    data["assign-note"] = "企业要求6月底前"
+    done = client.post(reverse("dispatch-row", args=[issue.pk]), data, **HTMX).content.decode()
+    assert "甲县商务局" in done and "2026-06-30" in done and "甲县经信局" in done  # the co-unit too
+    issue.refresh_from_db()
+    assert (issue.status, issue.responsible_unit, list(issue.co_units.all())) == (
+        "assigned",
+        world.unit_a2,
+        [world.unit_a],
+    )
+    again = client.post(reverse("dispatch-row", args=[issue.pk]), data, **HTMX).content.decode()
+    assert "不再等待交办" in again or "no longer waiting" in again
+
+
+def test_without_htmx_a_refused_row_names_its_issue_on_the_desk(client, world, make_issue):
+    issue = make_issue("registered")
+    client.force_login(world.supervisor_a)
+    data = {"assign-unit": world.unit_a.pk, "assign-due_date": "2026-06-30", "assign-version": issue.version}
+    response = client.post(reverse("dispatch-row", args=[issue.pk]), data, follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('dispatch')}#dispatch-{issue.pk}"
+    assert f"{issue.number}：" in response.content.decode()
+
+
+def test_the_suggestion_is_the_team_unit_that_handled_the_category_most(client, world, make_issue):
+    # 甲县商务局 (not the lead) has handled two land issues; 经信局, the lead, none.
+    for _n in range(2):
+        landed = make_issue("registered", category="land")
+        services.issue_assign(actor=world.supervisor_a, issue_id=landed.pk, unit=world.unit_a2)
+    issue = make_issue("registered", category="land")
+    finance = make_issue("registered", category="finance")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("dispatch")).content.decode()
+    land = page.split(f'id="dispatch-{issue.pk}"')[1].split("</optgroup>")[0]
+    assert land.index("甲县商务局") < land.index("甲县经信局") and "办过2件同类问题" in land
+    money = page.split(f'id="dispatch-{finance.pk}"')[1].split("</optgroup>")[0]
+    assert money.index("甲县经信局") < money.index("甲县商务局")  # no history: the lead first
+
+
 def test_bulk_dispatch(client, world, make_issue):
     first, second = make_issue("registered"), make_issue("registered")
     client.force_login(world.supervisor_a)
@@ -208,3 +270,23 @@ def test_the_verification_desk_marks_a_late_call(client, world, make_issue):
     page = client.get(reverse("verification")).content.decode()
     assert "zf-call-late" in page.split(f'id="verify-{late.pk}"')[1].split("verify-row")[0]
     assert "zf-call-late" not in page.split(f'id="verify-{fresh.pk}"')[1].split("verify-row")[0]
+
+
+def test_the_extension_desk_shows_the_wait_and_warns_of_a_date_already_past(client, world, make_issue):
+    import datetime
+
+    from django.utils import timezone
+
+    from core import clock
+
+    issue = make_issue("in_progress", extra=("request_extension",))  # asked on 1 June, for due date + 10 days
+    asked = issue.extensions.get().new_due_date
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("extensions")).content.decode()
+    assert "已等待0天" in page and "zf-date-passed" not in page
+    later = timezone.make_aware(datetime.datetime.combine(asked + datetime.timedelta(days=3), datetime.time(10)))
+    with clock.frozen_at(later):
+        page = client.get(reverse("extensions")).content.decode()
+    waited = (asked + datetime.timedelta(days=3) - datetime.date(2026, 6, 1)).days
+    assert f"已等待{waited}天" in page
+    assert "zf-date-passed" in page and f"申请的新时限{asked:%Y-%m-%d}已过" in page

@@ -122,7 +122,7 @@ def test_a_mistake_beside_a_large_valid_file_stores_no_file(official, world, med
     page = response.content.decode()
     assert "晚于今天" in page
     not_kept = page.split('id="files-not-kept">')[1].split("</div>")[0]
-    assert "这次没有保留,请重新选择" in not_kept and "现场.png、纪要.pdf" in not_kept
+    assert "这次没有保留，请重新选择" in not_kept and "现场.png、纪要.pdf" in not_kept
     assert stored(media) == [] and VisitAttachment.objects.count() == 0
 
 
@@ -138,7 +138,7 @@ def test_at_most_so_many_files_per_visit(official, world, settings, media):
     settings.ZOUFANG_UPLOAD_MAX_FILES = 3
     photos = [SimpleUploadedFile(f"{n}.png", PNG) for n in range(4)]
     response = official.post(reverse("visit-create"), payload(world, files=photos))
-    assert response.status_code == 400 and "每次走访最多上传3个文件,本次提交了4个" in response.content.decode()
+    assert response.status_code == 400 and "每次走访最多上传3个文件，本次提交了4个" in response.content.decode()
     assert stored(media) == []
 
 
@@ -173,3 +173,27 @@ def test_form_prefills_enterprise_and_me(official, world):
     page = official.get(reverse("visit-create"), {"enterprise": world.enterprise_a.pk}).content.decode()
     assert f'<option value="{world.enterprise_a.pk}" selected>' in page
     assert f'name="participants" value="{world.official_a.pk}"' in page
+
+
+def test_a_visit_without_a_summary_is_sent_back_with_everything_typed(official, world):
+    response = official.post(reverse("visit-create"), payload(world, summary=" "))
+    page = response.content.decode()
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert "这个字段是必填项" in page or "该字段是必填项" in page
+    assert "技术工人招工难" in page  # the issues typed are kept
+
+
+def test_a_second_visit_the_same_day_by_the_same_people_asks_first(official, world):
+    assert official.post(reverse("visit-create"), payload(world)).status_code == 302
+    again = official.post(reverse("visit-create"), payload(world, summary="又一次"))
+    page = again.content.decode()
+    assert again.status_code == 400 and Visit.objects.count() == 1
+    assert 'id="same-day"' in page and "企业订单饱满" in page  # the first one, named
+    assert "又一次" in page and "技术工人招工难" in page  # what was typed is kept
+    # One of the same people is enough: 甲2 was at the first visit too.
+    other = payload(world, summary="另一组", participants=[world.official_a2.pk])
+    assert 'id="same-day"' in official.post(reverse("visit-create"), other).content.decode()
+    confirmed = official.post(reverse("visit-create"), payload(world, summary="又一次", same_day_confirmed="on"))
+    assert confirmed.status_code == 302 and Visit.objects.count() == 2
+    next_day = official.post(reverse("visit-create"), payload(world, date="2026-05-28", summary="前一天"))
+    assert next_day.status_code == 302 and Visit.objects.count() == 3
