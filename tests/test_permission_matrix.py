@@ -26,6 +26,7 @@ fill fails `test_every_url_pattern_is_in_the_matrix`: a new view cannot be
 forgotten.
 """
 
+import contextlib
 import datetime
 import io
 import json
@@ -884,12 +885,11 @@ class Matrix:
         return found
 
 
-@pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
-    """One world for the module, built in a transaction rolled back at its end."""
+@contextlib.contextmanager
+def rolled_back_world(django_db_blocker):
+    """The full world and its Matrix, built in a transaction rolled back at
+    the end, the clock at 9:00 on TODAY: one world for a module."""
     moment = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(9, 0)))
-    if connection.vendor != "postgresql":  # Matrix.writes reads PostgreSQL's counters
-        pytest.fail("the permission matrix needs PostgreSQL: run it through `make test`")
     with django_db_blocker.unblock(), clock.frozen_at(moment):
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -900,6 +900,15 @@ def matrix(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """One world for the module."""
+    if connection.vendor != "postgresql":  # Matrix.writes reads PostgreSQL's counters
+        pytest.fail("the permission matrix needs PostgreSQL: run it through `make test`")
+    with rolled_back_world(django_db_blocker) as m:
+        yield m
 
 
 def _admin_rows(w):
