@@ -250,7 +250,11 @@ def visit_create(request):
                             headcount=data["headcount"],
                             order_book=data["order_book"],
                         ),
-                        issues=[intake.RaisedIssue(**item) for item in formset.cleaned_data if item],
+                        issues=[
+                            intake.RaisedIssue(**{k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
+                            for form in formset.forms
+                            if form.cleaned_data and form not in formset.deleted_forms
+                        ],
                         files=files,
                     )
                 except ServiceError as error:

@@ -153,4 +153,13 @@ class RaisedIssueForm(forms.Form):
 
 
 # Every form is "extra": one left untouched is skipped, one half typed is an error.
-RaisedIssueFormSet = forms.formset_factory(RaisedIssueForm, extra=0, max_num=20, validate_max=True)
+class _RaisedIssues(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+# An issue block added by mistake is ticked away (can_delete): not validated, not registered.
+RaisedIssueFormSet = forms.formset_factory(
+    RaisedIssueForm, formset=_RaisedIssues, extra=0, max_num=20, validate_max=True, can_delete=True
+)

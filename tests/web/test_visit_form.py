@@ -197,3 +197,19 @@ def test_a_second_visit_the_same_day_by_the_same_people_asks_first(official, wor
     assert confirmed.status_code == 302 and Visit.objects.count() == 2
     next_day = official.post(reverse("visit-create"), payload(world, date="2026-05-28", summary="前一天"))
     assert next_day.status_code == 302 and Visit.objects.count() == 3
+
+
+def test_the_visit_page_writes_amounts_with_thousands_separators(official, world):
+    response = official.post(reverse("visit-create"), payload(world, output_value="89986", revenue="123456.5"))
+    page = official.get(response["Location"]).content.decode()
+    assert "产值 89,986.00 万元" in page and "营业收入 123,456.50 万元" in page and "用工人数 320" in page
+
+
+def test_an_issue_block_ticked_away_is_neither_checked_nor_registered(official, world):
+    # The second block is half-filled (no title) and ticked away: the visit saves with the first alone.
+    data = payload(world, **{"issues-1-title": "", "issues-1-DELETE": "on"})
+    response = official.post(reverse("visit-create"), data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert list(Issue.objects.values_list("title", flat=True)) == ["技术工人招工难"]
+    page = official.get(reverse("visit-create")).content.decode()
+    assert "issues-__prefix__-DELETE" in page  # every new block can be ticked away
