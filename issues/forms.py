@@ -71,6 +71,26 @@ class ActionForm(forms.Form):
         # its default would make the satisfaction rate what the form said).
         return forms.ChoiceField(label=field.label, choices=[("", "—"), *CHOICES[field.kind]], required=required)
 
+    def service_kwargs(self) -> dict:
+        """What the valid form gives the action's service: the values sent,
+        the version as `expected_version`, several units as a list."""
+        data = {key: value for key, value in self.cleaned_data.items() if value is not None}
+        data["expected_version"] = data.pop("version", None)
+        if "co_units" in data:
+            data["co_units"] = list(data["co_units"])
+        return data
+
+    def reasons(self) -> list[str]:
+        """Each error as "field: reason" (a form-wide one alone), for a page
+        that shows them away from the field."""
+        return [
+            _("%(field)s: %(reason)s") % {"field": self.fields[field].label, "reason": error}
+            if field in self.fields and self.fields[field].label
+            else error
+            for field, errors in self.errors.items()
+            for error in errors
+        ]
+
 
 class DashboardForm(forms.Form):
     """The dashboard's choices: a campaign, a region within the scope, a

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core import clock
 
 from . import deadlines, selectors
-from .choices import OPEN_STATUSES, ExtensionStatus, Status
-from .models import ExtensionRequest
+from .choices import Status
 
 OLDEST_SHOWN = 5
 
@@ -51,7 +50,7 @@ def _queues(today: datetime.date) -> list[Queue]:
         Queue(
             "escalated",
             _("Escalated for coordination"),
-            Q(escalated_at__isnull=False, status__in=OPEN_STATUSES),
+            selectors.ESCALATED_OPEN,
             "escalated_at",
             "escalations",
         ),
@@ -77,11 +76,7 @@ def supervisor_queues(*, user, today: datetime.date | None = None) -> list[dict]
         )
         link = reverse(queue.desk) + (f"?{queue.desk_query}" if queue.desk_query else "")
         result.append(_shown(queue.key, queue.label, counts[queue.key], oldest, link, today))
-    pending = (
-        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, issue__in=issues.values("pk"))
-        .select_related("issue", "issue__enterprise", "unit")
-        .order_by("requested_at", "id")
-    )
+    pending = selectors.pending_extensions(user=user)
     requests = list(pending[:OLDEST_SHOWN])
     for request in requests:
         request.waited_since = request.requested_at

@@ -15,7 +15,7 @@ from visits import selectors as visit_selectors
 from visits.selectors import visit_list
 
 from . import figures, summary
-from .choices import OPEN_STATUSES, Action, Status
+from .choices import OPEN_STATUSES, Action, ExtensionStatus, Status
 from .deadlines import WORKING
 from .models import ExtensionRequest, FollowUp, Issue, IssueAttachment, IssueEvent
 
@@ -414,12 +414,26 @@ def trend(*, user, period: str = "month", **filters) -> list[dict]:
     ]
 
 
+# Escalated for coordination (提请协调) and not yet closed or cancelled.
+ESCALATED_OPEN = Q(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+
+
+def pending_extensions(*, user):
+    """Extension requests waiting for a decision on the issues `user` sees,
+    oldest first."""
+    return (
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, issue__in=issue_list(user=user).values("pk"))
+        .select_related("issue", "issue__enterprise", "unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
 def escalation_groups(*, user, first: int, region: Region | None = None) -> list[dict]:
     """Open escalated issues grouped by category and region, the groups that
     touch most enterprises first (面上共性问题): counts from one grouped
     query, each group's `first` issues from one window-ranked query. A
     `region` keeps the enterprises of it and below (the bulletin's)."""
-    escalated = issue_list(user=user).filter(escalated_at__isnull=False, status__in=OPEN_STATUSES)
+    escalated = issue_list(user=user).filter(ESCALATED_OPEN)
     if region is not None:
         escalated = escalated.filter(enterprise__region__path__startswith=region.path)
     counts = (

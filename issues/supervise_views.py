@@ -92,11 +92,11 @@ def dispatch_row(request, pk: int):
     if issue.status != Status.REGISTERED:
         errors.append(_("It is no longer waiting for dispatch (now %(s)s).") % {"s": issue.get_status_display()})
     elif form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if value is not None}
-        version = data.pop("version", None)
+        data = form.service_kwargs()
+        # The team's ticks include the unit chosen to lead: it does not co-handle its own issue.
         data["co_units"] = [unit for unit in data.get("co_units", []) if unit != data.get("unit")]
         try:
-            issue = services.issue_assign(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+            issue = services.issue_assign(actor=request.user, issue_id=issue.pk, **data)
         except ServiceError as error:
             errors.append(error.message)
         else:
@@ -105,12 +105,7 @@ def dispatch_row(request, pk: int):
             messages.success(request, _("%(n)s assigned.") % {"n": issue.number})
             return redirect("dispatch")
     else:
-        for field, field_errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            errors.extend(
-                _("%(field)s: %(reason)s") % {"field": label, "reason": error} if label else error
-                for error in field_errors
-            )
+        errors.extend(form.reasons())
     if not request.htmx:
         for error in errors:
             messages.error(request, _("%(issue)s: %(reason)s") % {"issue": issue.number, "reason": error})
@@ -175,13 +170,7 @@ def verification(request):
 @supervisor_required
 def extensions(request):
     """Pending extension requests with each unit's record of asking."""
-    visible = selectors.issue_list(user=request.user).values("pk")
-    pending = (
-        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, issue__in=visible)
-        .select_related("issue", "issue__enterprise", "unit", "requested_by")
-        .order_by("requested_at")
-    )
-    page = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.pending_extensions(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     records = {
         row["unit"]: row
         # The unit's record within this supervisor's scope, like every read.

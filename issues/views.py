@@ -108,12 +108,8 @@ def issue_action(request, pk: int, action: str):
     issue = _issue_or_404(request.user, pk)
     form = ActionForm(request.POST, request.FILES, action=ACTIONS[action], user=request.user)
     if form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if value is not None}
-        version = data.pop("version", None)
-        if "co_units" in data:
-            data["co_units"] = list(data["co_units"])
         try:
-            services.service_for(action)(actor=request.user, issue_id=issue.pk, expected_version=version, **data)
+            services.service_for(action)(actor=request.user, issue_id=issue.pk, **form.service_kwargs())
         except Conflict as error:
             # Someone acted first: the page shows what they did; what was
             # typed stays, against the issue as it now is, to send again or not.
@@ -127,11 +123,7 @@ def issue_action(request, pk: int, action: str):
             return _back(request, issue)
     if not _desk(request) and action in services.allowed_actions(issue, request.user):
         return _detail(request, issue, refused=form)
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        reason = (
-            _("%(field)s: %(reason)s") % {"field": label, "reason": " ".join(errors)} if label else " ".join(errors)
-        )
+    for reason in form.reasons():
         messages.error(
             request, _("%(issue)s: %(reason)s") % {"issue": f"{issue.number} {issue.title}", "reason": reason}
         )
