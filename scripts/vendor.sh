@@ -21,4 +21,10 @@ cp "$work/node_modules/bootstrap-icons/LICENSE" "$dest/bootstrap-icons/"
 cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$dest/htmx/"
 cp "$work/node_modules/htmx.org/LICENSE" "$dest/htmx/"
 cp "$work/node_modules/echarts/dist/echarts.min.js" "$work/node_modules/echarts/LICENSE" "$dest/echarts/"
-echo "Vendored into $dest:"; find "$dest" -type f | sort
+# axe-core checks pages for the browser tests; it is kept out of static/ so
+# no page, and no collectstatic, ever serves it.
+tools=tests/browser/vendor
+rm -rf "$tools"
+mkdir -p "$tools/axe-core"
+cp "$work/node_modules/axe-core/axe.min.js" "$work/node_modules/axe-core/LICENSE" "$tools/axe-core/"
+echo "Vendored into $dest and $tools:"; find "$dest" "$tools" -type f | sort
