@@ -10,7 +10,6 @@ outside data (a chunk holding digits, @, /, . or _ is a user name, an
 address, a file name or a code)."""
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.db import transaction
@@ -19,59 +18,7 @@ from django.test import Client
 from enterprises.models import Official
 
 from ..test_permission_matrix import case_for, rolled_back_world, url_templates
-
-# Latin words a Chinese page may show: formats, products and the language switch.
-ALLOWED = {"PDF", "Word", "Excel", "XLSX", "CSV", "WPS", "API", "English", "GB", "chinesecalendar"}
-# Text that is data, not interface: the world's marks and codes.
-DATA = re.compile(r"[0-9@/._:]|MARK-|mark-")
-WORD = re.compile(r"[A-Za-z]{2,}")
-SPOKEN = ("title", "placeholder", "aria-label", "alt")
-
-
-class _Text(HTMLParser):
-    """The text a reader sees or hears: text outside script and style, the
-    spoken attributes, and the value a button shows."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "template"):
-            self._skip += 1
-        attrs = dict(attrs)
-        for name in SPOKEN:
-            if attrs.get(name):
-                self.parts.append(attrs[name])
-        if tag == "input" and attrs.get("type") in ("submit", "button", "reset") and attrs.get("value"):
-            self.parts.append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "template") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def english(html: str, data: frozenset = frozenset()) -> list[str]:
-    """The texts of a page that hold an English word (not one of `data`: the user names)."""
-    parser = _Text()
-    parser.feed(html)
-    found = []
-    for part in parser.parts:
-        words = [
-            word
-            for chunk in part.split()
-            if not DATA.search(chunk)
-            for word in WORD.findall(chunk)
-            if word not in ALLOWED and chunk not in data
-        ]
-        if words and " ".join(part.split())[:100] not in found:
-            found.append(" ".join(part.split())[:100])
-    return found
+from .english import english
 
 
 def test_english_finds_english_and_leaves_data_alone():

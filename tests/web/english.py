@@ -1,0 +1,63 @@
+"""English on a Chinese page: the text a reader sees or hears (text outside
+script and style; title, placeholder, aria-label, alt; a button's value)
+that holds a Latin word of two or more letters outside `ALLOWED` (file
+formats and names that stay Latin in Chinese offices) and outside data (a
+chunk holding digits, @, /, . or _ is a user name, an address, a file name
+or a code). Read from the server's HTML by tests/web/test_chinese_pages.py
+and from the browser's DOM by the role walks."""
+
+import re
+from html.parser import HTMLParser
+
+# Latin words a Chinese page may show: formats, products and the language switch.
+ALLOWED = {"PDF", "Word", "Excel", "XLSX", "CSV", "WPS", "API", "English", "GB", "chinesecalendar"}
+# Text that is data, not interface: the world's marks and codes.
+DATA = re.compile(r"[0-9@/._:]|MARK-|mark-")
+WORD = re.compile(r"[A-Za-z]{2,}")
+SPOKEN = ("title", "placeholder", "aria-label", "alt")
+
+
+class _Text(HTMLParser):
+    """The text a reader sees or hears: text outside script and style, the
+    spoken attributes, and the value a button shows."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        attrs = dict(attrs)
+        for name in SPOKEN:
+            if attrs.get(name):
+                self.parts.append(attrs[name])
+        if tag == "input" and attrs.get("type") in ("submit", "button", "reset") and attrs.get("value"):
+            self.parts.append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def english(html: str, data: frozenset = frozenset()) -> list[str]:
+    """The texts of a page that hold an English word (not one of `data`: the user names)."""
+    parser = _Text()
+    parser.feed(html)
+    found = []
+    for part in parser.parts:
+        words = [
+            word
+            for chunk in part.split()
+            if not DATA.search(chunk)
+            for word in WORD.findall(chunk)
+            if word not in ALLOWED and chunk not in data
+        ]
+        if words and " ".join(part.split())[:100] not in found:
+            found.append(" ".join(part.split())[:100])
+    return found
