@@ -16,4 +16,6 @@ urlpatterns = [
     path("visits/new/", views.visit_create, name="visit-create"),
     path("visits/export.xlsx", views.visit_export, name="visit-export"),
     path("visits/<int:pk>/", views.visit_detail, name="visit-detail"),
+    path("visits/<int:pk>/correct/", views.visit_correct, name="visit-correct"),
+    path("visits/<int:pk>/withdraw/", views.visit_withdraw, name="visit-withdraw"),
 ]

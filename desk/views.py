@@ -7,12 +7,14 @@ each app below knows nothing of this one."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import clock, uploads
 from core.db import replica_view
-from core.errors import ServiceError
+from core.errors import Conflict, NotFound, ServiceError
 from core.exports import xlsx_response
 from core.forms import style_form
 from core.ids import parse_id, parse_ids
@@ -28,7 +30,7 @@ from issues.selectors import issue_list, unit_work, visits_with_issue_counts
 from visits import selectors as visit_selectors
 from visits import services as visit_services
 from visits.filters import EnterpriseVisitFilter, VisitFilter
-from visits.forms import VisitForm
+from visits.forms import VisitCorrectionForm, VisitForm, VisitWithdrawalForm
 from visits.models import Visit
 
 from . import profile
@@ -199,15 +201,88 @@ def visit_export(request):
     )
 
 
-@login_required
-def visit_detail(request, pk: int):
-    visit = get_restricted_or_404(visits_with_issue_counts(user=request.user), pk=pk)
+def _visit_page(request, pk: int, *, withdrawal=None, status: int = 200):
+    """The visit page, withdrawn or not, with its history of changes; a
+    withdrawal form sent back with what was typed and why it was refused."""
+    visit = get_restricted_or_404(visits_with_issue_counts(user=request.user, including_withdrawn=True), pk=pk)
+    may_change = visit_services.may_change(request.user, visit)
+    if withdrawal is None and may_change:
+        withdrawal = VisitWithdrawalForm(initial={"version": visit.version})
+    changes = list(visit.changes.select_related("actor"))
     context = {
         "visit": visit,
         "issues": issue_list(user=request.user).filter(visit=visit).order_by("number"),
         "attachments": visit.attachments.all(),
+        "may_change": may_change,
+        "changes": changes,
+        "withdrawal": next((change for change in changes if change.kind == change.Kind.WITHDRAW), None),
+        "withdrawal_form": withdrawal if may_change else None,
     }
-    return render(request, "visits/visit_detail.html", context)
+    return render(request, "visits/visit_detail.html", context, status=status)
+
+
+@login_required
+def visit_detail(request, pk: int):
+    return _visit_page(request, pk)
+
+
+@login_required
+def visit_correct(request, pk: int):
+    """更正: the visit's form as it now stands, to be corrected with a reason.
+    A correction made meanwhile is not overwritten: the form comes back
+    against the visit as it now is, with what was typed."""
+    user = request.user
+    visit = get_restricted_or_404(visit_selectors.visit_list(user=user), pk=pk)
+    try:
+        visit_services.require_may_change(user, visit)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("visit-detail", visit.pk)
+    if request.method == "POST":
+        form = VisitCorrectionForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                visit_services.visit_correct(actor=user, visit_id=visit.pk, **form.service_kwargs())
+            except Conflict as error:
+                visit.refresh_from_db()
+                data = request.POST.copy()
+                data["version"] = str(visit.version)
+                form = VisitCorrectionForm(data, user=user)
+                form.is_valid()
+                form.add_error(None, error.message)
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("The visit is corrected; the change is kept in its history."))
+                return redirect("visit-detail", visit.pk)
+    else:
+        form = VisitCorrectionForm(initial=VisitCorrectionForm.initial_for(visit), user=user)
+    chosen = Official.objects.restrict(user).filter(pk__in=parse_ids(form["participants"].value() or []))
+    context = {"form": form, "visit": visit, "participants": chosen.select_related("unit")}
+    return render(request, "visits/visit_correct.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def visit_withdraw(request, pk: int):
+    """撤回: the visit leaves every list and figure and keeps its page."""
+    form = VisitWithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            intake.visit_withdraw(
+                actor=request.user,
+                visit_id=pk,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The visit is withdrawn: it no longer counts anywhere."))
+            return redirect("visit-detail", pk)
+    return _visit_page(request, pk, withdrawal=form, status=400)
 
 
 @login_required

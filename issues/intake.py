@@ -7,11 +7,16 @@ no file of it on disk."""
 
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from core import uploads
+from core.errors import Conflict
 from visits import services as visit_services
 from visits.models import Visit
 
-from .choices import Priority
+from .choices import Priority, Status
+from .models import Issue
 from .services import issue_register
 
 
@@ -41,3 +46,27 @@ def visit_record_with_issues(*, actor, enterprise, issues: list[RaisedIssue] = (
             priority=raised.priority,
         )
     return recorded
+
+
+@transaction.atomic
+def visit_withdraw(*, actor, visit_id: int, reason: str, expected_version: int | None = None) -> Visit:
+    """撤回: withdraw a visit recorded in error (visits.services.visit_withdraw),
+    once every issue raised at it is cancelled: an issue stays in the ledger
+    on its own path, and a visit withdrawn under a live issue would leave the
+    issue pointing at a visit that counts nowhere."""
+    visit_services.visit_for_change(actor, visit_id, expected_version)  # in scope and theirs, first
+    live = list(
+        Issue.objects.filter(visit_id=visit_id)
+        .exclude(status=Status.CANCELLED)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    if live:
+        raise Conflict(
+            "visit_has_issues",
+            _("Issues raised at this visit are still in the ledger (%(numbers)s): have them cancelled first.")
+            % {"numbers": "、".join(live)},
+        )
+    return visit_services.visit_withdraw(
+        actor=actor, visit_id=visit_id, reason=reason, expected_version=expected_version
+    )

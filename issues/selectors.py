@@ -480,7 +480,7 @@ def categories_by_reach(*, user, **filters) -> list[dict]:
     return [{**row, "category_name": str(labels.get(row["category"], row["category"]))} for row in rows]
 
 
-def visits_with_issue_counts(*, user):
+def visits_with_issue_counts(*, user, including_withdrawn: bool = False):
     """The user's visits (visits.selectors.visit_list), each with the number of
     issues raised at it that the user may see: counted from the restricted
     ledger, so a count never includes an issue outside the scope."""
@@ -492,4 +492,5 @@ def visits_with_issue_counts(*, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return visit_list(user=user).annotate(issue_count=Coalesce(Subquery(raised), 0))
+    visits = visit_list(user=user, including_withdrawn=including_withdrawn)
+    return visits.annotate(issue_count=Coalesce(Subquery(raised), 0))

@@ -46,6 +46,24 @@ WORKBOOK_RELS = (
 )
 
 
+def photo(taken: str | None = "2026:05:29 10:21:00", gps: tuple | None = ((31, 13, 49.4), (121, 28, 25.3))) -> bytes:
+    """A real JPEG with the EXIF a phone writes: the time taken and, if
+    `gps`, the place (degrees, minutes, seconds north and east)."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    if taken:
+        exif.get_ifd(0x8769)[36867] = taken
+    if gps:
+        (lat, lon) = gps
+        exif.get_ifd(0x8825).update({1: "N", 2: tuple(map(float, lat)), 3: "E", 4: tuple(map(float, lon))})
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), "teal").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
 def zipped(parts: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:

@@ -402,6 +402,18 @@ CASES: dict[str, Case] = {
     ),
     "/visits/export.xlsx": Case("page", filters=VISIT_FILTERS, queries=SEARCHES),
     "/visits/{pk}/": Case("page", family="visit", args=pk),
+    "/visits/{pk}/correct/": Case(
+        "page",
+        family="visit",
+        args=pk,
+        methods=("GET", "POST"),
+        bodies=lambda m, r: [
+            {"reason": "日期记错", "version": "1", "date": "2026-05-28", "form": "onsite", "purposes": ["situation"]}
+        ],
+    ),
+    "/visits/{pk}/withdraw/": Case(
+        "page", family="visit", args=pk, methods=("POST",), bodies=lambda m, r: [{"reason": "重复录入", "version": "1"}]
+    ),
     "/visits/participants/": Case("page", queries=("q=%E7%94%B2", "q=%E4%B9%99", "q=%E5%B1%80", "q=off")),
     "/visits/attachments/{pk}/": Case("page", family="attachment", args=pk),
     "/issues/evidence/{pk}/": Case("page", family="evidence", args=pk),

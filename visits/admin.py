@@ -6,7 +6,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import Visit, VisitParticipant
+from .models import Visit, VisitChange, VisitParticipant
 
 
 class VisitParticipantInline(ReadOnlyInline):
@@ -15,11 +15,22 @@ class VisitParticipantInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class VisitChangeInline(ReadOnlyInline):
+    model = VisitChange
+    fields = ("kind", "at", "actor", "reason", "fields")
+    readonly_fields = fields
+
+
 @admin.register(Visit)
 class VisitAdmin(ReadOnlyAdmin):
-    list_display = ("date", "enterprise", "form", "created_by", "campaign")
-    list_filter = ("form", "campaign")
+    """Withdrawn visits too, marked: the admin is where one is looked for."""
+
+    list_display = ("date", "enterprise", "form", "created_by", "campaign", "withdrawn_at")
+    list_filter = ("form", "campaign", ("withdrawn_at", admin.EmptyFieldListFilter))
     search_fields = ("enterprise__name", "summary")
     date_hierarchy = "date"
     list_select_related = ("enterprise", "created_by", "campaign")
-    inlines = [VisitParticipantInline]
+    inlines = [VisitParticipantInline, VisitChangeInline]
+
+    def get_queryset(self, request):
+        return Visit.all_objects.select_related(*self.list_select_related)

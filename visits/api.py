@@ -21,6 +21,13 @@ class AttachmentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VisitAttachment.Kind.choices)
     size = serializers.IntegerField()
     content_type = serializers.CharField()
+    taken_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a photo was taken, from its EXIF (null: not given)"
+    )
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, allow_null=True, help_text="Where, if the phone gave it"
+    )
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -86,3 +93,49 @@ class VisitSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return self.service(actor=self.context["request"].user, **self.service_kwargs(validated_data))
+
+
+class VisitCorrectionSerializer(serializers.Serializer):
+    """更正: the fields to correct (those left out stay as they are), the reason,
+    and the version read, so a correction made meanwhile is not overwritten."""
+
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    version = serializers.IntegerField(help_text="The visit's version as read; a stale one is refused (409)")
+    date = serializers.DateField(required=False)
+    form = serializers.ChoiceField(choices=VisitForm.choices, required=False)
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=VisitPurpose.choices), allow_empty=False, required=False
+    )
+    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    participants = ScopedPrimaryKeyRelatedField(Official, many=True, required=False)
+    output_value = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    revenue = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+    headcount = serializers.IntegerField(required=False, allow_null=True)
+    order_book = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def service_kwargs(self, visit: Visit) -> dict:
+        data = self.validated_data
+
+        def given(name):
+            return data[name] if name in data else getattr(visit, name)
+
+        return {
+            "reason": data["reason"],
+            "expected_version": data["version"],
+            "date": given("date"),
+            "form": given("form"),
+            "purposes": given("purposes"),
+            "summary": given("summary"),
+            "participants": data.get("participants") or None,
+            "snapshot": services.Snapshot(
+                output_value=given("output_value"),
+                revenue=given("revenue"),
+                headcount=given("headcount"),
+                order_book=given("order_book"),
+            ),
+        }
+
+
+class VisitWithdrawalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True)
+    version = serializers.IntegerField(help_text="The visit's version as read; a stale one is refused (409)")

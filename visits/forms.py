@@ -47,3 +47,64 @@ class VisitForm(forms.Form):
         except ServiceError as error:
             raise forms.ValidationError(error.message, code=error.code) from None
         return date
+
+
+class VisitCorrectionForm(VisitForm):
+    """更正: the visit's fields as they should have been, and why. The
+    enterprise stays (a visit to the wrong one is withdrawn); `version` is the
+    one the form was read at, so a correction made meanwhile is not
+    overwritten."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["enterprise"], self.fields["same_day_confirmed"]
+
+    @classmethod
+    def initial_for(cls, visit) -> dict:
+        """The visit as it now stands, to be corrected."""
+        return {
+            "date": visit.date,
+            "form": visit.form,
+            "purposes": visit.purposes,
+            "summary": visit.summary,
+            "participants": [row.official_id for row in visit.participant_rows.all()],
+            "output_value": visit.output_value,
+            "revenue": visit.revenue,
+            "headcount": visit.headcount,
+            "order_book": visit.order_book,
+            "version": visit.version,
+        }
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "reason": data["reason"],
+            "expected_version": data["version"],
+            "date": data["date"],
+            "form": data["form"],
+            "purposes": data["purposes"],
+            "summary": data["summary"],
+            "participants": list(data["participants"]) or None,
+            "snapshot": services.Snapshot(
+                output_value=data["output_value"],
+                revenue=data["revenue"],
+                headcount=data["headcount"],
+                order_book=data["order_book"],
+            ),
+        }
+
+
+class VisitWithdrawalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)

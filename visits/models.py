@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -9,8 +10,20 @@ from enterprises.scope import ScopedQuerySet
 from .choices import VisitForm
 
 
+class CountedVisits(models.Manager.from_queryset(ScopedQuerySet)):
+    """The visits in force. A withdrawn visit keeps its page and its trace
+    (VisitChange) but counts nowhere: no list, figure, coverage, reminder or
+    export reaches it through `Visit.objects`; only its own page does,
+    through `Visit.all_objects`."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Visit(TimeStampedModel):
-    """走访. Visit person-times (走访人次) are its participants summed."""
+    """走访. Visit person-times (走访人次) are its participants summed. Never
+    edited in silence: a correction or a withdrawal carries a reason and is
+    kept as a VisitChange (visits.services)."""
 
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="visits"
@@ -33,8 +46,13 @@ class Visit(TimeStampedModel):
     participants = models.ManyToManyField(
         Official, verbose_name=_("participants"), through="VisitParticipant", related_name="visits"
     )
+    # Raised by every correction, so two people correcting at once cannot
+    # overwrite each other (the second is refused and shown the first).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CountedVisits()
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit")
@@ -96,6 +114,11 @@ class VisitAttachment(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     size = models.PositiveIntegerField(_("size (bytes)"))
     content_type = models.CharField(_("content type"), max_length=100)
+    # A photo's own EXIF (core.photos): when it was taken and, if the phone
+    # gave it, where.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -106,6 +129,66 @@ class VisitAttachment(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def taken_another_day(self) -> bool:
+        """A photo taken on another day than the visit's: worth a second look."""
+        return self.taken_at is not None and timezone.localdate(self.taken_at) != self.visit.date
+
+
+class VisitChange(models.Model):
+    """A correction or the withdrawal of a visit: who, when, why, and each
+    field's value before and after (as shown on the page)."""
+
+    class Kind(models.TextChoices):
+        CORRECT = "correct", _("Correction")
+        WITHDRAW = "withdraw", _("Withdrawal")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(Official, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), max_length=2000)
+    # [{"field": name, "label": verbose name, "before": text, "after": text}]
+    fields = models.JSONField(_("changed fields"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("visit change")
+        verbose_name_plural = _("visit changes")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["correct", "withdraw"]), name="visitchange_kind_valid"),
+            models.CheckConstraint(condition=~Q(reason=""), name="visitchange_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.visit_id}"
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """Each changed field as (label, before, after), in the reader's language."""
+        from .choices import VisitPurpose
+
+        forms, purposes = dict(VisitForm.choices), dict(VisitPurpose.choices)
+
+        def shown(name, value) -> str:
+            if value in (None, "", []):
+                return "—"
+            if name == "form":
+                return str(forms.get(value, value))
+            if name == "purposes":
+                return "、".join(str(purposes.get(v, v)) for v in value)
+            if name == "participants":
+                return "、".join(value)
+            return str(value)
+
+        return [
+            (
+                str(Visit._meta.get_field(item["field"]).verbose_name),
+                shown(item["field"], item["before"]),
+                shown(item["field"], item["after"]),
+            )
+            for item in self.fields
+        ]
 
 
 class VisitCell(models.Model):

@@ -14,9 +14,11 @@ from . import summary
 from .models import Visit, VisitParticipant
 
 
-def visit_list(*, user):
+def visit_list(*, user, including_withdrawn: bool = False):
+    """The visits `user` may see; a withdrawn one only when asked (its own page)."""
+    visits = Visit.all_objects if including_withdrawn else Visit.objects
     return (
-        Visit.objects.restrict(user)
+        visits.restrict(user)
         .select_related("enterprise", "created_by", "campaign")
         .prefetch_related(
             Prefetch("participant_rows", queryset=VisitParticipant.objects.select_related("official", "unit"))

@@ -30,14 +30,15 @@ COLUMNS = ("visits", "person_times")
 EVERY = 0  # the unit_id of the cells of every visit
 
 
-def record(visit: Visit, units: list[int]) -> None:
-    """Add a new visit to its cells; `units` holds each participant's unit."""
+def record(visit: Visit, units: list[int], sign: int = 1) -> None:
+    """Add a visit to its cells (`sign` -1: take it out, as it stands, before a
+    correction or at its withdrawal); `units` holds each participant's unit."""
     path = Region.objects.filter(pk=visit.enterprise.region_id).values_list("path", flat=True).get()
     month, campaign = visit.date.replace(day=1), visit.campaign_id or 0
     rows = []
     for region in Region.chain(path):
-        rows.append(((region, campaign, month, EVERY), [1, len(units)]))
-        rows.extend(((region, campaign, month, unit), [1, n]) for unit, n in Counter(units).items())
+        rows.append(((region, campaign, month, EVERY), [sign, sign * len(units)]))
+        rows.extend(((region, campaign, month, unit), [sign, sign * n]) for unit, n in Counter(units).items())
     tally.add(VisitCell, KEY, COLUMNS, sorted(rows))
 
 
@@ -58,7 +59,8 @@ def rebuild() -> int:
         .order_by()
     )
     by_unit = (
-        VisitParticipant.objects.annotate(
+        VisitParticipant.objects.filter(visit__withdrawn_at__isnull=True)
+        .annotate(
             k_month=TruncMonth("visit__date", output_field=DateField()),
             k_campaign=Coalesce("visit__campaign_id", Value(0)),
             k_region=F("visit__enterprise__region_id"),
@@ -75,7 +77,7 @@ def rebuild() -> int:
     day = "CAST(t.k_month AS DATE)" if postgres else "substr(t.k_month, 1, 10)"
     names = ", ".join((*KEY, *COLUMNS))
     with connection.cursor() as cursor:
-        if postgres:  # visits recorded meanwhile wait for it, so none is lost
+        if postgres:  # visits recorded (or corrected) meanwhile wait for it, so none is lost
             cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # nosec B608 (fixed name)
         cursor.execute(f"DELETE FROM {table}")  # nosec B608 (fixed name)
         cursor.execute("DROP TABLE IF EXISTS zf_visit_chain")

@@ -197,3 +197,20 @@ def test_a_json_body_past_the_limit_answers_413_unread(world, settings):
     response = api_client(world.official_a).post("/api/v1/visits/", payload, format="json")
     assert response.status_code == 413 and response.json()["code"] == "request_too_large"
     assert Visit.objects.count() == 0
+
+
+def test_a_visit_is_corrected_and_withdrawn_through_the_api(world):
+    client = api_client(world.official_a)
+    created = client.post("/api/v1/visits/", {**VISIT, "enterprise": world.enterprise_a.pk}, format="json").json()
+    url = f"/api/v1/visits/{created['id']}/"
+    fixed = client.post(f"{url}correct/", {"reason": "日期记错", "version": 1, "date": "2026-05-27"}, format="json")
+    assert fixed.status_code == 200, fixed.json()
+    assert fixed.json()["date"] == "2026-05-27" and fixed.json()["summary"] == VISIT["summary"]  # the rest kept
+    stale = client.post(f"{url}correct/", {"reason": "再改", "version": 1, "summary": "x"}, format="json")
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    unexplained = client.post(f"{url}withdraw/", {"reason": "", "version": 2}, format="json")
+    assert unexplained.status_code == 400 and Visit.objects.filter(pk=created["id"]).exists()
+    assert api_client(world.official_b).post(f"{url}withdraw/", {"reason": "x", "version": 2}).status_code == 404
+    assert client.post(f"{url}withdraw/", {"reason": "重复录入", "version": 2}, format="json").status_code == 204
+    assert client.get(url).status_code == 404 and not Visit.objects.filter(pk=created["id"]).exists()
+    assert Visit.all_objects.get(pk=created["id"]).changes.count() == 2

@@ -8,7 +8,7 @@ import pytest
 from core import clock
 from issues import summary as issue_summary
 from visits import selectors, services, summary
-from visits.models import VisitCell
+from visits.models import Visit, VisitCell
 
 from ..factories import AssignmentFactory, AssignmentUnitFactory, CampaignFactory, OfficialFactory
 
@@ -135,3 +135,42 @@ def test_a_moved_enterprise_is_read_from_the_visits_until_the_rebuild(world, dja
     issue_summary.ensure_current()
     assert not VisitCell.objects.filter(region_id=w.county_b.pk, visits__gt=0).exists()
     assert issue_selectors.visit_figures(**asked)["visits"] == 7
+
+
+def test_corrections_and_withdrawals_keep_the_cells_as_a_rebuild_gives_them(world):
+    """A date moved to another month, people added and taken away, a visit
+    withdrawn: the cells move with each, in the change's transaction."""
+    from issues import intake
+
+    w = world
+    _visits(w)
+    first, second, moved = Visit.objects.filter(enterprise=w.enterprise_a).order_by("date")[:3]
+    asked = {"user": w.admin, "campaign": w.campaign, "date_from": D(2026, 3, 1), "date_to": D(2026, 5, 31)}
+    before = selectors.visit_figures(**asked, summarised=True)
+    services.visit_correct(
+        actor=w.official_a2,
+        visit_id=moved.pk,
+        reason="日期记错",
+        date=D(2026, 5, 1),
+        form=moved.form,
+        purposes=moved.purposes,
+        summary=moved.summary,
+        participants=[w.official_a2, w.official_a],
+    )
+    services.visit_correct(
+        actor=w.official_a,
+        visit_id=second.pk,
+        reason="只有我一人",
+        date=second.date,
+        form=second.form,
+        purposes=second.purposes,
+        summary=second.summary,
+        participants=[w.official_a],
+    )
+    intake.visit_withdraw(actor=w.official_a, visit_id=first.pk, reason="重复录入")
+    after = selectors.visit_figures(**asked, summarised=True)
+    assert (after["visits"], after["person_times"]) == (before["visits"] - 1, before["person_times"] - 1)
+    assert after == selectors.visit_figures(**asked)  # the ledger agrees
+    kept = sorted(VisitCell.objects.filter(visits__gt=0).values_list(*summary.KEY, *summary.COLUMNS))
+    issue_summary.rebuild()
+    assert sorted(VisitCell.objects.filter(visits__gt=0).values_list(*summary.KEY, *summary.COLUMNS)) == kept

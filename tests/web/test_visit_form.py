@@ -213,3 +213,96 @@ def test_an_issue_block_ticked_away_is_neither_checked_nor_registered(official, 
     assert list(Issue.objects.values_list("title", flat=True)) == ["技术工人招工难"]
     page = official.get(reverse("visit-create")).content.decode()
     assert "issues-__prefix__-DELETE" in page  # every new block can be ticked away
+
+
+# Correction and withdrawal -------------------------------------------------------------
+
+
+def recorded(official, world, **overrides) -> Visit:
+    official.post(reverse("visit-create"), payload(world, **overrides))
+    return Visit.objects.latest("pk")
+
+
+def correction(world, visit, **overrides) -> dict:
+    data = {
+        "version": visit.version,
+        "date": "2026-05-28",
+        "form": "onsite",
+        "purposes": ["situation", "policy"],
+        "summary": visit.summary,
+        "participants": [world.official_a.pk, world.official_a2.pk],
+        "headcount": "320",
+        "reason": "日期记错，应为前一天",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_correction_is_shown_in_the_visit_history_before_and_after(official, world):
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    form = official.get(reverse("visit-correct", args=[visit.pk])).content.decode()
+    assert "企业订单饱满" in form and 'name="version" value="1"' in form and world.official_a2.name in form
+    response = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit))
+    assert response.status_code == 302 and response["Location"] == reverse("visit-detail", args=[visit.pk])
+    page = official.get(response["Location"]).content.decode()
+    assert 'id="visit-history"' in page and "日期记错，应为前一天" in page
+    assert "<del>2026-05-29</del> → <ins>2026-05-28</ins>" in page
+
+
+def test_a_correction_made_meanwhile_is_not_overwritten(official, world, client):
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    first = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit, summary="甲的更正"))
+    assert first.status_code == 302
+    late = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit, summary="乙的更正"))
+    page = late.content.decode()
+    assert late.status_code == 400 and 'id="form-conflict"' in page
+    assert "乙的更正" in page and 'name="version" value="2"' in page  # typed kept, against the visit as it is
+    visit.refresh_from_db()
+    assert visit.summary == "甲的更正" and visit.changes.count() == 1
+
+
+def test_a_refused_correction_keeps_what_was_typed(official, world):
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    response = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit, reason=""))
+    page = response.content.decode()
+    assert response.status_code == 400 and 'id="form-errors"' in page and 'value="2026-05-28"' in page
+    assert not visit.changes.exists()
+
+
+def test_only_its_people_see_the_buttons_to_change_a_visit(official, world, client):
+    from ..factories import OfficialFactory
+
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    assert 'id="correct-visit"' in official.get(reverse("visit-detail", args=[visit.pk])).content.decode()
+    client.force_login(OfficialFactory(username="colleague_not_there", unit=world.unit_a))
+    page = client.get(reverse("visit-detail", args=[visit.pk])).content.decode()
+    assert 'id="correct-visit"' not in page and 'id="withdraw-visit"' not in page
+    assert client.get(reverse("visit-correct", args=[visit.pk])).status_code == 302
+
+
+def test_a_visit_with_issues_is_not_withdrawn_and_says_which(official, world):
+    visit = recorded(official, world)
+    response = official.post(reverse("visit-withdraw", args=[visit.pk]), {"reason": "重复录入", "version": "1"})
+    page = response.content.decode()
+    numbers = list(visit.issues.values_list("number", flat=True))
+    assert response.status_code == 400 and all(number in page for number in numbers)
+    assert "重复录入" in page and "open" in page.split('id="withdraw-visit"')[1][:20]  # the form stays open
+    assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_a_withdrawn_visit_leaves_the_list_and_keeps_its_page(official, world):
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    response = official.post(reverse("visit-withdraw", args=[visit.pk]), {"reason": "重复录入", "version": "1"})
+    assert response.status_code == 302
+    page = official.get(reverse("visit-detail", args=[visit.pk])).content.decode()
+    assert 'id="withdrawn"' in page and "重复录入" in page and 'id="correct-visit"' not in page
+    assert reverse("visit-detail", args=[visit.pk]) not in official.get(reverse("visit-list")).content.decode()
+    assert official.get(reverse("visit-correct", args=[visit.pk])).status_code == 404
+
+
+def test_the_visit_page_shows_when_and_where_a_photo_was_taken(official, world, media):
+    photo = SimpleUploadedFile("现场.jpg", samples.photo(taken="2026:05:28 16:00:00"), "image/jpeg")
+    response = official.post(reverse("visit-create"), {**payload(world), "files": [photo]})
+    page = official.get(response["Location"]).content.decode()
+    assert "拍摄于 2026-05-28 16:00" in page and "31.23039, 121.47369" in page
+    assert "非走访当日" in page  # taken the day before the visit of 29 May
