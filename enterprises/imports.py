@@ -121,7 +121,7 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
         raise FileError(
             _("The file is %(size).1f MB; at most %(max)d MB.") % {"size": size / 1048576, "max": max_bytes // 1048576}
         )
-    lower = name.lower()
+    lower, uncached = name.lower(), []
     if lower.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -142,6 +142,7 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
             rows = _at_most([_cell(value) for value in row] for row in sheet.iter_rows(values_only=True))
         finally:
             workbook.close()
+        uncached = _uncached_formulas(upload, rows)
     elif lower.endswith(".csv"):
         encoding = uploads.text_encoding(upload)
         if encoding is None:
@@ -156,22 +157,68 @@ def read_rows(upload, name: str) -> tuple[list[str], list[list[str]]]:
         raise FileError(_("Upload an .xlsx or .csv file."))
     if not rows:
         raise FileError(_("The file is empty."))
-    _refuse_odd_cells(rows)
+    _refuse_odd_cells(rows, uncached)
     return [header.strip().lstrip("*") for header in rows[0]], rows[1:]
 
 
 ODD_CELLS_NAMED = 10
 
 
-def _refuse_odd_cells(rows) -> None:
+def _uncached_formulas(upload, rows) -> list[tuple[str, str]]:
+    """The formulas of the first sheet that hold no value, as (cell, formula):
+    a file written by a program, or saved by a spreadsheet that does not keep
+    the values it computed, reads blank there. The sheet is read a second
+    time, for its formulas, only when the package holds any (the first
+    reading has held it to the size limits)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    upload.seek(0)
+    with zipfile.ZipFile(upload) as package:
+        sheets = [item for item in package.infolist() if item.filename.startswith("xl/worksheets/")]
+        if not any(_holds_formula(package, item) for item in sheets):
+            return []
+    upload.seek(0)
+    values = {row.number: row for row in rows}
+    found = []
+    workbook = load_workbook(upload, read_only=True, data_only=False)
+    try:
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            for index, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("="):
+                    cached = values.get(number, [])
+                    if index >= len(cached) or not cached[index]:
+                        found.append((f"{get_column_letter(index + 1)}{number}", value))
+            if len(found) >= ODD_CELLS_NAMED:
+                break
+    finally:
+        workbook.close()
+    return found
+
+
+def _holds_formula(package, item) -> bool:
+    """Whether a sheet's XML has a formula element, read in chunks."""
+    tail = b""
+    with package.open(item) as stream:
+        while chunk := stream.read(1 << 16):
+            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                return True
+            tail = chunk[-3:]
+    return False
+
+
+def _refuse_odd_cells(rows, uncached=()) -> None:
     """A cell past the last header (a note typed beside the table, or columns
-    shifted) and a date (no column takes one: a credit code or a phone number
-    Excel read as a date) refuse the file, naming the first of them, rather
-    than pass unnoticed."""
+    shifted), a date (no column takes one: a credit code or a phone number
+    Excel read as a date) and a formula with no value saved (`uncached`)
+    refuse the file, naming the first of them, rather than pass unnoticed."""
     from openpyxl.utils import get_column_letter
 
     width = max((index + 1 for index, header in enumerate(rows[0]) if header), default=0)
-    odd = []
+    odd = [
+        _("%(cell)s is a formula (%(f)s) with no value saved; paste it as values") % {"cell": cell, "f": formula[:30]}
+        for cell, formula in uncached[:ODD_CELLS_NAMED]
+    ]
     for row in rows:
         number = getattr(row, "number", None)
         for index, value in enumerate(row):

@@ -2,6 +2,7 @@
 applied twice, and exported then imported back."""
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -538,3 +539,47 @@ def test_a_date_or_a_cell_past_the_last_column_refuses_the_file_naming_the_cells
     message = str(refused.value)
     assert "K2" in message and "2026-05-01" in message and "N3" in message and "备注：待核实" in message
     assert not Enterprise.objects.filter(name="新企业有限公司").exists()
+
+
+def _with_cached_values(buffer: io.BytesIO, values: dict[str, str]) -> io.BytesIO:
+    """The workbook as a spreadsheet that computes its formulas saves it: each
+    formula cell named in `values` keeps its value beside it."""
+    source, out = zipfile.ZipFile(buffer), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for cell, value in values.items():
+                    start = text.index(f'<c r="{cell}"')
+                    end = text.index("</c>", start)
+                    cached = (
+                        text[start:end]
+                        .replace("<v />", f"<v>{value}</v>")
+                        .replace(f'r="{cell}"', f'r="{cell}" t="str"')
+                    )
+                    text = text[:start] + cached + text[end:]
+                data = text.encode()
+            target.writestr(item, data)
+    out.seek(0)
+    return out
+
+
+def test_a_formula_with_no_value_saved_refuses_the_file_naming_the_cell():
+    """openpyxl and some programs write formulas without their values: read
+    for values, such a cell is blank, and would import as blank."""
+    rows = [["91310000MA1FL0001X", '=A2&"有限公司"'], ["91310000MA1FL0002X", '=A3&"有限公司"']]
+    with pytest.raises(FileError) as refused:
+        read_rows(xlsx(["统一社会信用代码", "企业名称"], rows), "data.xlsx")
+    said = str(refused.value)
+    assert "B2" in said and "B3" in said and "有限公司" in said
+    # Saved by a spreadsheet that keeps what it computed, the same file reads.
+    saved = _with_cached_values(xlsx(["统一社会信用代码", "企业名称"], rows), {"B2": "甲有限公司", "B3": "乙有限公司"})
+    headers, body = read_rows(saved, "data.xlsx")
+    assert [row[1] for row in body] == ["甲有限公司", "乙有限公司"]
+
+
+def test_a_row_of_formulas_alone_is_not_taken_for_a_blank_row():
+    with pytest.raises(FileError) as refused:
+        read_rows(xlsx(["统一社会信用代码", "企业名称"], [["=1+1", "=2+2"]]), "data.xlsx")
+    assert "A2" in str(refused.value)
