@@ -6,6 +6,7 @@ counts, its title gives the fraction) and `{% fraction row "closure_rate" %}`
 from django import template
 from django.utils.html import format_html
 
+from core.templatetags.words import bracketed
 from issues import figures
 
 register = template.Library()
@@ -43,8 +44,7 @@ def fraction(row, name):
     part, whole = figures.RATES[name]
     value = row[name]
     return format_html(
-        '<strong>{}</strong> <span class="text-secondary">({} / {})</span>',
+        '<strong>{}</strong><span class="text-secondary ms-1">{}</span>',
         _percent(value) if value is not None else "—",
-        count(row, part),
-        count(row, whole),
+        bracketed(format_html("{} / {}", count(row, part), count(row, whole))),  # （1 / 2） in Chinese
     )

@@ -95,7 +95,7 @@ def test_the_figures_worked_out_by_hand(client, world, visited):
     assert text_of(page, "fig-resolution-rate") == "43%"  # 3 / 7
     more = page.split('id="more-figures"')[1].split('id="visit-figures"')[0]
     # On time: I1 closed 10 June ≤ 22 June, I2 closed 25 June > 22 June.
-    assert "50%" in more and "(<a" in more
+    assert "50%" in more and "（<a" in more  # the counts in the language's brackets
     # Extensions: I4 and J2 requested, I4 approved; mean days to close (9 + 24) / 2.
     assert re.search(r'data-count="2">2</a> \S+ <a [^>]*data-count="1">1</a>', more)
     assert ">16.5<" in more
