@@ -25,7 +25,10 @@ def untracked(model, *names) -> list[str]:
 
 def register() -> None:
     """Called once from EnterprisesConfig.ready()."""
-    from .models import Assignment, Campaign, Enterprise, HelpPlan, HelpUnit, Official, Region
+    from .models import Assignment, Campaign, Enterprise, HelpPlan, HelpUnit, ImportJob, Official, Region
+
+    # An import's entry names its kind in words (帮扶单位, not "units"), as the import page does.
+    audit.VALUES["kind"] = dict(ImportJob.Kind.choices)
 
     auditlog.register(Region, exclude_fields=untracked(Region, "path"))  # the path follows the parent
     auditlog.register(HelpUnit, exclude_fields=untracked(HelpUnit), mask_fields=["webhook_secret"])
