@@ -202,12 +202,14 @@ def test_the_administrators_day(signed_in, live_server, live_world, screenshot, 
         app.conf.task_always_eager = False
 
 
-def test_no_date_breaks_over_two_lines_on_a_phone(signed_in, live_server, live_world, supervisors_ledger):
+def test_no_date_breaks_over_two_lines_on_a_phone(signed_in, live_server, live_world, supervisors_ledger, make_issue):
     """A date (2026-11-24) is read whole: at 390 px none of the official's
-    pages or the supervisor's desks shows one split over two lines."""
+    pages (and an issue signed for, with its dates and times) or the
+    supervisor's desks shows one split over two lines."""
+    signed_for = make_issue("in_progress")
     broken = {}
     official = signed_in("off_a", viewport=PHONE)
-    for path in official_pages(live_world):
+    for path in [*official_pages(live_world), f"/issues/{signed_for.pk}/"]:
         official.goto(live_server.url + path)
         broken[f"off_a {path}"] = official.evaluate(BROKEN_DATES)
     supervisor = signed_in("sup_a", viewport=PHONE)
