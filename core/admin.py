@@ -3,15 +3,19 @@ service, so it refuses what every other interface refuses, in the same
 words, or only shows a model. It never writes around the services."""
 
 import auditlog.admin  # noqa: F401  (registers its entry admin first, so it can be replaced below)
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from core import audit
 from core.errors import ServiceError
 
-from .models import AuditEntry, CalendarDay, CalendarSource, CalendarYear
+from .models import AuditEntry, CalendarDay, CalendarSource, CalendarYear, SignInFailure, SignInLockout, SignInRecord
 
 
 class ScopedAdminMixin:
@@ -196,9 +200,10 @@ class AuditEntryAdmin(AdministratorsOnlyAdmin):
 
     @admin.display(description=_("before and after"))
     def summary(self, entry):
-        changes = [f"{line.label}: {line.before} → {line.after}" for line in audit.change_lines(entry)]
-        details = [f"{label}: {value}" for label, value in audit.detail_lines(entry)]
-        return "; ".join(changes + details)[:300]
+        colon, separator = pgettext("label", ":"), pgettext("list separator", ";")
+        changes = [f"{line.label}{colon}{line.before} → {line.after}" for line in audit.change_lines(entry)]
+        details = [f"{label}{colon}{value}" for label, value in audit.detail_lines(entry)]
+        return f"{separator} ".join(changes + details)[:300]
 
     @admin.display(description=_("before and after"))
     def changes_shown(self, entry):
@@ -207,3 +212,39 @@ class AuditEntryAdmin(AdministratorsOnlyAdmin):
     @admin.display(description=_("details"))
     def details_shown(self, entry):
         return format_html_join("", "<div><b>{}</b>: {}</div>", audit.detail_lines(entry))
+
+
+# Sign-ins (django-axes) ------------------------------------------------------------------
+
+
+@admin.register(SignInLockout)
+class SignInLockoutAdmin(AccessAttemptAdmin):
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        return super().status(obj)
+
+
+admin.site.register(SignInRecord, AccessLogAdmin)
+admin.site.register(SignInFailure, AccessFailureLogAdmin)
+
+
+# Permissions in words --------------------------------------------------------------------
+
+
+class PermissionsInWords:
+    """Permissions listed in the reader's language: Django stores their names
+    in English ("Can view enterprise"); core.audit says them in words."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = lambda permission: audit.in_words(str(permission))
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupInWordsAdmin(PermissionsInWords, GroupAdmin):
+    pass

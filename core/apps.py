@@ -1,8 +1,17 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+class AxesConfig(AxesAppConfig):
+    """django-axes, named in the reader's language (its permissions say the app)."""
+
+    default = False
+    verbose_name = _("Sign-in protection")
+
+
 class CoreConfig(AppConfig):
+    default = True  # the module holds django-axes' config too
     name = "core"
     verbose_name = _("Core")
 

@@ -328,7 +328,7 @@ def change_lines(entry: AuditEntry) -> list[Line]:
                     # A reverse relation (a scheme's limits) by the rows' own name.
                     label = field.related_model._meta.verbose_name_plural
         if isinstance(change, dict) and change.get("type") == "m2m":  # django-auditlog's many-to-many shape
-            objects = "、".join(_in_words(item) for item in change.get("objects", []))
+            objects = "、".join(in_words(item) for item in change.get("objects", []))
             before, after = (objects, "—") if change.get("operation") == "delete" else ("—", objects)
         else:
             before, after = (change + [None, None])[:2] if isinstance(change, list) else (None, change)
@@ -343,7 +343,7 @@ def change_lines(entry: AuditEntry) -> list[Line]:
 _PERMISSION = re.compile(r"^(?P<where>.*\| )Can (?P<verb>add|change|delete|view) (?P<model>.+)$")
 
 
-def _in_words(text: str) -> str:
+def in_words(text: str) -> str:
     """A recorded object's text; a permission ("… | Can view enterprise", the
     words Django stores in English) in the interface's language."""
     match = _PERMISSION.match(text)

@@ -1,4 +1,5 @@
 from auditlog.models import AbstractLogEntry
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -178,3 +179,55 @@ class AuditEntry(AbstractLogEntry):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.object_repr}".strip()
+
+
+# django-axes' records of sign-ins, in the admin under words of our own: its
+# models say themselves in English ("Attempted Access: …"), and its admin is
+# turned off (AXES_ENABLE_ADMIN) for these proxies' (core.admin).
+
+
+class SignInLockout(AccessAttempt):
+    """Failed sign-ins counted for one user name and address: the lockout's
+    count. Deleting one lifts that lockout."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sign-in failure count")
+        verbose_name_plural = _("sign-in failure counts")
+
+    def __str__(self):
+        return _("%(user)s from %(address)s: %(n)d failed") % {
+            "user": self.username,
+            "address": self.ip_address,
+            "n": self.failures_since_start,
+        }
+
+
+class SignInRecord(AccessLog):
+    """A sign-in and its sign-out."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sign-in record")
+        verbose_name_plural = _("sign-in records")
+
+    def __str__(self):
+        return _("%(user)s signed in at %(at)s") % {
+            "user": self.username,
+            "at": timezone.localtime(self.attempt_time).strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+class SignInFailure(AccessFailureLog):
+    """One failed sign-in."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self):
+        return _("%(user)s failed to sign in at %(at)s") % {
+            "user": self.username,
+            "at": timezone.localtime(self.attempt_time).strftime("%Y-%m-%d %H:%M"),
+        }

@@ -9,11 +9,12 @@ admin's form and inline would validate apart."""
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, SetUnusablePasswordMixin
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
+from core.admin import PermissionsInWords, ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 from . import services
 from .models import Assignment, AssignmentUnit, Campaign, Enterprise, HelpPlan, HelpUnit, Official, Region
@@ -54,13 +55,27 @@ class OfficialCreationForm(AdminUserCreationForm):
         return self.cleaned_data.get("username")
 
 
+class OfficialPasswordChangeForm(AdminPasswordChangeForm):
+    """Django's, with its warning translated (Django writes it untranslated)."""
+
+    usable_password_help_text = format_lazy(
+        "{}{}",
+        SetUnusablePasswordMixin.usable_password_help_text,
+        format_lazy(
+            '<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+            _("If disabled, the current password for this user will be lost."),
+        ),
+    )
+
+
 @admin.register(Official)
-class OfficialAdmin(ServiceAdmin, UserAdmin):
+class OfficialAdmin(PermissionsInWords, ServiceAdmin, UserAdmin):
     service_check = services.official_check
     service_save = services.official_save  # the creation form has set (and checked) the password
     instance_kwarg = "official"
     service_fields = services.OFFICIAL_FIELDS
     add_form = OfficialCreationForm
+    change_password_form = OfficialPasswordChangeForm
     list_display = ("username", "name", "unit", "role", "rank", "phone", "is_active")
     list_filter = ("role", "rank", "is_active", ("unit", admin.RelatedOnlyFieldListFilter))
     search_fields = ("username", "name", "phone")

@@ -325,7 +325,7 @@ class AssignmentUnit(models.Model):
         indexes = [models.Index(fields=["unit", "assignment"], name="assignmentunit_by_unit")]
 
     def __str__(self):
-        return f"{self.unit}{' (lead)' if self.is_lead else ''}"
+        return _("%(unit)s (lead)") % {"unit": self.unit} if self.is_lead else str(self.unit)
 
 
 class HelpPlan(TimeStampedModel):

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
@@ -327,7 +328,7 @@ class IssueEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.issue_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.issue_id} {self.get_action_display()} {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
 
 class FollowUp(models.Model):
@@ -370,7 +371,7 @@ class FollowUp(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.issue_id} #{self.round} {self.verdict or self.channel}"
+        return f"{self.issue_id} #{self.round} {self.get_verdict_display() or self.get_channel_display()}"
 
 
 class IssueAttachment(models.Model):
@@ -585,7 +586,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.channel} → {self.target}"
+        return f"{self.get_channel_display()} → {self.target}"
 
 
 class Bulletin(models.Model):
@@ -832,6 +833,8 @@ class FigureCell(models.Model):
     time_to_close_us = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("figure cell")
+        verbose_name_plural = _("figure cells")
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "campaign_id", "region_id", "direct", "dim", "member"], name="figurecell_key"
@@ -852,6 +855,10 @@ class FigureSummary(models.Model):
     stale_since = models.DateTimeField(null=True)
     # figures.definitions() when it was built.
     definitions = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("figure summary state")
+        verbose_name_plural = _("figure summary states")
 
     def __str__(self):
         return f"built {self.built_at}, stale since {self.stale_since}"

@@ -111,9 +111,9 @@ GLOBAL = {
     "scoringrule",
     "group",
     "tokenproxy",
-    "accessattempt",
-    "accesslog",
-    "accessfailurelog",
+    "signinlockout",
+    "signinrecord",
+    "signinfailure",
 }
 
 
@@ -556,6 +556,22 @@ CASES: dict[str, Case] = {
         json=True,
     ),
     "/api/v1/visits/{pk}/": Case("api", family="visit", args=pk),
+    "/api/v1/visits/{pk}/correct/": Case(
+        "api",
+        family="visit",
+        args=pk,
+        methods=("POST",),
+        json=True,
+        bodies=lambda m, r: [{"reason": "日期记错", "version": 1, "date": "2026-05-28"}],
+    ),
+    "/api/v1/visits/{pk}/withdraw/": Case(
+        "api",
+        family="visit",
+        args=pk,
+        methods=("POST",),
+        json=True,
+        bodies=lambda m, r: [{"reason": "重复", "version": 1}],
+    ),
 }
 for _action in ACTIONS.values():
     CASES[f"/api/v1/issues/{{pk}}/{_action.slug}/"] = Case(
@@ -618,7 +634,7 @@ ADMIN_SITE = {
     ),
     "/admin/{app_label}/": Case(
         "admin",
-        variants=[{"app_label": a} for a in ("auth", "authtoken", "axes", "core", "enterprises", "visits", "issues")],
+        variants=[{"app_label": a} for a in ("auth", "authtoken", "core", "enterprises", "visits", "issues")],
     ),
     "/admin/{url}": Case("admin", variants=[{"url": "nowhere/"}, {"url": "issues/issue/x/y/z/"}]),
     "/admin/enterprises/official/{id}/password/": Case(
@@ -689,9 +705,9 @@ ADMIN_OBJECTS = {
     "calendaryear": lambda w: (w.calendar_year,) * 2,
     "group": lambda w: (w.group,) * 2,
     "tokenproxy": lambda w: (TokenProxy.objects.get(user=w.official_a), TokenProxy.objects.get(user=w.official_b)),
-    "accessattempt": lambda w: (w.attempt,) * 2,
-    "accesslog": lambda w: (w.access_log,) * 2,
-    "accessfailurelog": lambda w: (w.failure_log,) * 2,
+    "signinlockout": lambda w: (w.attempt,) * 2,
+    "signinrecord": lambda w: (w.access_log,) * 2,
+    "signinfailure": lambda w: (w.failure_log,) * 2,
     "auditentry": lambda w: (AuditEntry.objects.order_by("pk").first(),) * 2,
 }
 

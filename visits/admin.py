@@ -3,6 +3,7 @@ visit with its participants, their units and its issues in one checked
 transaction, which an edit here would bypass."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -31,6 +32,12 @@ class VisitAdmin(ReadOnlyAdmin):
     date_hierarchy = "date"
     list_select_related = ("enterprise", "created_by", "campaign")
     inlines = [VisitParticipantInline, VisitChangeInline]
+    exclude = ("purposes",)
+    readonly_fields = ("purposes_shown",)
+
+    @admin.display(description=_("purposes"))
+    def purposes_shown(self, visit):
+        return "、".join(visit.purpose_labels())
 
     def get_queryset(self, request):
-        return Visit.all_objects.select_related(*self.list_select_related)
+        return Visit.all_objects.restrict(request.user).select_related(*self.list_select_related)

@@ -208,6 +208,8 @@ class VisitCell(models.Model):
     person_times = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("visit figure cell")
+        verbose_name_plural = _("visit figure cells")
         constraints = [
             # A region's months are one range of this index.
             models.UniqueConstraint(fields=["region_id", "campaign_id", "month", "unit_id"], name="visitcell_key"),

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "axes",
+    "core.apps.AxesConfig",  # django-axes
     "csp",
     "health_check",
     "core",
@@ -152,7 +152,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue (make messages), then a hand-kept one for the
+# framework's and packages' strings their own catalogues leave in English
+# (Django 5's newer admin strings, django-axes, django-auditlog).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
 FORMAT_MODULE_PATH = ["config.formats"]  # amounts grouped by threes in Chinese (config/formats/zh_Hans)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -233,6 +236,7 @@ CONTENT_SECURITY_POLICY = {
 # cache, which is Redis whenever Redis is configured (below).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ADMIN = False  # core.admin shows its records under words of our own
 LOGIN_URL = "login"
 # Sign-in lockout: five failures for one user name from one address lock it
 # there for 15 minutes, on the sign-in page and the token endpoint alike.

@@ -9,10 +9,26 @@ and from the browser's DOM by the role walks."""
 import re
 from html.parser import HTMLParser
 
-# Latin words a Chinese page may show: formats, products and the language switch.
-ALLOWED = {"PDF", "Word", "Excel", "XLSX", "CSV", "WPS", "API", "English", "GB", "chinesecalendar"}
+# Latin words a Chinese page may show: formats, products, the language switch,
+# and the keys and systems Django's own Chinese names (按住 Control 键或 Mac 上的 Command 键; LDAP).
+ALLOWED = {
+    "PDF",
+    "Word",
+    "Excel",
+    "XLSX",
+    "CSV",
+    "WPS",
+    "API",
+    "English",
+    "GB",
+    "chinesecalendar",
+    "Control",
+    "Mac",
+    "Command",
+    "LDAP",
+}
 # Text that is data, not interface: the world's marks and codes.
-DATA = re.compile(r"[0-9@/._:]|MARK-|mark-")
+DATA = re.compile(r"[0-9@/._:*<]|MARK-|mark-")  # *: a secret shown masked; <unknown>: what a client did not say
 WORD = re.compile(r"[A-Za-z]{2,}")
 SPOKEN = ("title", "placeholder", "aria-label", "alt")
 
@@ -56,7 +72,7 @@ def english(html: str, data: frozenset = frozenset()) -> list[str]:
             for chunk in part.split()
             if not DATA.search(chunk)
             for word in WORD.findall(chunk)
-            if word not in ALLOWED and chunk not in data
+            if word not in ALLOWED and chunk.strip(";；,，:：。") not in data
         ]
         if words and " ".join(part.split())[:100] not in found:
             found.append(" ".join(part.split())[:100])

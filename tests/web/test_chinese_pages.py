@@ -93,6 +93,39 @@ def test_every_page_is_chinese(world_matrix, template):
     assert seen, f"{url}: no role got a page"
 
 
+def _admin_pages():
+    return sorted(
+        template
+        for template in url_templates()
+        if (case := case_for(template)) is not None and case.kind == "admin" and "GET" in case.methods
+    )
+
+
+# Django writes a boolean's icon with the value's Python name as its alt text
+# (django.contrib.admin.utils._boolean_icon), which no catalogue reaches.
+_BOOLEAN_ICON = re.compile(r'<img src="[^"]*/admin/img/icon-(?:yes|no|unknown)\.svg" alt="(?:True|False|None)">')
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("template", _admin_pages())
+def test_every_admin_page_is_chinese(world_matrix, template):
+    """The Django admin (the framework's, django-axes' and our models' pages)
+    as an administrator reads it in Chinese."""
+    m = world_matrix
+    case = case_for(template)
+    obj = m.obj(case.family, "A") if case.family else None
+    url = template.format(**{**(case.args(m, obj) if case.args else {}), **case.variants[0]})
+    client = Client()
+    client.force_login(m.users["admin"])
+    with transaction.atomic():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+        transaction.set_rollback(True)
+    if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+        return  # a page the admin may not open, or a file: the permission matrix judges those
+    words = english(_BOOLEAN_ICON.sub("", response.content.decode()), m.user_names)
+    assert not words, f"{url}: English on a Chinese admin page: {words}"
+
+
 # Chinese text takes full-width punctuation (，；：？！（）), except inside a
 # placeholder, an address, a number (1,000; 09:00) or a ratio (20:1).
 _KEPT = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfr](?::\d)?|%[sdf]|\{[^}]*\}|https?://[^\s)）]*|\d[,:]\d")
