@@ -13,8 +13,10 @@ from openpyxl import Workbook
 from enterprises.models import HelpUnit, Official
 from issues import bulletins
 from issues.models import Issue
+from visits import services as visit_services
 from visits.models import Visit
 
+from .. import samples
 from .conftest import PHONE
 from .test_phone import official_pages
 from .walk import BROKEN_DATES, Walk
@@ -84,6 +86,10 @@ def test_the_officials_day_on_a_phone(signed_in, live_server, live_world, screen
         f"{w.official_a2.name}（甲县商务局）\n×"
     )
     page.fill("#id_summary", "企业订单饱满，招工难，资金周转紧张。")
+    taken = f"{datetime.date.today():%Y:%m:%d} 09:30:00"
+    page.set_input_files(
+        "#id_files", files=[{"name": "车间.jpg", "mimeType": "image/jpeg", "buffer": samples.photo(taken=taken)}]
+    )
     page.click("#add-issue")
     page.select_option("#id_issues-0-category", "finance")
     page.fill("#id_issues-0-title", "流动资金紧张，希望协调续贷")
@@ -94,7 +100,21 @@ def test_the_officials_day_on_a_phone(signed_in, live_server, live_world, screen
     visit = Visit.objects.get()
     issue = Issue.objects.get(visit=visit)
     assert "走访已登记，挂号问题1个" in page.inner_text("main")
+    # The photo says when and where the phone took it.
+    assert f"拍摄于 {datetime.date.today():%Y-%m-%d} 09:30" in page.inner_text("main")
+    assert "31.23039, 121.47369" in page.inner_text("main")
     me.step("visit")
+
+    # A correction, with its reason, kept before and after in the visit's history.
+    page.click("#correct-visit")
+    page.wait_for_url(f"**/visits/{visit.pk}/correct/")
+    page.fill("#id_summary", "企业订单饱满，技术工人招工难，流动资金周转紧张。")
+    page.fill("#id_reason", "补充纪要内容")
+    me.step("visit-correct")
+    page.click("#save-correction")
+    page.wait_for_url(f"**/visits/{visit.pk}/")
+    assert "补充纪要内容" in page.inner_text("#visit-history")
+    me.step("visit-corrected")
 
     page.click(f"a[href='/issues/{issue.pk}/']")
     page.wait_for_url(f"**/issues/{issue.pk}/")
@@ -106,6 +126,25 @@ def test_the_officials_day_on_a_phone(signed_in, live_server, live_world, screen
     assert issue.number in page.inner_text("main")
     me.go("/issues/inbox/", "inbox")
     me.go("/accounts/preferences/", "preferences")
+
+    # A visit typed twice is withdrawn, with its reason; it leaves the visit list.
+    twice = visit_services.visit_record(
+        actor=w.official_a,
+        enterprise=w.enterprise_a,
+        date=datetime.date.today(),
+        form="onsite",
+        purposes=["situation"],
+        summary="企业订单饱满，招工难，资金周转紧张。",
+    )
+    page = me.go(f"/visits/{twice.pk}/", "visit-twice")
+    page.click("#withdraw-visit summary")
+    page.fill("#id_reason", "重复录入")
+    page.click("#withdraw-visit button[type=submit]")
+    page.wait_for_selector("#withdrawn")
+    assert "重复录入" in page.inner_text("#withdrawn")
+    me.step("visit-withdrawn")
+    page = me.go("/visits/", "visits")
+    assert f"/visits/{twice.pk}/" not in page.content() and f"/visits/{visit.pk}/" in page.content()
 
 
 @pytest.fixture
