@@ -20,7 +20,7 @@ from core import audit, clock
 from core.db import replica_view
 from core.decorators import supervisor_required
 from core.errors import ServiceError
-from core.ids import parse_ids
+from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
@@ -119,8 +119,11 @@ def dispatch_row(request, pk: int):
         "is_complex": bool(request.POST.get("assign-is_complex")),
         "note": request.POST.get("assign-note", ""),
     }
-    units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
-    return render(request, "supervise/_dispatch_row.html", {"issue": row, "units": units, "today": clock.today()})
+    # The unit typed, when it is not among the suggestions (the rest come from the desk's bulk drop-down).
+    suggested = {str(suggestion.unit_id) for suggestion in row.suggested}
+    if row.typed["unit"] not in suggested and (unit_id := parse_id(row.typed["unit"])):
+        row.typed_unit = HelpUnit.objects.restrict(request.user).filter(pk=unit_id, is_active=True).first()
+    return render(request, "supervise/_dispatch_row.html", {"issue": row, "today": clock.today()})
 
 
 @supervisor_required

@@ -41,6 +41,28 @@
     if (first) first.focus();
   });
 
+  // The dispatch desk lists every unit once (the bulk drop-down); a row's
+  // drop-down, holding its suggestions, takes a copy when first opened.
+  function moreUnits(event) {
+    var select = event.target.closest && event.target.closest("select[data-more-units]");
+    if (!select || select.hasAttribute("data-more-filled")) return;
+    select.setAttribute("data-more-filled", "");
+    var source = document.querySelector(select.getAttribute("data-more-units"));
+    if (!source) return;
+    var present = {};
+    Array.prototype.forEach.call(select.options, function (option) { present[option.value] = true; });
+    var group = document.createElement("optgroup");
+    group.label = select.getAttribute("data-more-label") || "";
+    Array.prototype.forEach.call(source.options, function (option) {
+      if (option.value && !present[option.value]) group.appendChild(option.cloneNode(true));
+    });
+    Array.prototype.forEach.call(group.children, function (option) { option.selected = false; });
+    select.appendChild(group);
+  }
+  document.addEventListener("focusin", moreUnits);
+  document.addEventListener("mousedown", moreUnits);
+  document.addEventListener("touchstart", moreUnits, { passive: true });
+
   // Participants: a search result becomes a chip carrying a hidden input.
   document.addEventListener("click", function (event) {
     var pick = event.target.closest("[data-participant-id]");

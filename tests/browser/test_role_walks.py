@@ -170,11 +170,17 @@ def test_the_supervisors_day(signed_in, live_server, live_world, screenshot, sup
 
     page = me.go("/supervise/dispatch/", "dispatch")
     row = page.locator(f"#dispatch-{waiting.pk}")
+    # A unit outside the team: the row lists its team; every other unit joins when it is opened.
+    other = live_world.unit_a4
+    select = row.locator("select[name=assign-unit]")
+    assert select.locator(f"option[value='{other.pk}']").count() == 0
+    select.focus()
+    select.select_option(str(other.pk))
     row.locator("form button[type=submit]").click()
     page.locator(f"#dispatch-{waiting.pk}.border-success").wait_for()  # answered in place
     me.step("dispatch-done")
     waiting.refresh_from_db()
-    assert waiting.status == "assigned"
+    assert (waiting.status, waiting.responsible_unit_id) == ("assigned", other.pk)
 
     page.click(f"#dispatch-{waiting.pk} a[href='/issues/{waiting.pk}/']")
     page.wait_for_url(f"**/issues/{waiting.pk}/")

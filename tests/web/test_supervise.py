@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from enterprises.models import HelpUnit
 from issues import services
 from issues.models import Issue
 
@@ -85,6 +86,28 @@ def test_a_refused_row_answers_in_place_with_what_was_typed(client, world, make_
     )
     again = client.post(reverse("dispatch-row", args=[issue.pk]), data, **HTMX).content.decode()
     assert "不再等待交办" in again or "no longer waiting" in again
+
+
+def test_the_desk_lists_every_unit_once_whatever_its_rows(client, world, make_issue):
+    """25 rows at a province's 2,880 units were 72,000 options: each row now
+    holds its team, and the bulk drop-down every unit, once (zoufang.js
+    copies them into a row's drop-down when it is opened)."""
+    for _ in range(4):
+        make_issue("registered")
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("dispatch")).content.decode()
+    units = HelpUnit.objects.restrict(world.supervisor_a).filter(is_active=True).count()
+    assert units >= 5 and page.count("<option") <= 1 + units + 4 * (3 + 1)  # the bulk's, then a team and "—" a row
+    assert page.count(f'<option value="{world.unit_a4.pk}">') == 1  # in no team: listed once
+    assert page.count('data-more-units="#bulk-unit"') == 4 and 'id="bulk-unit"' in page
+
+
+def test_a_refused_row_keeps_a_unit_from_outside_the_team(client, world, make_issue):
+    issue = make_issue("registered")
+    client.force_login(world.supervisor_a)
+    data = {"assign-unit": world.unit_a4.pk, "assign-due_date": "2026-06-30", "assign-version": issue.version}
+    row = client.post(reverse("dispatch-row", args=[issue.pk]), data, **HTMX).content.decode()
+    assert f'<option value="{world.unit_a4.pk}" selected>{world.unit_a4.name}</option>' in row
 
 
 def test_without_htmx_a_refused_row_names_its_issue_on_the_desk(client, world, make_issue):
