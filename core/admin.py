@@ -200,7 +200,7 @@ class AuditEntryAdmin(AdministratorsOnlyAdmin):
 
     @admin.display(description=_("before and after"))
     def summary(self, entry):
-        colon, separator = pgettext("label", ":"), pgettext("list separator", ";")
+        colon, separator = pgettext("label", ": ").strip(), pgettext("list separator", ";")
         changes = [f"{line.label}{colon}{line.before} → {line.after}" for line in audit.change_lines(entry)]
         details = [f"{label}{colon}{value}" for label, value in audit.detail_lines(entry)]
         return f"{separator} ".join(changes + details)[:300]

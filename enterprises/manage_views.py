@@ -267,7 +267,9 @@ class CampaignForm(forms.Form):
     start_date = forms.DateField(label=gettext_lazy("Start date"), widget=DateInput())
     end_date = forms.DateField(label=gettext_lazy("End date"), widget=DateInput())
     units_per_enterprise = forms.TypedChoiceField(
-        label=gettext_lazy("Units per enterprise"), coerce=int, choices=[(3, "3 (三帮一)"), (2, "2"), (1, "1 (一帮一)")]
+        label=gettext_lazy("Units per enterprise"),
+        coerce=int,
+        choices=[(3, "3（三帮一）"), (2, "2"), (1, "1（一帮一）")],
     )
     visit_every_days = forms.IntegerField(
         label=gettext_lazy("Visit at least every (days)"), initial=90, widget=forms.NumberInput(attrs={"min": 1})

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from enterprises.scope import ScopedQuerySet, handled_by_ids
@@ -93,7 +94,7 @@ class TimeLimitScheme(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.campaign}: {self.get_preset_display()}"
+        return f"{self.campaign}{pgettext('label', ': ')}{self.get_preset_display()}"
 
 
 class SchemeLimit(models.Model):
@@ -558,8 +559,12 @@ class Delivery(models.Model):
         UNKNOWN = "unknown", _("Outcome unknown")
 
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
-    unit = models.ForeignKey(HelpUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    digest = models.ForeignKey(
+        Digest, verbose_name=_("digest"), null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    unit = models.ForeignKey(
+        HelpUnit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     target = models.CharField(_("to"), max_length=500)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))

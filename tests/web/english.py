@@ -28,7 +28,8 @@ ALLOWED = {
     "LDAP",
 }
 # Text that is data, not interface: the world's marks and codes.
-DATA = re.compile(r"[0-9@/._:*<]|MARK-|mark-")  # *: a secret shown masked; <unknown>: what a client did not say
+# *: a secret shown masked; <unknown>: what a client did not say; ": a record's raw JSON (an event's data).
+DATA = re.compile(r'[0-9@/._:*<"]|MARK-|mark-')
 WORD = re.compile(r"[A-Za-z]{2,}")
 SPOKEN = ("title", "placeholder", "aria-label", "alt")
 
@@ -70,10 +71,27 @@ def english(html: str, data: frozenset = frozenset()) -> list[str]:
         words = [
             word
             for chunk in part.split()
-            if not DATA.search(chunk)
+            if not DATA.search(chunk.rstrip(":：;；,，"))  # "Label:" is a label, not data
             for word in WORD.findall(chunk)
             if word not in ALLOWED and chunk.strip(";；,，:：。") not in data
         ]
         if words and " ".join(part.split())[:100] not in found:
             found.append(" ".join(part.split())[:100])
     return found
+
+
+# Half-width punctuation touching Chinese text ("率: 100%", "(牵头)"); a
+# colon between digits (09:00) or a comma in a number is not.
+_HALF_BESIDE_CHINESE = re.compile(r"[\u4e00-\u9fff][,;:?!()]|[()][\u4e00-\u9fff]")
+
+
+def half_width(html: str) -> list[str]:
+    """The texts of a page where half-width punctuation touches Chinese."""
+    parser = _Text()
+    parser.feed(html)
+    found = []
+    for part in parser.parts:
+        text = " ".join(part.split())
+        for match in _HALF_BESIDE_CHINESE.finditer(text):
+            found.append(text[max(0, match.start() - 12) : match.end() + 12])
+    return found[:12]

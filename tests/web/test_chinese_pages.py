@@ -18,7 +18,7 @@ from django.test import Client
 from enterprises.models import Official
 
 from ..test_permission_matrix import case_for, rolled_back_world, url_templates
-from .english import english
+from .english import english, half_width
 
 
 def test_english_finds_english_and_leaves_data_alone():
@@ -90,6 +90,8 @@ def test_every_page_is_chinese(world_matrix, template):
         seen.append(role)
         words = english(response.content.decode(), m.user_names)
         assert not words, f"{role} {url}: English on a Chinese page: {words}"
+        half = half_width(response.content.decode())
+        assert not half, f"{role} {url}: half-width punctuation beside Chinese: {half}"
     assert seen, f"{url}: no role got a page"
 
 
