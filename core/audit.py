@@ -28,6 +28,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from .models import AuditEntry
 
@@ -265,6 +266,11 @@ LABELS = {
     "campaign": _("campaign"),
     "counts": _("counts"),
     "message": _("message"),
+    # An import's counts, as its page says them.
+    "create": _("New"),
+    "update": _("Changed"),
+    "unchanged": _("Unchanged"),
+    "error": _("Rows with errors"),
 }
 
 
@@ -299,7 +305,7 @@ def shown(value) -> str:
             elif item is True:
                 parts.append(str(LABELS.get(key, key)))
             elif item not in (None, "", False, [], {}):
-                parts.append(f"{LABELS.get(key, key)}: {shown(item)}")
+                parts.append(f"{LABELS.get(key, key)}{pgettext('label', ': ')}{shown(item)}")
         return " · ".join(parts)
     return str(value)
 

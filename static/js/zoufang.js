@@ -78,7 +78,7 @@
         var input = document.createElement("input");
         input.type = "hidden"; input.name = "participants"; input.value = id;
         var remove = document.createElement("button");
-        remove.type = "button"; remove.setAttribute("data-chip-remove", ""); remove.setAttribute("aria-label", "×");
+        remove.type = "button"; remove.setAttribute("data-chip-remove", ""); remove.setAttribute("aria-label", (box.getAttribute("data-remove-label") || "×") + " " + pick.getAttribute("data-participant-name"));
         remove.innerHTML = "&times;";
         chip.appendChild(input); chip.appendChild(remove);
         box.appendChild(chip);
