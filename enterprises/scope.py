@@ -205,6 +205,8 @@ REACH: dict[str, Reach] = {
     "issues.FollowUp": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
     "issues.IssueAttachment": Reach(region="issue__enterprise__region", official=lambda s: _issue(s, "issue")),
     "issues.Bulletin": Reach(region="region"),
+    # A common problem is the supervisors' (officials see it named on their issues).
+    "issues.CommonProblem": Reach(region="region"),
     # A 督办单 is seen with its issue, and always by the unit it was issued to.
     "issues.SuperviseNotice": Reach(
         region="issue__enterprise__region", official=lambda s: Q(unit_id=s.unit_id) | _issue(s, "issue")

@@ -115,3 +115,22 @@ class NoticeKind(models.TextChoices):
 
     NOTICE = "notice", _("Supervision notice")
     CRITICISM = "criticism", _("Notice of criticism")
+
+
+class CommonStatus(models.TextChoices):
+    """A common problem's life (issues.common)."""
+
+    PROPOSED = "proposed", _("Proposed by the radar")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ON_AGENDA = "on_agenda", _("On a meeting's agenda")
+    DECIDED = "decided", _("Decided")
+    CLOSED = "closed", _("Closed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class AnswerKind(models.TextChoices):
+    """What settles a common problem."""
+
+    POLICY = "policy", _("A policy")
+    DECISION = "decision", _("A decision")
+    UNIT = "unit", _("A responsible unit")

@@ -10,7 +10,9 @@ from visits.models import Visit
 
 from .choices import (
     Action,
+    AnswerKind,
     Category,
+    CommonStatus,
     ExtensionStatus,
     FollowUpChannel,
     ListBy,
@@ -215,6 +217,15 @@ class Issue(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # The common problem it is one case of (issues.common), if any.
+    common_problem = models.ForeignKey(
+        "CommonProblem",
+        verbose_name=_("common problem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issues",
+    )
 
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
@@ -867,3 +878,83 @@ class FigureSummary(models.Model):
 
     def __str__(self):
         return f"built {self.built_at}, stale since {self.stale_since}"
+
+
+class CommonProblem(models.Model):
+    """面上共性问题: one problem many enterprises raised, settled once (often
+    at a coordination meeting) instead of issue by issue. Proposed by the
+    radar (issues.radar) or by a supervisor, confirmed, put on a meeting's
+    agenda, decided and closed by issues.common, which alone writes it; its
+    issues point to it (Issue.common_problem). A dismissed proposal keeps the
+    ids it grouped, so the radar does not propose them again."""
+
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    # The deepest region holding every enterprise of its issues: who sees it
+    # (none when they lie under two top regions: administrators alone).
+    region = models.ForeignKey(
+        "enterprises.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="common_problems",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=CommonStatus.choices, default=CommonStatus.PROPOSED)
+    # The radar's: how alike its issues read (average cosine) and the words they share.
+    likeness = models.FloatField(_("likeness"), null=True, blank=True)
+    words = models.JSONField(_("shared words"), default=list, blank=True)
+    proposed_at = models.DateTimeField(_("proposed at"))
+    proposed_by = models.ForeignKey(
+        Official, verbose_name=_("proposed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        Official, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer_kind = models.CharField(_("settled by"), max_length=16, choices=AnswerKind.choices, blank=True)
+    answer = models.TextField(_("answer"), max_length=5000, blank=True)
+    responsible_unit = models.ForeignKey(
+        HelpUnit,
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="common_problems",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        Official, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        Official, verbose_name=_("dismissed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dismissal_reason = models.TextField(_("reason for dismissing"), max_length=2000, blank=True)
+    # The ids of the issues a dismissed proposal grouped: not proposed together again.
+    dismissed_ids = models.JSONField(_("issues dismissed together"), default=list, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("common problem")
+        verbose_name_plural = _("common problems")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CommonStatus.values), name="commonproblem_status_valid"),
+            models.CheckConstraint(
+                condition=Q(answer_kind__in=[*AnswerKind.values, ""]), name="commonproblem_answer_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["decided", "closed"]) | ~Q(answer=""), name="commonproblem_decided_has_answer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismissal_reason=""), name="commonproblem_dismissal_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "region"], name="commonproblem_status_region")]
+
+    def __str__(self):
+        return self.title

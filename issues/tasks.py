@@ -47,3 +47,17 @@ def monthly_bulletins() -> int:
     from . import bulletins
 
     return bulletins.monthly()
+
+
+@shared_task(acks_late=True)
+def radar() -> dict:
+    """The radar (issues.common.radar_run): nightly, and when a supervisor
+    asks for it. One run at a time; a run reads the ledger as it is, so a
+    missed night is caught up by the next."""
+    from . import common
+
+    run = common.radar_run()
+    result = {"read": run.read, "proposed": run.proposed, "remembered": run.remembered}
+    result["seconds"] = round(run.seconds, 1)
+    log.info("radar: %s", result)
+    return result

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -373,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard's summary (issues.summary): a rebuild missed or a changed
     # setting is caught up within the hour (it does nothing when current).
     "figure-summary": {"task": "issues.tasks.rebuild_figures", "schedule": 3600.0},
+    # The radar of common problems (issues.common), nightly at 02:30.
+    "radar": {"task": "issues.tasks.radar", "schedule": crontab(hour=2, minute=30)},
     # Beat's pulse: a worker stamps it in core.Heartbeat, /health/ reads it.
     "heartbeat": {
         "task": "core.tasks.heartbeat",

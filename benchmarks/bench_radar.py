@@ -1,0 +1,93 @@
+"""Benchmark: the radar's precision and recall on the labelled issues of
+tests/issues/data/common_problems.csv (groups that are one common problem,
+singletons, near misses), pair by pair; and, with --sweep, the same for a
+grid of thresholds, to see what precision costs in recall.
+
+    python benchmarks/bench_radar.py [--sweep]
+
+No database: the radar reads plain rows (issues.radar)."""
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from issues import radar
+
+LABELLED = Path(__file__).resolve().parent.parent / "tests" / "issues" / "data" / "common_problems.csv"
+
+
+def labelled() -> tuple[list[radar.Row], dict[int, str], dict[int, str]]:
+    """The rows, each row's group ("" for none) and key, by row id."""
+    rows, truth, keys = [], {}, {}
+    enterprises: dict[str, int] = {}
+    with LABELLED.open(encoding="utf-8", newline="") as file:
+        for number, line in enumerate(csv.DictReader(file), start=1):
+            enterprise = enterprises.setdefault(line["enterprise"], len(enterprises) + 1)
+            rows.append(
+                radar.Row(
+                    id=number,
+                    enterprise_id=enterprise,
+                    category=line["category"],
+                    title=line["title"],
+                    description=line["description"],
+                    request=line["request"],
+                )
+            )
+            truth[number], keys[number] = line["group"], line["key"]
+    return rows, truth, keys
+
+
+def measure(settings: radar.Settings = radar.DEFAULT) -> dict:
+    rows, truth, keys = labelled()
+    started = time.perf_counter()
+    groups = radar.propose(rows, settings)
+    seconds = time.perf_counter() - started
+    precision, recall, proposed, labelled_pairs = radar.pair_scores(groups, truth)
+    wrong = [
+        [f"{keys[i]}({truth[i] or '-'})" for i in group.ids]
+        for group in groups
+        if len({truth[i] for i in group.ids}) > 1 or not truth[group.ids[0]]
+    ]
+    return {
+        "rows": len(rows),
+        "groups": len(groups),
+        "precision": precision,
+        "recall": recall,
+        "pairs_proposed": proposed,
+        "pairs_labelled": labelled_pairs,
+        "seconds": seconds,
+        "wrong_groups": wrong,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sweep", action="store_true", help="a grid of thresholds")
+    args = parser.parse_args()
+    result = measure()
+    print(
+        f"radar on {result['rows']} labelled issues: {result['groups']} groups, "
+        f"precision {result['precision']:.3f}, recall {result['recall']:.3f} "
+        f"({result['pairs_proposed']} pairs proposed, {result['pairs_labelled']} labelled), "
+        f"{result['seconds'] * 1000:.0f} ms"
+    )
+    for group in result["wrong_groups"]:
+        print("  mixed:", " ".join(group))
+    if args.sweep:
+        print("concepts  wording  group  precision  recall")
+        for concepts in (0.5, 0.6, 0.65, 0.7, 0.8):
+            for wording in (0.04, 0.06, 0.08, 0.1, 0.12):
+                for group in (0.4, 0.5, 0.6):
+                    found = measure(radar.Settings(concepts=concepts, wording=wording, group=group))
+                    print(
+                        f"{concepts:.2f}      {wording:.2f}     {group:.2f}   "
+                        f"{found['precision']:.3f}      {found['recall']:.3f}"
+                    )
+
+
+if __name__ == "__main__":
+    main()
