@@ -9,10 +9,11 @@ from core.errors import ServiceError
 from core.forms import DateInput, MonthInput, style_form
 from enterprises.models import Campaign, HelpUnit, Region
 
-from . import services
+from . import common, services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
 from .bulletins import bulletin_regions
-from .choices import Category, Priority
+from .choices import AnswerKind, Category, Priority
+from .models import CommonProblem, Issue
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -183,3 +184,25 @@ class _RaisedIssues(forms.BaseFormSet):
 RaisedIssueFormSet = forms.formset_factory(
     RaisedIssueForm, formset=_RaisedIssues, extra=0, max_num=20, validate_max=True, can_delete=True
 )
+
+
+class CommonProblemForm(forms.Form):
+    """What any action on a common problem may send (issues.common says what
+    each needs, in its own words); choices are the user's scope."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    issues = forms.ModelMultipleChoiceField(queryset=Issue.objects.none(), required=False)
+    other = forms.ModelChoiceField(queryset=CommonProblem.objects.none(), required=False)
+    answer_kind = forms.ChoiceField(label=_("Settled by"), choices=[("", "—"), *AnswerKind.choices], required=False)
+    answer = forms.CharField(label=_("Answer"), required=False, max_length=5000)
+    responsible_unit = forms.ModelChoiceField(queryset=HelpUnit.objects.none(), required=False)
+    handling = forms.ChoiceField(choices=[(h, h) for h in common.Handling.VALUES], required=False)
+    due_date = forms.DateField(required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issues"].queryset = Issue.objects.restrict(user)
+        self.fields["other"].queryset = CommonProblem.objects.restrict(user)
+        self.fields["responsible_unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)

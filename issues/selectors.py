@@ -494,3 +494,18 @@ def visits_with_issue_counts(*, user, including_withdrawn: bool = False):
     )
     visits = visit_list(user=user, including_withdrawn=including_withdrawn)
     return visits.annotate(issue_count=Coalesce(Subquery(raised), 0))
+
+
+def common_problems(*, user, states) -> list:
+    """The common problems `user` may see in `states`, newest first, each with
+    its issues the user may see (enterprise and unit loaded): three queries."""
+    from .models import CommonProblem
+
+    issues = issue_list(user=user).select_related("enterprise", "responsible_unit").order_by("number")
+    return list(
+        CommonProblem.objects.restrict(user)
+        .filter(status__in=states)
+        .select_related("region", "responsible_unit", "confirmed_by")
+        .prefetch_related(Prefetch("issues", queryset=issues, to_attr="cases"))
+        .order_by("-proposed_at", "-id")[:100]
+    )

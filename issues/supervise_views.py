@@ -24,11 +24,11 @@ from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
-from . import deadlines, schemes, selectors, services
+from . import common, deadlines, schemes, selectors, services
 from .actions import ACTIONS
-from .choices import OPEN_STATUSES, Action, ExtensionStatus, Status
-from .forms import ActionForm
-from .models import ExtensionRequest
+from .choices import OPEN_STATUSES, Action, AnswerKind, CommonStatus, ExtensionStatus, Status
+from .forms import ActionForm, CommonProblemForm
+from .models import CommonProblem, ExtensionRequest
 
 PAGE_SIZE = 25
 
@@ -208,7 +208,120 @@ def escalations(request):
     for group in groups:
         query = {"escalated": "true", "category": group["category"], "enterprise_region": group["region"]}
         group["link"] = reverse("issue-list") + "?" + urlencode({**query, "status": list(OPEN_STATUSES)}, doseq=True)
-    return render(request, "supervise/escalations.html", {"groups": groups})
+    shown = request.GET.get("show", "open")
+    states = COMMON_SHOWN.get(shown, COMMON_SHOWN["open"])
+    problems = selectors.common_problems(user=request.user, states=states)
+    context = {
+        "groups": groups,
+        "problems": problems,
+        "shown": shown if shown in COMMON_SHOWN else "open",
+        "gathering": [p for p in problems if p.status in common.GATHERING],
+        "units": HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name"),
+        "answer_kinds": AnswerKind.choices,
+    }
+    return render(request, "supervise/escalations.html", context)
+
+
+# The radar's desk: what each button on a common problem does (issues.common).
+COMMON_SHOWN = {
+    "open": (CommonStatus.PROPOSED, CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA, CommonStatus.DECIDED),
+    "closed": (CommonStatus.CLOSED,),
+    "dismissed": (CommonStatus.DISMISSED,),
+}
+
+
+def _common_call(action: str, data: dict):
+    """The service of an action on a common problem, and its arguments."""
+    version = {"expected_version": data["version"]}
+    issue_ids = [issue.pk for issue in data["issues"]]
+    calls = {
+        "confirm": (common.common_confirm, {"title": data["title"], **version}),
+        "dismiss": (common.common_dismiss, {"reason": data["reason"], **version}),
+        "split": (common.common_split, {"issue_ids": issue_ids, "title": data["title"], **version}),
+        "release": (common.common_release, {"issue_ids": issue_ids, **version}),
+        "merge": (common.common_merge, {"other_id": data["other"].pk if data["other"] else 0, **version}),
+        "decide": (
+            common.common_decide,
+            {
+                "answer_kind": data["answer_kind"],
+                "answer": data["answer"],
+                "responsible_unit": data["responsible_unit"],
+                **version,
+            },
+        ),
+        "close": (
+            common.common_close,
+            {"handling": data["handling"] or common.Handling.KEEP, "due_date": data["due_date"], **version},
+        ),
+    }
+    return calls.get(action)
+
+
+def _back_to_desk(pk=None):
+    return redirect(reverse("escalations") + (f"#problem-{pk}" if pk else ""))
+
+
+@supervisor_required
+@require_POST
+def common_act(request, pk: int, action: str):
+    """One action on a common problem; the desk says what was done, or why
+    not, naming the problem."""
+    problem = get_restricted_or_404(CommonProblem.objects.restrict(request.user), pk=pk)
+    form = CommonProblemForm(request.POST, user=request.user)
+    call = _common_call(action, form.cleaned_data) if form.is_valid() else None
+    if call is None:
+        reasons = [str(e) for errors in form.errors.values() for e in errors] or [_("Unknown action.")]
+        for reason in reasons:
+            messages.error(request, _("%(issue)s: %(reason)s") % {"issue": problem.title, "reason": reason})
+        return _back_to_desk(pk)
+    service, kwargs = call
+    try:
+        done = service(actor=request.user, problem_id=problem.pk, **kwargs)
+    except ServiceError as error:
+        messages.error(request, _("%(issue)s: %(reason)s") % {"issue": problem.title, "reason": error.message})
+        return _back_to_desk(pk)
+    messages.success(request, _done(done))
+    return _back_to_desk(done.pk if action != "split" else pk)
+
+
+def _done(problem) -> str:
+    return _("%(problem)s: %(state)s.") % {"problem": problem.title, "state": problem.get_status_display()}
+
+
+@supervisor_required
+@require_POST
+def common_new(request):
+    """A common problem made by a supervisor from issues they chose (an
+    escalated group, or ticked issues): confirmed at once."""
+    form = CommonProblemForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            problem = common.common_propose(
+                actor=request.user,
+                title=form.cleaned_data["title"],
+                issue_ids=[issue.pk for issue in form.cleaned_data["issues"]],
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _done(problem))
+            return _back_to_desk(problem.pk)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return _back_to_desk()
+
+
+@supervisor_required
+@require_POST
+def radar_now(request):
+    """The radar, run now (the nightly run's task, through the outbox)."""
+    from core import outbox
+
+    outbox.send("issues.tasks.radar")
+    messages.success(request, _("The radar is reading the open issues; its proposals appear here in a few minutes."))
+    return _back_to_desk()
 
 
 def _dashboard_choice(request) -> dict:

@@ -203,7 +203,7 @@ def build_full_world():
 
     from enterprises import services as enterprise_services
     from enterprises.models import ImportJob
-    from issues import bulletins, intake
+    from issues import bulletins, common, intake
     from issues.models import Digest
 
     w = build_world()
@@ -300,7 +300,9 @@ def build_full_world():
         digest = Digest.objects.create(
             recipient=official, created_at=clock.now(), subject=f"MARK-DIGEST-{county}", items=[]
         )
+        problem = common.common_propose(actor=sup, title=f"MARK-COMMON-{county}", issue_ids=[waiting.pk, working.pk])
         for name, value in {
+            "common_problem": problem,
             "issue_waiting": waiting,
             "issue": working,
             "issue_done": done,

@@ -132,8 +132,10 @@ def sees(role: str, family: str, county: str) -> bool:
     if role == "official_a4":
         return False  # a unit of the county that helps none of its enterprises
     # The official's unit helps the county's enterprise: its issues, visits,
-    # team, unit, people and plan; not the bulletins, not other units' plans.
-    return family not in ("bulletin", "enterprise_unassigned")
+    # team, unit, people and plan; not the bulletins, not other units' plans,
+    # not the common problems (the supervisors' desk; officials see one named
+    # on its issues' pages).
+    return family not in ("bulletin", "enterprise_unassigned", "common_problem")
 
 
 # The URL patterns -------------------------------------------------------------------
@@ -454,7 +456,40 @@ CASES: dict[str, Case] = {
     ),
     "/supervise/verification/": Case("page", roles=SUPERVISORS),
     "/supervise/extensions/": Case("page", roles=SUPERVISORS),
-    "/supervise/escalations/": Case("page", roles=SUPERVISORS),
+    "/supervise/escalations/": Case("page", roles=SUPERVISORS, queries=("show=open", "show=closed", "show=dismissed")),
+    "/supervise/common/new/": Case(
+        "page",
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [
+            {"title": "新共性问题", "issues": [m.obj("issue", c).pk, m.obj("issue_waiting", c).pk]} for c in ("A", "B")
+        ],
+    ),
+    "/supervise/common/radar/": Case("page", roles=SUPERVISORS, methods=("POST",)),
+    "/supervise/common/{pk}/{action}/": Case(
+        "page",
+        family="common_problem",
+        args=pk,
+        variants=[
+            {"action": a} for a in ("confirm", "dismiss", "split", "release", "merge", "decide", "close", "nonsense")
+        ],
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [
+            {
+                "version": "1",
+                "reason": "不是",
+                "title": "拆分",
+                "answer_kind": "unit",
+                "answer": "由经信局牵头",
+                "responsible_unit": m.obj("unit", c).pk,
+                "issues": [m.obj("issue", c).pk],
+                "other": m.obj("common_problem", c).pk,
+                "handling": "keep",
+            }
+            for c in ("A", "B")
+        ],
+    ),
     "/supervise/dashboard/": Case(
         "page", roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}, queries=("trend=week",)
     ),
@@ -730,6 +765,7 @@ class Matrix:
             "plan": (w.plan_a, w.plan_b),
             "import_job": (w.import_job_a, w.import_job_b),
             "bulletin": (w.bulletin_a, w.bulletin_b),
+            "common_problem": (w.common_problem_a, w.common_problem_b),
             "digest": (w.digest_a, w.digest_b),
             "notice": (w.notice_a, w.notice_b),
             "official": (w.official_a, w.official_b),
@@ -790,6 +826,7 @@ class Matrix:
             ):
                 marks[text] = team
             marks[f"MARK-DIGEST-{county}"] = {official}
+            marks[f"MARK-COMMON-{county}"] = team  # on the desk, and named on its issues' pages
             marks[f"mark-import-{k}"] = {"admin"}
             marks[f"/supervise/bulletins/{getattr(w, f'bulletin_{k}').pk}/"] = {supervisor, "admin"}
             marks[getattr(w, f"notice_{k}").number] = team  # seen with its issue

@@ -313,3 +313,55 @@ def test_the_extension_desk_shows_the_wait_and_warns_of_a_date_already_past(clie
     waited = (asked + datetime.timedelta(days=3) - datetime.date(2026, 6, 1)).days
     assert f"已等待{waited}天" in page
     assert "zf-date-passed" in page and f"申请的新时限{asked:%Y-%m-%d}已过" in page
+
+
+# The radar's desk (common problems) -----------------------------------------------------
+
+
+def _problem(world, make_issue, n=3):
+    from issues import common
+    from issues.models import Issue
+
+    issues = [make_issue("registered") for _ in range(n)]
+    Issue.objects.filter(pk__in=[i.pk for i in issues]).update(title="园区道路破损，货车进出难")
+    return common.common_propose(actor=world.supervisor_a, title="园区道路破损", issue_ids=[i.pk for i in issues])
+
+
+def test_the_desk_shows_a_problem_and_its_issues_and_acts_on_it(client, world, make_issue):
+    problem = _problem(world, make_issue)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("escalations")).content.decode()
+    card = page.split(f'id="problem-{problem.pk}"')[1]
+    assert "园区道路破损" in card and card.count('name="issues"') == 3 and 'data-act="decide"' in card
+    data = {"version": problem.version, "answer_kind": "unit", "answer": "", "responsible_unit": world.unit_a2.pk}
+    refused = client.post(reverse("common-act", args=[problem.pk, "decide"]), data, follow=True)
+    assert "园区道路破损：" in refused.content.decode()  # the refusal names the problem
+    problem.refresh_from_db()
+    assert problem.status == "confirmed"
+    data["answer"] = "县交通局年内完成纬二路大修"
+    done = client.post(reverse("common-act", args=[problem.pk, "decide"]), data)
+    assert done["Location"].endswith(f"#problem-{problem.pk}")
+    problem.refresh_from_db()
+    assert (problem.status, problem.responsible_unit) == ("decided", world.unit_a2)
+    client.post(reverse("common-act", args=[problem.pk, "close"]), {"version": problem.version, "handling": "assign"})
+    problem.refresh_from_db()
+    assert problem.status == "closed"
+    assert set(problem.issues.values_list("responsible_unit", flat=True)) == {world.unit_a2.pk}
+    issue_page = client.get(reverse("issue-detail", args=[problem.issues.first().pk])).content.decode()
+    assert 'id="common-problem"' in issue_page and "县交通局年内完成纬二路大修" in issue_page
+
+
+def test_another_countys_supervisor_cannot_act_on_a_problem(client, world, make_issue):
+    problem = _problem(world, make_issue)
+    client.force_login(world.supervisor_b)
+    response = client.post(reverse("common-act", args=[problem.pk, "dismiss"]), {"reason": "不是"})
+    assert response.status_code == 404
+    assert "园区道路破损" not in client.get(reverse("escalations")).content.decode()
+
+
+def test_the_radar_button_queues_a_run_through_the_outbox(client, world):
+    from core.models import OutboxMessage
+
+    client.force_login(world.supervisor_a)
+    client.post(reverse("radar-now"))
+    assert OutboxMessage.objects.filter(task="issues.tasks.radar").count() == 1
