@@ -5,7 +5,12 @@ grid of thresholds, to see what precision costs in recall.
 
     python benchmarks/bench_radar.py [--sweep]
 
-No database: the radar reads plain rows (issues.radar)."""
+No database: the radar reads plain rows (issues.radar). With --ledger, the
+nightly run itself (issues.common.radar_run) over the database DATABASE_URL
+names (e.g. the province of `make bench`: 1,000,000 issues, 96,000 open),
+with --window days of open issues (180, the default; 3650 reads them all):
+wall time, peak memory, issues read and groups proposed. It writes its
+proposals there, as the nightly run does."""
 
 import argparse
 import csv
@@ -69,7 +74,12 @@ def measure(settings: radar.Settings = radar.DEFAULT, path: Path = LABELLED) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sweep", action="store_true", help="a grid of thresholds")
+    parser.add_argument("--ledger", action="store_true", help="the nightly run over DATABASE_URL's ledger")
+    parser.add_argument("--window", type=int, default=180, help="days of open issues the run reads")
     args = parser.parse_args()
+    if args.ledger:
+        ledger(args.window)
+        return
     for name, path in (("labelled", LABELLED), ("held-out", HELD_OUT)):
         result = measure(path=path)
         print(
@@ -90,6 +100,26 @@ def main() -> None:
                         f"{concepts:.2f}      {wording:.2f}     {group:.2f}   "
                         f"{found['precision']:.3f}      {found['recall']:.3f}"
                     )
+
+
+def ledger(window: int) -> None:
+    import os
+    import resource
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    from issues import common
+
+    common.WINDOW_DAYS = window
+    started = time.perf_counter()
+    run = common.radar_run()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(
+        f"radar_run: {run.read} open issues read, {run.proposed} groups proposed, {run.remembered} remembered; "
+        f"{time.perf_counter() - started:.1f} s, peak RSS {peak} MB"
+    )
 
 
 if __name__ == "__main__":

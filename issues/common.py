@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from core.services import require_text
+from enterprises.choices import RegionLevel
 from enterprises.models import Enterprise, HelpUnit, Region
 
 from . import radar, services
@@ -331,8 +332,9 @@ def _lock_radar() -> None:
 @transaction.atomic
 def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | None = None) -> RadarRun:
     """Read the open issues of the window that are in no problem and propose
-    the groups the radar finds, in place of its untouched proposals of the
-    last run (their issues are read again with the rest)."""
+    the groups the radar finds, county by county (the level of a 协调例会; a
+    problem across counties is made by merging theirs), in place of its
+    untouched proposals of the last run (their issues are read again)."""
     started = time.monotonic()
     _lock_radar()
     today = today or timezone.localdate()
@@ -340,14 +342,28 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
     CommonProblem.objects.filter(status=CommonStatus.PROPOSED).delete()
     first_day = today - datetime.timedelta(days=WINDOW_DAYS)
     since = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time()))
+    counties = set(Region.objects.filter(level=RegionLevel.COUNTY).values_list("pk", flat=True))
+
+    def county_of(path: str) -> int:
+        """The county an enterprise lies in (0: none above it), where 协调例会 are held."""
+        return next((pk for pk in Region.chain(path) if pk in counties), 0)
+
     rows = [
-        radar.Row(id=pk, enterprise_id=enterprise, category=category, title=title, description=text, request=asked)
-        for pk, enterprise, category, title, text, asked in Issue.objects.filter(
+        radar.Row(
+            id=pk,
+            enterprise_id=enterprise,
+            category=category,
+            title=title,
+            description=text,
+            request=asked,
+            bucket=county_of(path),
+        )
+        for pk, enterprise, category, title, text, asked, path in Issue.objects.filter(
             common_problem__isnull=True, registered_at__gte=since
         )
         .exclude(status__in=CLOSED_ISSUE)
         .order_by("pk")
-        .values_list("pk", "enterprise_id", "category", "title", "description", "request")
+        .values_list("pk", "enterprise_id", "category", "title", "description", "request", "enterprise__region__path")
         .iterator(chunk_size=5000)
     ]
     dismissed = [

@@ -68,6 +68,7 @@ class Row:
     title: str
     description: str = ""
     request: str = ""
+    bucket: int = 0  # issues are compared within a bucket only (issues.common: the county)
 
 
 @dataclass
@@ -145,7 +146,8 @@ def similarities(rows: list[Row], settings: Settings = DEFAULT) -> dict[tuple[in
     return found
 
 
-def _components(edges) -> list[list[int]]:
+def _components(edges) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    """The connected groups of neighbours, each with its own edges."""
     parent: dict[int, int] = {}
 
     def root(x):
@@ -160,14 +162,17 @@ def _components(edges) -> list[list[int]]:
     groups: dict[int, list[int]] = {}
     for i in list(parent):
         groups.setdefault(root(i), []).append(i)
-    return [sorted(members) for members in groups.values() if len(members) > 1]
+    inside: dict[int, list[tuple[int, int]]] = {}
+    for i, j in edges:
+        inside.setdefault(root(i), []).append((i, j))
+    return [(sorted(members), inside[key]) for key, members in groups.items() if len(members) > 1]
 
 
 def _likeness(found, a: int, b: int) -> float:
     return found.get((a, b) if a < b else (b, a), 0.0)
 
 
-def _cut(members: list[int], found: dict, settings: Settings) -> list[list[int]]:
+def _cut(members: list[int], edges, found: dict, settings: Settings) -> list[list[int]]:
     """A component cut by average linkage where its average likeness falls
     below `settings.group`."""
     if len(members) == 2:
@@ -177,11 +182,14 @@ def _cut(members: list[int], found: dict, settings: Settings) -> list[list[int]]
     from scipy.spatial.distance import squareform
 
     n = len(members)
+    at = {member: k for k, member in enumerate(members)}
     distance = np.ones((n, n))
     np.fill_diagonal(distance, 0.0)
-    for a in range(n):
-        for b in range(a + 1, n):
-            distance[a, b] = distance[b, a] = 1.0 - _likeness(found, members[a], members[b])
+    a = np.array([at[i] for i, _j in edges])
+    b = np.array([at[j] for _i, j in edges])
+    near = np.clip(1.0 - np.array([found[edge] for edge in edges]), 0.0, 1.0)  # a cosine may round past 1
+    distance[a, b] = near
+    distance[b, a] = near
     tree = linkage(squareform(distance, checks=False), method="average")
     labels = fcluster(tree, 1.0 - settings.group, "distance")
     out: dict[int, list[int]] = {}
@@ -191,11 +199,21 @@ def _cut(members: list[int], found: dict, settings: Settings) -> list[list[int]]
 
 
 def propose(rows: list[Row], settings: Settings = DEFAULT) -> list[Group]:
-    """The groups of `rows` that read as one problem: most issues first."""
+    """The groups of `rows` that read as one problem, bucket by bucket: most
+    issues first."""
+    buckets: dict[int, list[Row]] = {}
+    for row in rows:
+        buckets.setdefault(row.bucket, []).append(row)
+    groups = [group for bucket in buckets.values() for group in _propose(bucket, settings)]
+    groups.sort(key=lambda group: (-len(group.ids), -group.likeness, min(group.ids)))
+    return groups
+
+
+def _propose(rows: list[Row], settings: Settings) -> list[Group]:
     found = similarities(rows, settings)
     groups = []
-    for component in _components(found):
-        for members in _cut(component, found, settings):
+    for component, edges in _components(found):
+        for members in _cut(component, edges, found, settings):
             inside = [_likeness(found, a, b) for k, a in enumerate(members) for b in members[k + 1 :]]
             likeness = sum(inside) / len(inside)
             if likeness < settings.group or len({rows[m].enterprise_id for m in members}) < settings.least:
@@ -206,7 +224,6 @@ def propose(rows: list[Row], settings: Settings = DEFAULT) -> list[Group]:
             # Each concept by its first word (电价 for power_price), as a supervisor reads it.
             words = [CONCEPTS[c][0] for c in (sorted(shared - QUALIFIERS) or sorted(shared))]
             groups.append(Group(ids=[rows[m].id for m in members], likeness=round(likeness, 3), words=words))
-    groups.sort(key=lambda group: (-len(group.ids), -group.likeness, min(group.ids)))
     return groups
 
 

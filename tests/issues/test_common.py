@@ -162,3 +162,20 @@ def test_a_problem_needs_its_answer_before_it_closes(world, power):
     with pytest.raises(Conflict) as taken:
         common.common_propose(actor=world.supervisor_a, title="再来一次", issue_ids=[same[0].pk, same[1].pk])
     assert taken.value.code == "issue_in_a_problem"
+
+
+def test_the_radar_reads_county_by_county(world, power):
+    """The same problem in two counties is two proposals (a 协调例会 is a
+    county's); a city supervisor merges them if it is the city's."""
+    w = world
+    for n, (title, text) in enumerate(POWER[:3]):
+        issue_services.issue_register(
+            actor=w.supervisor_b,
+            enterprise=EnterpriseFactory(name=f"乙县用电企业{n}", region=w.town_b),
+            category="infrastructure",
+            title=title,
+            description=text,
+        )
+    common.radar_run()
+    proposals = CommonProblem.objects.filter(status=CommonStatus.PROPOSED)
+    assert sorted((p.issues.count(), p.region.name) for p in proposals) == [(3, w.town_b.name), (4, w.town_a.name)]
