@@ -178,6 +178,7 @@ def build(*, user, campaign, region, date_from, date_to, period: str = "month", 
 
     by_region = sorted(data["region"], key=lambda row: (-(row["closure_rate"] or 0), row["name"]))
     return {
+        "common_problems": selectors.common_problems_widest(user=user, region=region),
         "totals": totals,
         "scores": scores,
         "by_region": by_region,

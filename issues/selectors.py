@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth, TruncWeek
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -509,3 +510,27 @@ def common_problems(*, user, states) -> list:
         .prefetch_related(Prefetch("issues", queryset=issues, to_attr="cases"))
         .order_by("-proposed_at", "-id")[:100]
     )
+
+
+def common_problems_widest(*, user, region=None, first: int = 5) -> list:
+    """The open common problems (confirmed, on an agenda or decided) that
+    touch most enterprises, for the dashboard and the bulletin: each with its
+    enterprises and issues counted and its age in days since it was
+    confirmed. One query."""
+    from .choices import CommonStatus
+    from .models import CommonProblem
+
+    rows = CommonProblem.objects.restrict(user).filter(
+        status__in=(CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA, CommonStatus.DECIDED)
+    )
+    if region is not None:
+        rows = rows.filter(region__path__startswith=region.path)
+    rows = rows.annotate(
+        enterprises=Count("issues__enterprise", distinct=True), cases=Count("issues", distinct=True)
+    ).order_by("-enterprises", "confirmed_at", "pk")[:first]
+    today = timezone.localdate()
+    problems = list(rows)
+    for problem in problems:
+        since = problem.confirmed_at or problem.proposed_at
+        problem.age_days = (today - timezone.localdate(since)).days
+    return problems

@@ -207,3 +207,26 @@ def test_dashboard_queries_do_not_grow(client, world, make_issue, django_assert_
         with django_assert_max_num_queries(baseline):
             page = client.get(reverse("dashboard"), params).content.decode()
         assert "新单位3" in page and "新镇3" in page
+
+
+def test_the_dashboard_shows_the_common_problems_touching_most_enterprises(client, world):
+    from issues import common, services
+
+    from ..factories import EnterpriseFactory
+
+    w = world
+
+    def register(enterprise):
+        return services.issue_register(actor=w.supervisor_a, enterprise=enterprise, category="land", title="问题")
+
+    wide = [register(EnterpriseFactory(name=f"甲县企业{n}", region=w.town_a)) for n in range(3)]
+    narrow = [register(w.enterprise_a), register(w.enterprise_a_other)]
+    common.common_propose(actor=w.supervisor_a, title="园区道路破损", issue_ids=[i.pk for i in wide])
+    common.common_propose(actor=w.supervisor_a, title="用地指标不足", issue_ids=[i.pk for i in narrow])
+    client.force_login(w.supervisor_a)
+    page = client.get(reverse("dashboard")).content.decode()
+    table = page.split('id="common-problems"')[1].split("</table>")[0]
+    assert table.index("园区道路破损") < table.index("用地指标不足")  # three enterprises before two
+    assert "<td>3</td><td>3</td><td>0</td>" in table.replace("\n", "")
+    client.force_login(w.supervisor_b)
+    assert "园区道路破损" not in client.get(reverse("dashboard")).content.decode()
