@@ -42,6 +42,16 @@ def require_text(value: str | None, *, field: str, max_length: int, required: bo
     return text
 
 
+def check_version(current: int, expected: int | None, message: str) -> None:
+    """Optimistic locking, for every record a person edits as they last read
+    it (an issue, a visit, a common problem): the version the form carried
+    must be the one the locked row has, or the change is refused, saying
+    both (`message` has %(now)d and %(had)d). None: the caller did not read
+    one (a task, the ladder)."""
+    if expected is not None and expected != current:
+        raise Conflict("stale_version", message % {"now": current, "had": expected})
+
+
 def save_or_conflict(instance, *, code: str, message: str):
     """Save; a unique or check constraint that a concurrent writer tripped
     becomes a clear refusal instead of a 500."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import require_text
+from core.services import check_version, require_text
 from enterprises.choices import RegionLevel
 from enterprises.models import Enterprise, HelpUnit, Region
 
@@ -46,15 +46,14 @@ def _locked(actor, problem_id: int, expected_version: int | None, allowed: tuple
     problem = CommonProblem.objects.restrict(actor).select_for_update(of=("self",)).filter(pk=problem_id).first()
     if problem is None:
         raise NotFound("common_problem_not_found", _("No such common problem in your scope."))
-    if expected_version is not None and expected_version != problem.version:
-        raise Conflict(
-            "stale_version",
-            _(
-                "Someone else changed this common problem in the meantime (version %(now)d, you had %(had)d). "
-                "It is shown as it now is: check it and act again."
-            )
-            % {"now": problem.version, "had": expected_version},
-        )
+    check_version(
+        problem.version,
+        expected_version,
+        _(
+            "Someone else changed this common problem in the meantime (version %(now)d, you had %(had)d). "
+            "It is shown as it now is: check it and act again."
+        ),
+    )
     if problem.status not in allowed:
         raise Conflict(
             "common_problem_state",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from core import calendar, clock, uploads
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, ServiceError
-from core.services import require_text
+from core.services import check_version, require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
@@ -283,15 +283,14 @@ def _act(
             raise NotFound("not_found", _("No such issue.")) from None
         if not Issue.objects.restrict(actor).filter(pk=issue.pk).exists():
             raise NotFound("not_found", _("No such issue."))
-        if expected_version is not None and expected_version != issue.version:
-            raise Conflict(
-                "stale_version",
-                _(
-                    "Someone else changed this issue in the meantime (version %(now)d, you had %(had)d). "
-                    "Reload and try again."
-                )
-                % {"now": issue.version, "had": expected_version},
-            )
+        check_version(
+            issue.version,
+            expected_version,
+            _(
+                "Someone else changed this issue in the meantime (version %(now)d, you had %(had)d). "
+                "Reload and try again."
+            ),
+        )
         co_units = _co_unit_ids(issue)
         # State first: "not possible now" (409) is the answer whoever asks.
         refusal = _state_refusal(

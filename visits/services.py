@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import clock, photos, uploads
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import require_text
+from core.services import check_version, require_text
 from enterprises.models import Campaign, Enterprise, Official
 
 from . import summary as visit_cells
@@ -226,15 +226,14 @@ def visit_for_change(actor: Official, visit_id: int, expected_version: int | Non
     if visit.withdrawn_at is not None:
         raise Conflict("visit_withdrawn", _("This visit was withdrawn; it can no longer be changed."))
     require_may_change(actor, visit)
-    if expected_version is not None and expected_version != visit.version:
-        raise Conflict(
-            "stale_version",
-            _(
-                "Someone else changed this visit in the meantime (version %(now)d, you had %(had)d). "
-                "It is shown as it now is: check it and make your change again."
-            )
-            % {"now": visit.version, "had": expected_version},
-        )
+    check_version(
+        visit.version,
+        expected_version,
+        _(
+            "Someone else changed this visit in the meantime (version %(now)d, you had %(had)d). "
+            "It is shown as it now is: check it and make your change again."
+        ),
+    )
     return visit
 
 
