@@ -74,6 +74,10 @@ class Walk:
         return url.startswith(self.origin + "/")
 
     def _failed(self, request):
+        # A request the browser dropped because the walk moved on (an htmx poll
+        # of the page being left) is no fault of the site.
+        if request.failure == "net::ERR_ABORTED" and not request.is_navigation_request():
+            return
         if self._ours(request.url):
             self.events.append(f"request failed: {request.method} {request.url} {request.failure}")
 
