@@ -16,9 +16,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from core.services import check_version, require_text
 from enterprises.choices import RegionLevel
@@ -106,6 +108,14 @@ def _attach(problem: CommonProblem, issues: list[Issue]) -> None:
     problem.region = _region_of(issue.enterprise_id for issue in problem.issues.all())
 
 
+def _judged(problem: CommonProblem, actor) -> None:
+    """Splitting, taking out or merging a proposal is a supervisor's judgement
+    of it: it is confirmed, so the next night's run keeps it as it is."""
+    if problem.status == CommonStatus.PROPOSED:
+        problem.status = CommonStatus.CONFIRMED
+        problem.confirmed_at, problem.confirmed_by = clock.now(), actor
+
+
 def _at_least_two(issues, what: str) -> None:
     if len(issues) < 2:
         message = _("%(what)s needs at least two issues: one issue is not a common problem.")
@@ -127,7 +137,7 @@ def common_propose(*, actor, title: str, issue_ids: list[int]) -> CommonProblem:
         raise Conflict(
             "issue_in_a_problem", _("Already in a common problem: %(n)s.") % {"n": "、".join(taken)}, field="issues"
         )
-    now = timezone.now()
+    now = clock.now()
     problem = CommonProblem.objects.create(
         title=title,
         category=Counter(issue.category for issue in issues).most_common(1)[0][0],
@@ -149,7 +159,7 @@ def common_confirm(*, actor, problem_id: int, title: str = "", expected_version:
     if title.strip():
         problem.title = require_text(title, field="title", max_length=200)
     problem.status = CommonStatus.CONFIRMED
-    problem.confirmed_at, problem.confirmed_by = timezone.now(), actor
+    problem.confirmed_at, problem.confirmed_by = clock.now(), actor
     return _saved(problem)
 
 
@@ -158,7 +168,7 @@ def common_split(
     *, actor, problem_id: int, issue_ids: list[int], title: str, expected_version: int | None = None
 ) -> CommonProblem:
     """拆分: the ticked issues become a problem of their own (in the same
-    state); each part keeps at least two issues."""
+    state, confirmed if it was a proposal); each part keeps at least two issues."""
     problem = _locked(actor, problem_id, expected_version, GATHERING)
     title = require_text(title, field="title", max_length=200)
     issues = _issues_for(actor, issue_ids)
@@ -167,6 +177,7 @@ def common_split(
         raise InvalidInput("not_in_problem", _("Not in this common problem: %(n)s.") % {"n": "、".join(strangers)})
     _at_least_two(issues, _("The part split off"))
     _at_least_two(list(problem.issues.exclude(pk__in=[i.pk for i in issues])), _("The part that stays"))
+    _judged(problem, actor)
     part = CommonProblem.objects.create(
         title=title,
         category=Counter(issue.category for issue in issues).most_common(1)[0][0],
@@ -194,6 +205,7 @@ def common_release(
         raise InvalidInput("not_in_problem", _("Some of these issues are not in this common problem."))
     _at_least_two(list(problem.issues.exclude(pk__in=released)), _("The part that stays"))
     Issue.objects.filter(pk__in=released).update(common_problem=None)
+    _judged(problem, actor)
     problem.region = _region_of(problem.issues.values_list("enterprise_id", flat=True))
     return _saved(problem)
 
@@ -207,9 +219,7 @@ def common_merge(*, actor, problem_id: int, other_id: int, expected_version: int
         raise InvalidInput("same_problem", _("A common problem cannot be merged with itself."))
     Issue.objects.filter(common_problem=other).update(common_problem=problem)
     other.delete()
-    if problem.status == CommonStatus.PROPOSED:  # merging is a supervisor's judgement: it confirms
-        problem.status = CommonStatus.CONFIRMED
-        problem.confirmed_at, problem.confirmed_by = timezone.now(), actor
+    _judged(problem, actor)
     problem.region = _region_of(problem.issues.values_list("enterprise_id", flat=True))
     return _saved(problem)
 
@@ -223,7 +233,7 @@ def common_dismiss(*, actor, problem_id: int, reason: str, expected_version: int
     problem.dismissed_ids = sorted(problem.issues.values_list("pk", flat=True))
     Issue.objects.filter(common_problem=problem).update(common_problem=None)
     problem.status = CommonStatus.DISMISSED
-    problem.dismissed_at, problem.dismissed_by = timezone.now(), actor
+    problem.dismissed_at, problem.dismissed_by = clock.now(), actor
     return _saved(problem)
 
 
@@ -251,7 +261,7 @@ def common_decide(
     """决定: the answer — a policy, a decision, a responsible unit."""
     problem = _locked(actor, problem_id, expected_version, (CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA))
     _answer(problem, answer_kind=answer_kind, answer=answer, responsible_unit=responsible_unit, actor=actor)
-    problem.status, problem.decided_at = CommonStatus.DECIDED, timezone.now()
+    problem.status, problem.decided_at = CommonStatus.DECIDED, clock.now()
     return _saved(problem)
 
 
@@ -301,7 +311,7 @@ def common_close(
                 % {"n": issue.number, "reason": error.message},
             ) from error
     problem.status = CommonStatus.CLOSED
-    problem.closed_at, problem.closed_by = timezone.now(), actor
+    problem.closed_at, problem.closed_by = clock.now(), actor
     return _saved(problem)
 
 
@@ -328,17 +338,19 @@ def _lock_radar() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('zoufang.radar'))")
 
 
-@transaction.atomic
 def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | None = None) -> RadarRun:
-    """Read the open issues of the window that are in no problem and propose
-    the groups the radar finds, county by county (the level of a 协调例会; a
-    problem across counties is made by merging theirs), in place of its
-    untouched proposals of the last run (their issues are read again)."""
+    """Read the open issues of the window that are in no problem but the
+    radar's own untouched proposals, find the groups county by county (the
+    level of a 协调例会; a problem across counties is made by merging
+    theirs), and put them in place of those proposals.
+
+    The reading and the finding (a minute or two over a province) hold no
+    lock: the issues go on being worked meanwhile. Only the replacing is one
+    short transaction, and it takes no issue a supervisor has put in a
+    problem since it was read; a group left with fewer than three is not
+    proposed."""
     started = time.monotonic()
-    _lock_radar()
-    today = today or timezone.localdate()
-    Issue.objects.filter(common_problem__status=CommonStatus.PROPOSED).update(common_problem=None)
-    CommonProblem.objects.filter(status=CommonStatus.PROPOSED).delete()
+    today = today or clock.today()
     first_day = today - datetime.timedelta(days=WINDOW_DAYS)
     since = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time()))
     counties = set(Region.objects.filter(level=RegionLevel.COUNTY).values_list("pk", flat=True))
@@ -347,6 +359,7 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
         """The county an enterprise lies in (0: none above it), where 协调例会 are held."""
         return next((pk for pk in Region.chain(path) if pk in counties), 0)
 
+    unclaimed = Q(common_problem__isnull=True) | Q(common_problem__status=CommonStatus.PROPOSED)
     rows = [
         radar.Row(
             id=pk,
@@ -358,25 +371,38 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
             bucket=county_of(path),
         )
         for pk, enterprise, category, title, text, asked, path in Issue.objects.filter(
-            common_problem__isnull=True, registered_at__gte=since
+            unclaimed, registered_at__gte=since
         )
         .exclude(status__in=CLOSED_ISSUE)
         .order_by("pk")
         .values_list("pk", "enterprise_id", "category", "title", "description", "request", "enterprise__region__path")
         .iterator(chunk_size=5000)
     ]
+    groups = radar.propose(rows, settings or radar.Settings())
+    proposed, remembered = _replace_proposals(groups, {row.id: row for row in rows})
+    return RadarRun(read=len(rows), proposed=proposed, remembered=remembered, seconds=time.monotonic() - started)
+
+
+@transaction.atomic
+def _replace_proposals(groups: list[radar.Group], by_id: dict) -> tuple[int, int]:
+    """The last run's untouched proposals out, these in (one run at a time)."""
+    _lock_radar()
+    Issue.objects.filter(common_problem__status=CommonStatus.PROPOSED).update(common_problem=None)
+    CommonProblem.objects.filter(status=CommonStatus.PROPOSED).delete()
     dismissed = [
         set(ids)
         for ids in CommonProblem.objects.filter(status=CommonStatus.DISMISSED).values_list("dismissed_ids", flat=True)
     ]
-    groups = radar.propose(rows, settings or radar.Settings())
-    by_id = {row.id: row for row in rows}
-    now, proposed, remembered = timezone.now(), 0, 0
+    now, proposed, remembered = clock.now(), 0, 0
     for group in groups:
         if _remembered(set(group.ids), dismissed):
             remembered += 1
             continue
-        members = [by_id[pk] for pk in group.ids]
+        # Still free now: a supervisor may have put some in a problem meanwhile.
+        free = set(Issue.objects.filter(pk__in=group.ids, common_problem__isnull=True).values_list("pk", flat=True))
+        members = [by_id[pk] for pk in group.ids if pk in free]
+        if len({row.enterprise_id for row in members}) < radar.DEFAULT.least:
+            continue
         problem = CommonProblem.objects.create(
             title=members[0].title[:200],
             category=Counter(row.category for row in members).most_common(1)[0][0],
@@ -386,6 +412,8 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
             proposed_at=now,
             region=_region_of(row.enterprise_id for row in members),
         )
-        Issue.objects.filter(pk__in=group.ids).update(common_problem=problem)
+        Issue.objects.filter(pk__in=[row.id for row in members], common_problem__isnull=True).update(
+            common_problem=problem
+        )
         proposed += 1
-    return RadarRun(read=len(rows), proposed=proposed, remembered=remembered, seconds=time.monotonic() - started)
+    return proposed, remembered

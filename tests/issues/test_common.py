@@ -79,7 +79,11 @@ def test_split_merge_and_release_keep_two_issues_each(world, power):
         actor=world.supervisor_a, problem_id=problem.pk, issue_ids=[same[2].pk, same[3].pk], title="峰谷电价"
     )
     assert set(part.issues.values_list("pk", flat=True)) == {same[2].pk, same[3].pk}
-    assert problem.issues.count() == 2 and part.status == CommonStatus.PROPOSED
+    assert problem.issues.count() == 2 and part.status == CommonStatus.CONFIRMED  # a judgement: it confirms
+    problem.refresh_from_db()
+    assert problem.status == CommonStatus.CONFIRMED
+    common.radar_run()  # the night keeps what the supervisor judged
+    assert set(part.issues.values_list("pk", flat=True)) == {same[2].pk, same[3].pk}
     merged = common.common_merge(actor=world.supervisor_a, problem_id=problem.pk, other_id=part.pk)
     assert merged.issues.count() == 4 and merged.status == CommonStatus.CONFIRMED
     assert not CommonProblem.objects.filter(pk=part.pk).exists()
@@ -179,3 +183,22 @@ def test_the_radar_reads_county_by_county(world, power):
     common.radar_run()
     proposals = CommonProblem.objects.filter(status=CommonStatus.PROPOSED)
     assert sorted((p.issues.count(), p.region.name) for p in proposals) == [(3, w.town_b.name), (4, w.town_a.name)]
+
+
+def test_the_radar_takes_no_issue_a_supervisor_claimed_while_it_read(world, power, monkeypatch):
+    """The radar reads and groups without a lock; an issue a supervisor puts
+    in a problem meanwhile stays there, and a group left too small is not
+    proposed."""
+    same, _road = power
+    found = common.radar.propose
+
+    def meanwhile(rows, settings):
+        groups = found(rows, settings)
+        common.common_propose(actor=world.supervisor_a, title="电费问题", issue_ids=[same[0].pk, same[1].pk])
+        return groups
+
+    monkeypatch.setattr(common.radar, "propose", meanwhile)
+    run = common.radar_run()
+    assert run.proposed == 0  # two of the four were taken: two enterprises are left, fewer than three
+    claimed = CommonProblem.objects.get(title="电费问题")
+    assert set(claimed.issues.values_list("pk", flat=True)) == {same[0].pk, same[1].pk}
