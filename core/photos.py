@@ -60,7 +60,9 @@ def taken(uploaded) -> Taken:
             gps = exif.get_ifd(GPS_IFD)
             latitude = _degrees(gps.get(GPS_LAT), gps.get(GPS_LAT_REF, "N"), 90)
             longitude = _degrees(gps.get(GPS_LON), gps.get(GPS_LON_REF, "E"), 180)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as error:
+        # DecompressionBombError: a header claiming more pixels than Pillow opens (a 200 MP photo, or a
+        # crafted one); the file is still judged and stored by core.uploads, it just says no time or place.
         logger.info("no EXIF read from %s: %s", getattr(uploaded, "name", "?"), error)
         return Taken()
     finally:

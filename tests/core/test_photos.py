@@ -43,3 +43,12 @@ def test_a_place_without_a_time_is_kept_and_the_file_is_rewound():
     shot = photos.taken(uploaded)
     assert shot.at is None and shot.latitude is not None
     assert uploaded.read(2) == b"\xff\xd8"
+
+
+def test_a_photo_claiming_too_many_pixels_has_neither_and_raises_nothing(monkeypatch):
+    """Pillow refuses to open an image past its pixel limit (a 200-megapixel
+    phone photo, or a crafted header): the visit is saved all the same."""
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # the 16×16 sample is past it twice over
+    assert photos.taken(upload("现场.jpg", samples.photo())) == photos.Taken()
