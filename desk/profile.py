@@ -11,7 +11,7 @@ from decimal import Decimal
 from core import clock
 from enterprises.selectors import assignment_list
 from issues.selectors import issue_list
-from visits.models import VisitAttachment
+from visits.models import Visit, VisitAttachment
 from visits.selectors import situation_by_month, visit_list
 
 ROWS_SHOWN = 200  # visits and issues, the latest; a longer history is on the lists
@@ -75,7 +75,9 @@ def enterprise_profile(*, user, enterprise) -> dict:
     )
     photos = list(
         VisitAttachment.objects.restrict(user)
-        .filter(visit__enterprise=enterprise, kind=VisitAttachment.Kind.PHOTO, content_type__startswith="image/")
+        # Of the visits that count: Visit.objects leaves a withdrawn one out.
+        .filter(visit__in=Visit.objects.filter(enterprise=enterprise).values("pk"))
+        .filter(kind=VisitAttachment.Kind.PHOTO, content_type__startswith="image/")
         .select_related("visit")
         .order_by("-visit__date", "-id")[: PHOTOS_SHOWN + 1]
     )

@@ -206,6 +206,10 @@ def _visit_page(request, pk: int, *, withdrawal=None, status: int = 200):
     withdrawal form sent back with what was typed and why it was refused."""
     visit = get_restricted_or_404(visits_with_issue_counts(user=request.user, including_withdrawn=True), pk=pk)
     may_change = visit_services.may_change(request.user, visit)
+    if withdrawal is not None and not may_change:  # refused, and no form to show it on
+        for errors in withdrawal.errors.values():
+            for error in errors:
+                messages.error(request, error)
     if withdrawal is None and may_change:
         withdrawal = VisitWithdrawalForm(initial={"version": visit.version})
     changes = list(visit.changes.select_related("actor"))
@@ -239,16 +243,15 @@ def visit_correct(request, pk: int):
         messages.error(request, error.message)
         return redirect("visit-detail", visit.pk)
     if request.method == "POST":
-        form = VisitCorrectionForm(request.POST, user=user)
+        form = VisitCorrectionForm(request.POST, user=user, visit=visit)
         if form.is_valid():
             try:
                 visit_services.visit_correct(actor=user, visit_id=visit.pk, **form.service_kwargs())
             except Conflict as error:
+                # Someone corrected it first: the form shows the visit as it now is (what was
+                # typed over the old values would undo theirs), keeping the reason.
                 visit.refresh_from_db()
-                data = request.POST.copy()
-                data["version"] = str(visit.version)
-                form = VisitCorrectionForm(data, user=user)
-                form.is_valid()
+                form = VisitCorrectionForm.current(visit, user=user, reason=request.POST.get("reason", ""))
                 form.add_error(None, error.message)
             except ServiceError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -256,8 +259,8 @@ def visit_correct(request, pk: int):
                 messages.success(request, _("The visit is corrected; the change is kept in its history."))
                 return redirect("visit-detail", visit.pk)
     else:
-        form = VisitCorrectionForm(initial=VisitCorrectionForm.initial_for(visit), user=user)
-    chosen = Official.objects.restrict(user).filter(pk__in=parse_ids(form["participants"].value() or []))
+        form = VisitCorrectionForm(initial=VisitCorrectionForm.initial_for(visit), user=user, visit=visit)
+    chosen = form.fields["participants"].queryset.filter(pk__in=parse_ids(form["participants"].value() or []))
     context = {"form": form, "visit": visit, "participants": chosen.select_related("unit")}
     return render(request, "visits/visit_correct.html", context, status=400 if request.method == "POST" else 200)
 

@@ -55,17 +55,16 @@ def visit_withdraw(*, actor, visit_id: int, reason: str, expected_version: int |
     on its own path, and a visit withdrawn under a live issue would leave the
     issue pointing at a visit that counts nowhere."""
     visit_services.visit_for_change(actor, visit_id, expected_version)  # in scope and theirs, first
-    live = list(
-        Issue.objects.filter(visit_id=visit_id)
-        .exclude(status=Status.CANCELLED)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    if live:
+    live = Issue.objects.filter(visit_id=visit_id).exclude(status=Status.CANCELLED)
+    if live.exists():
+        # Named only where the actor may see them (a colleague of another unit may not).
+        seen = list(live.restrict(actor).order_by("number").values_list("number", flat=True))
+        unseen = live.count() - len(seen)
+        numbers = "、".join(seen + ([_("%(n)d more") % {"n": unseen}] if unseen else []))
         raise Conflict(
             "visit_has_issues",
             _("Issues raised at this visit are still in the ledger (%(numbers)s): have them cancelled first.")
-            % {"numbers": "、".join(live)},
+            % {"numbers": numbers},
         )
     return visit_services.visit_withdraw(
         actor=actor, visit_id=visit_id, reason=reason, expected_version=expected_version

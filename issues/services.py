@@ -212,6 +212,14 @@ def issue_register(
         raise InvalidInput("invalid_priority", _("Unknown priority “%(p)s”.") % {"p": priority}, field="priority")
     if visit is not None and visit.enterprise_id != enterprise.pk:
         raise InvalidInput("visit_enterprise_mismatch", _("The visit was to another enterprise."), field="visit")
+    if visit is not None:
+        # Locked as a withdrawal locks it (visits.services.visit_for_change): the two queue, so
+        # no issue is registered at a visit being withdrawn.
+        visit = Visit.all_objects.select_for_update(of=("self",)).get(pk=visit.pk)
+        if visit.withdrawn_at is not None:
+            raise Conflict(
+                "visit_withdrawn", _("This visit was withdrawn; it can no longer be changed."), field="visit"
+            )
     title = require_text(title, field="title", max_length=200)
     now = clock.now()
     issue = Issue.objects.create(

@@ -60,9 +60,30 @@ class VisitCorrectionForm(VisitForm):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, visit, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         del self.fields["enterprise"], self.fields["same_day_confirmed"]
+        # Those on the visit stay choosable though they have since left, or are
+        # outside the corrector's scope (visits.services decides who may be added).
+        on_it = Official.objects.filter(pk__in=visit.participant_rows.values("official_id"))
+        self.fields["participants"].queryset = (self.fields["participants"].queryset | on_it).distinct()
+
+    @classmethod
+    def current(cls, visit, *, user, reason: str = ""):
+        """The form bound to the visit as it now stands (after someone else's
+        correction), keeping only the reason typed."""
+        from django.http import QueryDict
+
+        data = QueryDict(mutable=True)
+        for name, value in cls.initial_for(visit).items():
+            if isinstance(value, list):
+                data.setlist(name, [str(v) for v in value])
+            elif value is not None:
+                data[name] = str(value)
+        data["reason"] = reason
+        form = cls(data, user=user, visit=visit)
+        form.is_valid()
+        return form
 
     @classmethod
     def initial_for(cls, visit) -> dict:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock, photos, uploads
@@ -293,8 +292,7 @@ def visit_correct(
         raise InvalidInput("nothing_changed", _("Nothing was changed: correct a field, or leave the visit as it is."))
     people_changed = any(c["field"] == "participants" for c in changed)
     moved = people_changed or visit.date.replace(day=1) != fields.date.replace(day=1)
-    if moved:
-        visit_cells.record(visit, [row.unit_id for row in visit.participant_rows.all()], sign=-1)
+    taken_out = visit_cells.cells_of(visit, [row.unit_id for row in visit.participant_rows.all()], -1) if moved else []
     for name, value in _columns(fields).items():
         setattr(visit, name, value)
     visit.version += 1
@@ -308,8 +306,8 @@ def visit_correct(
             for person in fields.participants
             if person.pk not in present
         )
-    if moved:
-        visit_cells.record(visit, [row.unit_id for row in visit.participant_rows.all()])
+    if moved:  # out of the old cells and into the new in one statement (visits.summary.add)
+        visit_cells.add(taken_out, visit_cells.cells_of(visit, [row.unit_id for row in visit.participant_rows.all()]))
     VisitChange.objects.create(visit=visit, kind=VisitChange.Kind.CORRECT, actor=actor, reason=reason, fields=changed)
     return visit
 
@@ -323,7 +321,7 @@ def visit_withdraw(*, actor: Official, visit_id: int, reason: str, expected_vers
     visit = visit_for_change(actor, visit_id, expected_version)
     reason = require_text(reason, field="reason", max_length=2000)
     visit_cells.record(visit, [row.unit_id for row in visit.participant_rows.all()], sign=-1)
-    visit.withdrawn_at = timezone.now()
+    visit.withdrawn_at = clock.now()
     visit.version += 1
     visit.save()
     VisitChange.objects.create(visit=visit, kind=VisitChange.Kind.WITHDRAW, actor=actor, reason=reason)

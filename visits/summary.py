@@ -30,16 +30,36 @@ COLUMNS = ("visits", "person_times")
 EVERY = 0  # the unit_id of the cells of every visit
 
 
-def record(visit: Visit, units: list[int], sign: int = 1) -> None:
-    """Add a visit to its cells (`sign` -1: take it out, as it stands, before a
-    correction or at its withdrawal); `units` holds each participant's unit."""
+def cells_of(visit: Visit, units: list[int], sign: int = 1) -> list[tuple[tuple, list[int]]]:
+    """A visit's share of its cells (`sign` -1: its share taken out, as it
+    stands before a correction or at its withdrawal); `units` holds each
+    participant's unit."""
     path = Region.objects.filter(pk=visit.enterprise.region_id).values_list("path", flat=True).get()
     month, campaign = visit.date.replace(day=1), visit.campaign_id or 0
     rows = []
     for region in Region.chain(path):
         rows.append(((region, campaign, month, EVERY), [sign, sign * len(units)]))
         rows.extend(((region, campaign, month, unit), [sign, sign * n]) for unit, n in Counter(units).items())
-    tally.add(VisitCell, KEY, COLUMNS, sorted(rows))
+    return rows
+
+
+def add(*shares) -> None:
+    """Add shares of cells (cells_of) in one statement: the same cell summed
+    once (a statement may not touch a row twice), the cells in key order, so
+    two changes at once lock them in the same order and cannot deadlock (a
+    correction takes a visit out of one month and into another)."""
+    summed: dict[tuple, list[int]] = {}
+    for rows in shares:
+        for key, numbers in rows:
+            total = summed.setdefault(key, [0] * len(numbers))
+            for k, number in enumerate(numbers):
+                total[k] += number
+    tally.add(VisitCell, KEY, COLUMNS, sorted(summed.items()))
+
+
+def record(visit: Visit, units: list[int], sign: int = 1) -> None:
+    """Add a visit to its cells (`sign` -1: take it out)."""
+    add(cells_of(visit, units, sign))
 
 
 def rebuild() -> int:

@@ -219,3 +219,16 @@ def test_a_photo_keeps_when_and_where_it_was_taken(world, media):
     assert photo.kind == "photo" and photo.latitude == Decimal("31.230389")
     assert photo.taken_another_day  # the day before the visit of 29 May
     assert (document.taken_at, document.latitude) == (None, None)
+
+
+def test_no_issue_is_registered_at_a_withdrawn_visit(world, media):
+    from issues import services as issue_services
+
+    w = world
+    visit = record(w, files=[])
+    intake.visit_withdraw(actor=w.official_a, visit_id=visit.pk, reason="重复录入", expected_version=1)
+    with pytest.raises(Conflict) as refused:
+        issue_services.issue_register(
+            actor=w.official_a, enterprise=w.enterprise_a, visit=visit, category="finance", title="贷款难"
+        )
+    assert refused.value.code == "visit_withdrawn" and not Issue.objects.exists()

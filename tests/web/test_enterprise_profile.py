@@ -70,6 +70,20 @@ def test_the_profile_shows_the_team_phones_the_figures_the_issues_and_the_photos
     assert "/static/css/profile.css" in page  # the A4 print sheet
 
 
+def test_a_withdrawn_visits_photos_leave_the_profile(client, world):
+    """A visit recorded for the wrong enterprise is withdrawn: its photos of
+    another factory must not stay on this one's 一企一档."""
+    from issues import intake
+
+    w = world
+    wrong = visit(w, D(2026, 4, 8), photos=1)
+    photo = wrong.attachments.get(kind="photo")
+    client.force_login(w.official_a)
+    assert reverse("attachment", args=[photo.pk]) in client.get(url(w.enterprise_a)).content.decode()
+    intake.visit_withdraw(actor=w.official_a, visit_id=wrong.pk, reason="录错企业", expected_version=1)
+    assert reverse("attachment", args=[photo.pk]) not in client.get(url(w.enterprise_a)).content.decode()
+
+
 def test_an_enterprise_out_of_scope_or_missing_is_404(client, world):
     client.force_login(world.official_b)
     assert client.get(url(world.enterprise_a)).status_code == 404

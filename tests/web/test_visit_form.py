@@ -253,10 +253,15 @@ def test_a_correction_made_meanwhile_is_not_overwritten(official, world, client)
     visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
     first = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit, summary="甲的更正"))
     assert first.status_code == 302
-    late = official.post(reverse("visit-correct", args=[visit.pk]), correction(world, visit, summary="乙的更正"))
+    late = official.post(
+        reverse("visit-correct", args=[visit.pk]),
+        correction(world, visit, summary="乙的更正", headcount="500", reason="乙的理由"),
+    )
     page = late.content.decode()
     assert late.status_code == 400 and 'id="form-conflict"' in page
-    assert "乙的更正" in page and 'name="version" value="2"' in page  # typed kept, against the visit as it is
+    # The visit as it now is, so saving again cannot undo the first correction; the reason kept.
+    assert "甲的更正" in page and "乙的更正" not in page and 'value="500"' not in page
+    assert 'name="version" value="2"' in page and "乙的理由" in page
     visit.refresh_from_db()
     assert visit.summary == "甲的更正" and visit.changes.count() == 1
 
@@ -306,3 +311,16 @@ def test_the_visit_page_shows_when_and_where_a_photo_was_taken(official, world, 
     page = official.get(response["Location"]).content.decode()
     assert "拍摄于 2026-05-28 16:00" in page and "31.23039, 121.47369" in page
     assert "非走访当日" in page  # taken the day before the visit of 29 May
+
+
+def test_a_participant_who_left_stays_on_a_corrected_visit_through_the_page(official, world):
+    visit = recorded(official, world, **{"issues-TOTAL_FORMS": "0"})
+    world.official_a2.is_active = False
+    world.official_a2.save(update_fields=["is_active"])
+    form = official.get(reverse("visit-correct", args=[visit.pk])).content.decode()
+    assert f'value="{world.official_a2.pk}"' in form  # still a chip
+    response = official.post(
+        reverse("visit-correct", args=[visit.pk]), correction(world, visit, date="2026-05-29", summary="补充纪要")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert visit.participant_rows.count() == 2
