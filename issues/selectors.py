@@ -528,9 +528,9 @@ def common_problems_widest(*, user, region=None, first: int = 5) -> list:
     rows = rows.annotate(
         enterprises=Count("issues__enterprise", distinct=True), cases=Count("issues", distinct=True)
     ).order_by("-enterprises", "confirmed_at", "pk")[:first]
-    today = timezone.localdate()
+    today = clock.today()
     problems = list(rows)
     for problem in problems:
         since = problem.confirmed_at or problem.proposed_at
-        problem.age_days = (today - timezone.localdate(since)).days
+        problem.age_days = (today - timezone.localtime(since).date()).days
     return problems

@@ -826,7 +826,7 @@ class Matrix:
             ):
                 marks[text] = team
             marks[f"MARK-DIGEST-{county}"] = {official}
-            marks[f"MARK-COMMON-{county}"] = team  # on the desk, and named on its issues' pages
+            marks[f"MARK-COMMON-{county}"] = {supervisor, "admin"}  # officials see its state, not its title
             marks[f"mark-import-{k}"] = {"admin"}
             marks[f"/supervise/bulletins/{getattr(w, f'bulletin_{k}').pk}/"] = {supervisor, "admin"}
             marks[getattr(w, f"notice_{k}").number] = team  # seen with its issue
