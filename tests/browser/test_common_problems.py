@@ -63,7 +63,9 @@ def test_a_supervisor_confirms_decides_and_closes_a_common_problem(
 
     card.locator("select[name=answer_kind]").select_option("unit")
     card.locator("input[name=answer]").fill("县交通运输局年内完成纬二路大修")
-    card.locator("select[name=responsible_unit]").select_option(str(w.unit_a2.pk))
+    unit = card.locator("select[name=responsible_unit]")
+    unit.focus()  # every unit is copied in when it is first opened
+    unit.select_option(str(w.unit_a2.pk))
     card.locator("[data-act=decide]").click()
     page.wait_for_url("**/supervise/escalations/*")
     me.step("decided")

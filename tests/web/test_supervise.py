@@ -365,3 +365,12 @@ def test_the_radar_button_queues_a_run_through_the_outbox(client, world):
     client.force_login(world.supervisor_a)
     client.post(reverse("radar-now"))
     assert OutboxMessage.objects.filter(task="issues.tasks.radar").count() == 1
+
+
+def test_the_desk_lists_every_unit_once_whatever_its_problems(client, world, make_issue):
+    for _ in range(3):
+        _problem(world, make_issue)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("escalations")).content.decode()
+    assert page.count(f'<option value="{world.unit_a2.pk}">') == 1
+    assert page.count('data-more-units="#all-units"') == 3
