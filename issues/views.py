@@ -21,7 +21,7 @@ from .actions import ACTIONS
 from .choices import ExtensionStatus
 from .filters import IssueFilter
 from .forms import ActionForm
-from .models import Issue, IssueAttachment
+from .models import CommonProblem, Issue, IssueAttachment
 
 PAGE_SIZE = 25
 SORTS = {
@@ -93,6 +93,9 @@ def _detail(request, issue, refused: ActionForm | None = None):
         "events": issue.history,
         "action_forms": forms,
         "pending_extension": issue.extensions.filter(status=ExtensionStatus.PENDING).first(),
+        # Its common problem, named where the user's scope reaches it (supervisors of its region).
+        "common_problem_seen": issue.common_problem_id is not None
+        and CommonProblem.objects.restrict(request.user).filter(pk=issue.common_problem_id).exists(),
     }
     return render(request, "issues/issue_detail.html", context, status=400 if refused is not None else 200)
 
