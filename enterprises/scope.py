@@ -207,6 +207,9 @@ REACH: dict[str, Reach] = {
     "issues.Bulletin": Reach(region="region"),
     # A common problem is the supervisors' (officials see it named on their issues).
     "issues.CommonProblem": Reach(region="region"),
+    # A coordination meeting is its region's supervisors' (its decisions reach officials as events on their issues).
+    "issues.Meeting": Reach(region="region"),
+    "issues.MeetingItem": Reach(region="meeting__region"),
     # A 督办单 is seen with its issue, and always by the unit it was issued to.
     "issues.SuperviseNotice": Reach(
         region="issue__enterprise__region", official=lambda s: Q(unit_id=s.unit_id) | _issue(s, "issue")

@@ -23,6 +23,7 @@ NOTE_MAX = 2000
 
 class Who(Enum):
     SUPERVISOR = "supervisor"  # a supervisor of the issue's region, or an admin
+    ANYONE = "anyone"  # anyone who sees the issue (its scope is checked first)
     RESPONSIBLE_UNIT = "responsible_unit"  # an official of the responsible unit
     HANDLING_UNIT = "handling_unit"  # an official of the responsible or a co-handling unit
 
@@ -152,3 +153,21 @@ ACTIONS: dict[str, IssueAction] = {
 }
 
 BY_SLUG = {action.slug: action for action in ACTIONS.values()}
+
+# Actions on an issue taken from elsewhere, not offered on its page or the API's
+# action routes: a coordination meeting's decision (issues.meetings) and a
+# second registration of it (the enterprise raised it again).
+ELSEWHERE: dict[str, IssueAction] = {
+    action.name: action
+    for action in (
+        IssueAction(
+            Action.MEETING_DECISION,
+            (Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED),
+            None,  # a waiting or another unit's issue is handed to the lead unit
+            Who.SUPERVISOR,
+            (),
+        ),
+        IssueAction(Action.RAISED_AGAIN, tuple(OPEN_STATUSES), None, Who.ANYONE, ()),
+    )
+}
+RULES = {**ACTIONS, **ELSEWHERE}

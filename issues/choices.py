@@ -85,6 +85,10 @@ class Action(models.TextChoices):
     # Written by the 督办 ladder (issues.ladder), not taken by anyone: no actor.
     SUPERVISE_NOTICE = "supervise_notice", _("Supervision notice issued")
     CRITICISE = "criticise", _("Criticised in a bulletin")
+    # Written by a coordination meeting's decision (issues.meetings), not from the issue's page.
+    MEETING_DECISION = "meeting_decision", _("Decided at a coordination meeting")
+    # The enterprise raised it again (at a visit or a second registration linked to it).
+    RAISED_AGAIN = "raised_again", _("Raised again")
 
 
 class ExtensionStatus(models.TextChoices):

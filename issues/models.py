@@ -958,3 +958,117 @@ class CommonProblem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Meeting(models.Model):
+    """协调例会: a meeting of a county's (or city's) leaders that settles what
+    units could not alone: common problems and single issues on its agenda,
+    each decided (who, what, by when). A decision is in force at once: it
+    becomes an event on each issue it covers and their deadline (issues.meetings,
+    which alone writes meetings). Issuing the minutes (印发纪要) ends it."""
+
+    title = models.CharField(_("title"), max_length=200)
+    held_on = models.DateField(_("date"))
+    # Whose meeting: its level is the region's (county, city); supervisors of it and above see it.
+    region = models.ForeignKey(
+        "enterprises.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    chair = models.CharField(_("chair"), max_length=100)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    attendees = models.TextField(_("attending"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(Official, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("minutes issued at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        Official, verbose_name=_("minutes issued by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("coordination meeting")
+        verbose_name_plural = _("coordination meetings")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(issued_at__isnull=True) | Q(issued_by__isnull=False), name="meeting_issued_by_someone"
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "held_on"], name="meeting_region_date")]
+
+    def __str__(self):
+        return f"{self.title}（{self.held_on:%Y-%m-%d}）"
+
+
+class MeetingItem(models.Model):
+    """One item of a meeting's agenda: a common problem or a single issue, and
+    once decided, the decision — what is to be done, by which unit (牵头),
+    by when. A problem or issue waits on one agenda at a time."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("position"))
+    common_problem = models.ForeignKey(
+        CommonProblem,
+        verbose_name=_("common problem"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting_items",
+    )
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), null=True, blank=True, on_delete=models.PROTECT, related_name="meeting_items"
+    )
+    added_at = models.DateTimeField(_("added at"))
+    added_by = models.ForeignKey(Official, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+")
+    decision = models.TextField(_("decision"), max_length=2000, blank=True)
+    unit = models.ForeignKey(
+        HelpUnit,
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting_items",
+    )
+    due_date = models.DateField(_("to be done by"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        Official, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(common_problem__isnull=True, issue__isnull=False)
+                | Q(common_problem__isnull=False, issue__isnull=True),
+                name="meetingitem_problem_or_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True) | (~Q(decision="") & Q(decided_by__isnull=False)),
+                name="meetingitem_decided_has_decision",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True, due_date__isnull=True) | Q(unit__isnull=False, due_date__isnull=False),
+                name="meetingitem_unit_with_date",
+            ),
+            # Waiting on one agenda at a time (a decided item is history).
+            models.UniqueConstraint(
+                fields=["common_problem"],
+                condition=Q(decided_at__isnull=True, common_problem__isnull=False),
+                name="meetingitem_problem_waits_once",
+            ),
+            models.UniqueConstraint(
+                fields=["issue"],
+                condition=Q(decided_at__isnull=True, issue__isnull=False),
+                name="meetingitem_issue_waits_once",
+            ),
+            models.UniqueConstraint(fields=["meeting", "position"], name="meetingitem_position_unique"),
+        ]
+
+    def __str__(self):
+        return str(self.common_problem or self.issue)

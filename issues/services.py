@@ -24,7 +24,7 @@ from enterprises.models import Campaign, Enterprise, HelpUnit, Official
 from visits.models import Visit
 
 from . import deadlines, notices, schemes, summary
-from .actions import ACTIONS, NOTE_MAX, Who
+from .actions import ACTIONS, NOTE_MAX, RULES, Who
 from .choices import (
     VERDICTS,
     Action,
@@ -56,7 +56,9 @@ class Refusal:
 def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int]) -> Refusal | None:
     if not actor.is_active:
         return Refusal("inactive", _("This account is deactivated."), 403)
-    who = ACTIONS[action].who
+    who = RULES[action].who
+    if who is Who.ANYONE:
+        return None
     if who is Who.SUPERVISOR:
         if actor.is_admin or actor.is_supervisor:
             return None
@@ -77,7 +79,7 @@ def _state_refusal(
     whether the enterprise has been called back since the last 办结;
     `overruled`: whether the unit's return was overruled (the supervisor's
     decision is final)."""
-    if issue.status not in ACTIONS[action].sources:
+    if issue.status not in RULES[action].sources:
         return Refusal(
             "invalid_transition",
             _("“%(action)s” is not possible while the issue is %(status)s.")
@@ -314,7 +316,7 @@ def _act(
         before = summary.snapshot([issue.pk])
         now = clock.now()
         data = change(issue, clock.today(), now) or {}
-        target = ACTIONS[action].target
+        target = RULES[action].target
         if target is not None:
             issue.status = target
         issue.version += 1
@@ -346,6 +348,20 @@ def _iso(day: datetime.date | None) -> str | None:
 
 def _last_return(issue: Issue) -> IssueEvent | None:
     return issue.events.filter(action=Action.RETURN).order_by("-created_at", "-id").first()
+
+
+def _hand_to(issue: Issue, unit: HelpUnit, due: datetime.date, limits, today, now) -> None:
+    """The unit takes the issue (交办): to be signed for, answered and given
+    progress within the scheme's limits, and resolved by `due`."""
+    issue.responsible_unit = unit
+    issue.assigned_at = now
+    issue.accepted_at = None
+    issue.accept_due_date = calendar.add_working_days(today, limits.accept_days)
+    issue.answer_due_date = calendar.add_working_days(today, limits.answer_days)
+    issue.due_date = issue.assigned_due_date = due
+    issue.progress_due_date = schemes.progress_due(limits, today)
+    issue.verify_due_date = issue.follow_up_due_date = None
+    issue.status = Status.ASSIGNED
 
 
 def issue_assign(
@@ -405,13 +421,7 @@ def issue_assign(
                 "returned_by": returned.data.get("unit"),
                 "decision": "upheld" if upheld else "overruled",
             }
-        issue.responsible_unit = unit
-        issue.assigned_at = now
-        issue.accept_due_date = calendar.add_working_days(today, limits.accept_days)
-        issue.answer_due_date = calendar.add_working_days(today, limits.answer_days)
-        issue.due_date = issue.assigned_due_date = due_date or default_due
-        issue.progress_due_date = schemes.progress_due(limits, today)
-        issue.verify_due_date = issue.follow_up_due_date = None
+        _hand_to(issue, unit, due_date or default_due, limits, today, now)
         issue.co_units.set(co_units)
         return {
             "unit": unit.pk,
@@ -779,6 +789,53 @@ def issue_escalate(*, actor, issue_id: int, note: str, expected_version: int | N
 
     return _act(
         issue_id, actor=actor, action=Action.ESCALATE, expected_version=expected_version, note=note, change=change
+    )
+
+
+def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int | None = None) -> Issue:
+    """例会议定: a coordination meeting's decision (`item`, a decided
+    MeetingItem) reaches the issue, in force at once. With a lead unit and a
+    date, an issue waiting for dispatch is handed to that unit, a working
+    issue of another unit passes to it (the unit it leaves stays on as
+    co-handling) to be signed for again, and the date becomes the deadline;
+    a resolved issue keeps its course. Without them the decision is noted.
+    Taken by issues.meetings only (not from the issue's page)."""
+
+    def change(issue, today, now):
+        data = {
+            "meeting": item.meeting_id,
+            "item": item.pk,
+            "decision": item.decision,
+            "unit": item.unit_id,
+            "unit_name": item.unit.name if item.unit_id else "",
+            "due_date": _iso(item.due_date),
+            "due_date_before": _iso(issue.due_date),
+        }
+        if item.unit_id is None or issue.status == Status.RESOLVED:
+            return data
+        # The meeting sets the date: an extension still asked for is moot.
+        data["extensions_withdrawn"] = issue.extensions.filter(status=ExtensionStatus.PENDING).update(
+            status=ExtensionStatus.WITHDRAWN, decided_at=now
+        )
+        if issue.status == Status.REGISTERED or issue.responsible_unit_id != item.unit_id:
+            leaving = issue.responsible_unit_id
+            _hand_to(issue, item.unit, item.due_date, schemes.for_issue(issue), today, now)
+            issue.co_units.remove(item.unit)
+            if leaving is not None:
+                issue.co_units.add(leaving)
+            data["handed_over_from"] = leaving
+        else:
+            issue.due_date = item.due_date
+        return data
+
+    note = _("%(meeting)s: %(decision)s") % {"meeting": item.meeting, "decision": item.decision}
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.MEETING_DECISION,
+        expected_version=expected_version,
+        note=note[:NOTE_MAX],
+        change=change,
     )
 
 
