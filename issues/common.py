@@ -237,6 +237,24 @@ def common_dismiss(*, actor, problem_id: int, reason: str, expected_version: int
     return _saved(problem)
 
 
+@transaction.atomic
+def common_to_agenda(*, actor, problem_id: int, expected_version: int | None = None) -> CommonProblem:
+    """列入议程: a confirmed problem waits on a coordination meeting's agenda
+    (issues.meetings, which holds the item)."""
+    problem = _locked(actor, problem_id, expected_version, (CommonStatus.CONFIRMED,))
+    problem.status = CommonStatus.ON_AGENDA
+    return _saved(problem)
+
+
+@transaction.atomic
+def common_off_agenda(*, actor, problem_id: int) -> CommonProblem:
+    """Taken off an agenda undecided (carried to another meeting, or settled
+    otherwise): confirmed again."""
+    problem = _locked(actor, problem_id, None, (CommonStatus.ON_AGENDA,))
+    problem.status = CommonStatus.CONFIRMED
+    return _saved(problem)
+
+
 def _answer(problem, *, answer_kind: str, answer: str, responsible_unit: HelpUnit | None, actor) -> None:
     if answer_kind not in AnswerKind.values:
         raise InvalidInput("invalid_answer_kind", _("Say what settles it."), field="answer_kind")
@@ -257,9 +275,12 @@ def common_decide(
     answer: str,
     responsible_unit: HelpUnit | None = None,
     expected_version: int | None = None,
+    at_meeting: bool = False,
 ) -> CommonProblem:
-    """决定: the answer — a policy, a decision, a responsible unit."""
-    problem = _locked(actor, problem_id, expected_version, (CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA))
+    """决定: the answer — a policy, a decision, a responsible unit. A problem
+    on a meeting's agenda is decided there (issues.meetings: `at_meeting`)."""
+    allowed = (CommonStatus.ON_AGENDA,) if at_meeting else (CommonStatus.CONFIRMED,)
+    problem = _locked(actor, problem_id, expected_version, allowed)
     _answer(problem, answer_kind=answer_kind, answer=answer, responsible_unit=responsible_unit, actor=actor)
     problem.status, problem.decided_at = CommonStatus.DECIDED, clock.now()
     return _saved(problem)

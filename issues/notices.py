@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from core import clock, outbox
 from enterprises.models import Campaign
 
-from .choices import Action
+from .choices import Action, Status
 from .models import ExtensionRequest, IssueEvent, Reminder
 from .recipients import Recipients
 
 Kind = Reminder.Kind
 NOTICES = {
     Action.ASSIGN: Kind.ASSIGNED,
+    Action.MEETING_DECISION: Kind.ASSIGNED,  # only when it sets the unit a task
     Action.RETURN: Kind.RETURNED,
     Action.REOPEN: Kind.REOPENED,
     Action.FOLLOW_UP: Kind.REOPENED,  # only when the verdict sends it back for rework
@@ -46,6 +47,8 @@ def schedule(event: IssueEvent) -> None:
         return
     if event.action == Action.FOLLOW_UP and not event.data.get("rework"):
         return
+    if event.action == Action.MEETING_DECISION and not (event.data.get("unit") and event.to_status != Status.RESOLVED):
+        return
     outbox.send("issues.tasks.notify_event", event.pk)
 
 
@@ -66,6 +69,13 @@ def notify(event_id: int) -> int:
                 "t": issue.title,
                 "d": issue.due_date,
             }
+            if event.action == Action.MEETING_DECISION:
+                text = _("%(n)s %(t)s: %(decision)s; your unit leads, by %(d)s") % {
+                    "n": issue.number,
+                    "t": issue.title,
+                    "decision": event.note,
+                    "d": issue.due_date,
+                }
         elif kind == Kind.RETURNED:
             people = who.supervisors(issue.enterprise.region.path)
             text = _("%(n)s %(t)s was returned by %(u)s: %(why)s") % {
