@@ -13,7 +13,7 @@ from . import common, services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
 from .bulletins import bulletin_regions
 from .choices import AnswerKind, Category, Priority
-from .models import CommonProblem, Issue
+from .models import CommonProblem, Issue, Meeting
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -167,10 +167,25 @@ class RaisedIssueForm(forms.Form):
     )
     request = forms.CharField(label=_("Enterprise's request"), max_length=2000, required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    # The answer to a duplicate hint (issues.similar): "new" to register it all the same, or the
+    # id of the issue to link it to; blank until a hint has asked.
+    again = forms.CharField(required=False, max_length=20)
+
+    NEW = "new"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+
+    def clean_again(self) -> str | int | None:
+        value = self.cleaned_data["again"].strip()
+        if not value:
+            return None
+        if value == self.NEW:
+            return value
+        if value.isdigit():
+            return int(value)
+        raise forms.ValidationError(_("Choose: link it, or register it as a new issue."), code="invalid_again")
 
 
 # Every form is "extra": one left untouched is skipped, one half typed is an error.
@@ -200,9 +215,45 @@ class CommonProblemForm(forms.Form):
     responsible_unit = forms.ModelChoiceField(queryset=HelpUnit.objects.none(), required=False)
     handling = forms.ChoiceField(choices=[(h, h) for h in common.Handling.VALUES], required=False)
     due_date = forms.DateField(required=False)
+    meeting = forms.ModelChoiceField(queryset=Meeting.objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issues"].queryset = Issue.objects.restrict(user)
         self.fields["other"].queryset = CommonProblem.objects.restrict(user)
+        self.fields["meeting"].queryset = Meeting.objects.restrict(user).filter(issued_at__isnull=True)
         self.fields["responsible_unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)
+
+
+class MeetingForm(forms.Form):
+    """A coordination meeting to schedule: the regions offered are the
+    user's, at the levels meetings are held (issues.meetings says why not)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, initial=_("Coordination meeting"))
+    held_on = forms.DateField(label=_("Date"), widget=DateInput())
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none())
+    chair = forms.CharField(label=_("Chair"), max_length=100, help_text=_("Post and name, e.g. 副县长 李明"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    attendees = forms.CharField(
+        label=_("Attending"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        from .meetings import LEVELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = bulletin_regions(user).filter(level__in=LEVELS)
+        style_form(self)
+
+
+class DecisionForm(forms.Form):
+    """议定: what is to be done, which unit leads, by when (the service
+    checks that the unit and the date come together)."""
+
+    decision = forms.CharField(label=_("Decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=HelpUnit.objects.none(), required=False)
+    due_date = forms.DateField(label=_("To be done by"), required=False, widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)

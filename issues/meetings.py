@@ -28,7 +28,7 @@ from enterprises.scope import scope_of
 
 from . import common, services
 from .actions import ELSEWHERE
-from .choices import Action, AnswerKind, CommonStatus
+from .choices import Action, AnswerKind
 from .models import Issue, Meeting, MeetingItem
 
 # The levels at which coordination meetings are held.
@@ -163,7 +163,7 @@ def meeting_add_issue(*, actor, meeting_id: int, number: str) -> MeetingItem:
             _("%(n)s is %(state)s.") % {"n": issue.number, "state": issue.get_status_display()},
             field="number",
         )
-    if issue.common_problem_id is not None and issue.common_problem.status != CommonStatus.DISMISSED:
+    if issue.common_problem_id is not None:
         raise InvalidInput(
             "issue_in_a_problem",
             _("%(n)s belongs to the common problem “%(p)s”: put the problem on the agenda.")

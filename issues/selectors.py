@@ -4,7 +4,19 @@ import datetime
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -534,3 +546,101 @@ def common_problems_widest(*, user, region=None, first: int = 5) -> list:
         since = problem.confirmed_at or problem.proposed_at
         problem.age_days = (today - timezone.localtime(since).date()).days
     return problems
+
+
+# Coordination meetings (协调例会) --------------------------------------------------------
+
+
+def meeting_list(*, user):
+    """The meetings `user` may see, latest first, with their items counted
+    (and those decided): one query."""
+    from .models import Meeting
+
+    return (
+        Meeting.objects.restrict(user)
+        .select_related("region")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            decided_count=Count("items", filter=Q(items__decided_at__isnull=False), distinct=True),
+        )
+        .order_by("-held_on", "-id")
+    )
+
+
+def meeting_agenda(*, user, meeting) -> list:
+    """The meeting's items in order, each with what it covers as `user` may
+    see it: a problem's issues (`cases`) or the single issue, and how the
+    decision is being carried out (`progress`: issues, closed, overdue) — a
+    fixed number of queries for the whole agenda."""
+    from .deadlines import overdue
+    from .models import MeetingItem
+
+    issues = issue_list(user=user).select_related("enterprise", "responsible_unit").order_by("number")
+    items = list(
+        MeetingItem.objects.restrict(user)
+        .filter(meeting=meeting)
+        .select_related("common_problem", "issue__enterprise", "issue__responsible_unit", "unit", "decided_by")
+        .prefetch_related(Prefetch("common_problem__issues", queryset=issues, to_attr="cases"))
+        .order_by("position", "id")
+    )
+    single = {item.issue_id for item in items if item.issue_id}
+    problems = {item.common_problem_id for item in items if item.common_problem_id}
+    tally = defaultdict(lambda: {"issues": 0, "closed": 0, "overdue": 0})
+    rows = (
+        issue_list(user=user)
+        .filter(Q(pk__in=single) | Q(common_problem__in=problems))
+        .annotate(late=ExpressionWrapper(overdue(clock.today()), output_field=BooleanField()))
+        .values_list("pk", "common_problem_id", "status", "late")
+    )
+    for pk, problem, status, late in rows:
+        for key in (("issue", pk), ("problem", problem)):
+            counts = tally[key]
+            counts["issues"] += 1
+            counts["closed"] += status == Status.CLOSED
+            counts["overdue"] += bool(late)
+    for item in items:
+        item.cases = item.common_problem.cases if item.common_problem_id else ([item.issue] if item.issue else [])
+        key = ("problem", item.common_problem_id) if item.common_problem_id else ("issue", item.issue_id)
+        item.progress = tally[key] if key in tally else {"issues": 0, "closed": 0, "overdue": 0}
+    return items
+
+
+def meeting_candidates(*, user, meeting) -> dict:
+    """What could go on the meeting's agenda: the confirmed common problems
+    of its region, and its open escalated issues in no problem and on no
+    agenda waiting, oldest first (two queries)."""
+    from .choices import CommonStatus
+    from .models import CommonProblem, MeetingItem
+
+    waiting = MeetingItem.objects.filter(issue=OuterRef("pk"), decided_at__isnull=True)
+    return {
+        "problems": list(
+            CommonProblem.objects.restrict(user)
+            .filter(status=CommonStatus.CONFIRMED, region__path__startswith=meeting.region.path)
+            .annotate(enterprises=Count("issues__enterprise", distinct=True))
+            .order_by("-enterprises", "confirmed_at", "pk")[:50]
+        ),
+        "issues": list(
+            issue_list(user=user)
+            .filter(
+                escalated_at__isnull=False,
+                status__in=(Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS),
+                enterprise__region__path__startswith=meeting.region.path,
+            )
+            .filter(common_problem__isnull=True)
+            .exclude(Exists(waiting))
+            .select_related("enterprise")
+            .order_by("escalated_at", "pk")[:50]
+        ),
+    }
+
+
+def meeting_waiting_for(*, user, issue):
+    """The undecided agenda item `issue` waits on (alone or with its common
+    problem), if `user` may see its meeting; else None."""
+    from .models import MeetingItem
+
+    reach = Q(issue=issue)
+    if issue.common_problem_id:
+        reach |= Q(common_problem_id=issue.common_problem_id)
+    return MeetingItem.objects.restrict(user).filter(reach, decided_at__isnull=True).select_related("meeting").first()

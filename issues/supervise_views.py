@@ -24,7 +24,7 @@ from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
 
-from . import common, deadlines, schemes, selectors, services
+from . import common, deadlines, intake, schemes, selectors, services, similar
 from .actions import ACTIONS
 from .choices import OPEN_STATUSES, Action, AnswerKind, CommonStatus, ExtensionStatus, Status
 from .forms import ActionForm, CommonProblemForm
@@ -50,8 +50,9 @@ def dispatch(request):
 def _dispatch_rows(issues, today, user):
     """Each issue with its suggested units (`suggested`: the enterprise's
     team in the current campaign, by issues of this category handled, then
-    the lead), its last return and its scheme's dates: a fixed number of
-    queries for the page."""
+    the lead), its last return, its scheme's dates and the other open issues
+    of its enterprise it reads like (`similar`, issues.similar): a fixed
+    number of queries for the page."""
     campaign = Campaign.objects.current()
     teams = defaultdict(list)
     if campaign is not None:
@@ -70,12 +71,14 @@ def _dispatch_rows(issues, today, user):
     )
     schemes.dispatch_dates(issues, today)
     returns = selectors.last_returns([i.pk for i in issues if i.returned_at])
+    hints = similar.for_issues(user=user, issues=issues)
     for issue in issues:
         team = [copy.copy(row) for row in teams.get(issue.enterprise_id, [])]  # each issue weighs its own category
         for row in team:
             row.handled = handled.get((row.unit_id, issue.category), 0)
         issue.suggested = sorted(team, key=lambda row: (-row.handled, not row.is_lead, row.unit.name))
         issue.last_return = returns.get(issue.pk)
+        issue.similar = hints.get(issue.pk, [])
     return issues
 
 
@@ -149,6 +152,40 @@ def dispatch_bulk(request):
     return redirect("dispatch")
 
 
+@supervisor_required
+@require_POST
+def dispatch_merge(request, pk: int):
+    """并入: a row that repeats another open issue of its enterprise (its
+    duplicate hint) is cancelled as a duplicate, and the other records that
+    the enterprise raised it again, in one step (issues.intake.issue_merge).
+    The row answers in place (htmx), or the desk comes back with a message."""
+    issue = get_restricted_or_404(selectors.issue_list(user=request.user), pk=pk)
+    try:
+        into = intake.issue_merge(
+            actor=request.user,
+            issue_id=issue.pk,
+            into_id=parse_id(request.POST.get("into")) or 0,
+            expected_version=parse_id(request.POST.get("version")),
+        )
+    except ServiceError as error:
+        errors = [error.message]
+    else:
+        issue.refresh_from_db()
+        if request.htmx:
+            return render(request, "supervise/_dispatch_merged.html", {"issue": issue, "into": into})
+        messages.success(
+            request, _("%(n)s is cancelled and merged into %(into)s.") % {"n": issue.number, "into": into.number}
+        )
+        return redirect("dispatch")
+    if not request.htmx:
+        for error in errors:
+            messages.error(request, _("%(issue)s: %(reason)s") % {"issue": issue.number, "reason": error})
+        return redirect(f"{reverse('dispatch')}#dispatch-{issue.pk}")
+    (row,) = _dispatch_rows([selectors.issue_list(user=request.user).get(pk=issue.pk)], clock.today(), request.user)
+    row.merge_errors = errors
+    return render(request, "supervise/_dispatch_row.html", {"issue": row, "today": clock.today()})
+
+
 def _desk_form(name: str, issue, user):
     """An action's form for one row of a desk: ids unique on the page."""
     return ActionForm(action=ACTIONS[name], user=user, initial={"version": issue.version}, auto_id=f"id_{issue.pk}_%s")
@@ -211,6 +248,7 @@ def escalations(request):
     shown = request.GET.get("show", "open")
     states = COMMON_SHOWN.get(shown, COMMON_SHOWN["open"])
     problems = selectors.common_problems(user=request.user, states=states)
+    _with_meetings(problems, request.user)
     context = {
         "groups": groups,
         "problems": problems,
@@ -220,6 +258,27 @@ def escalations(request):
         "answer_kinds": AnswerKind.choices,
     }
     return render(request, "supervise/escalations.html", context)
+
+
+def _with_meetings(problems, user) -> None:
+    """Each problem with the meetings whose agenda it may go on (open, of a
+    region holding it: `meetings`) and the one it waits on (`waiting`): two
+    queries for the desk."""
+    from .models import Meeting, MeetingItem
+
+    open_meetings = list(
+        Meeting.objects.restrict(user).filter(issued_at__isnull=True).select_related("region").order_by("held_on")
+    )
+    waiting = {
+        item.common_problem_id: item.meeting
+        for item in MeetingItem.objects.restrict(user)
+        .filter(common_problem__in=[p.pk for p in problems], decided_at__isnull=True)
+        .select_related("meeting")
+    }
+    for problem in problems:
+        path = problem.region.path if problem.region_id else None
+        problem.meetings = [m for m in open_meetings if path and path.startswith(m.region.path)]
+        problem.waiting = waiting.get(problem.pk)
 
 
 # The radar's desk: what each button on a common problem does (issues.common).

@@ -18,7 +18,7 @@ from core.shortcuts import get_restricted_or_404
 
 from . import deadlines, exports, selectors, services
 from .actions import ACTIONS
-from .choices import ExtensionStatus
+from .choices import Action, ExtensionStatus
 from .filters import IssueFilter
 from .forms import ActionForm
 from .models import CommonProblem, Issue, IssueAttachment
@@ -96,6 +96,9 @@ def _detail(request, issue, refused: ActionForm | None = None):
         # Its common problem, named where the user's scope reaches it (supervisors of its region).
         "common_problem_seen": issue.common_problem_id is not None
         and CommonProblem.objects.restrict(request.user).filter(pk=issue.common_problem_id).exists(),
+        # A coordination meeting's: the agenda it waits on (for those who see the meeting), its last decision.
+        "agenda_item": selectors.meeting_waiting_for(user=request.user, issue=issue),
+        "meeting_decision": next((e for e in reversed(issue.history) if e.action == Action.MEETING_DECISION), None),
     }
     return render(request, "issues/issue_detail.html", context, status=400 if refused is not None else 200)
 

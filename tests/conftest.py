@@ -203,7 +203,7 @@ def build_full_world():
 
     from enterprises import services as enterprise_services
     from enterprises.models import ImportJob
-    from issues import bulletins, common, intake
+    from issues import bulletins, common, intake, meetings
     from issues.models import Digest
 
     w = build_world()
@@ -301,8 +301,13 @@ def build_full_world():
             recipient=official, created_at=clock.now(), subject=f"MARK-DIGEST-{county}", items=[]
         )
         problem = common.common_propose(actor=sup, title=f"MARK-COMMON-{county}", issue_ids=[waiting.pk, working.pk])
+        meeting = meetings.meeting_schedule(
+            actor=sup, title=f"MARK-MEETING-{county}", held_on=clock.today(), region=region, chair="县长"
+        )
+        meetings.meeting_add_issue(actor=sup, meeting_id=meeting.pk, number=done.number)
         for name, value in {
             "common_problem": problem,
+            "meeting": meeting,
             "issue_waiting": waiting,
             "issue": working,
             "issue_done": done,

@@ -134,8 +134,9 @@ def sees(role: str, family: str, county: str) -> bool:
     # The official's unit helps the county's enterprise: its issues, visits,
     # team, unit, people and plan; not the bulletins, not other units' plans,
     # not the common problems (the supervisors' desk; officials see one named
-    # on its issues' pages).
-    return family not in ("bulletin", "enterprise_unassigned", "common_problem")
+    # on its issues' pages), not the coordination meetings (their decisions
+    # reach officials as events on the issues).
+    return family not in ("bulletin", "enterprise_unassigned", "common_problem", "meeting")
 
 
 # The URL patterns -------------------------------------------------------------------
@@ -196,6 +197,26 @@ class Case:
 
 def pk(_m, obj):
     return {"pk": obj.pk}
+
+
+def meeting_item(_m, meeting):
+    """A meeting's first agenda item (for a missing meeting, a missing item)."""
+    return {"pk": meeting.pk, "item": meeting.items.first().pk if meeting.pk != MISSING else MISSING}
+
+
+def decision_bodies(m, _role):
+    """A plausible decision on each county's meeting's item."""
+    bodies = []
+    for county in ("A", "B"):
+        prefix = f"item-{m.obj('meeting', county).items.first().pk}"
+        bodies.append(
+            {
+                f"{prefix}-decision": "由经信局牵头",
+                f"{prefix}-unit": m.obj("unit", county).pk,
+                f"{prefix}-due_date": "2026-08-01",
+            }
+        )
+    return bodies
 
 
 ADMINS = ("admin",)
@@ -490,6 +511,46 @@ CASES: dict[str, Case] = {
             for c in ("A", "B")
         ],
     ),
+    "/supervise/meetings/": Case(
+        "page",
+        roles=SUPERVISORS,
+        methods=("GET", "POST"),
+        bodies=per_county(
+            lambda m, r, c: {"title": "例会", "held_on": "2026-07-01", "region": m.obj("region", c).pk, "chair": "县长"}
+        ),
+    ),
+    "/supervise/meetings/agenda/": Case(
+        "page",
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [
+            {"meeting": m.obj("meeting", c).pk, "problem": m.obj("common_problem", c).pk, "version": "1"}
+            for c in ("A", "B")
+        ],
+    ),
+    "/supervise/meetings/{pk}/": Case("page", family="meeting", args=pk, roles=SUPERVISORS),
+    "/supervise/meetings/{pk}/minutes/": Case("page", family="meeting", args=pk, roles=SUPERVISORS),
+    "/supervise/meetings/{pk}/add/": Case(
+        "page",
+        family="meeting",
+        args=pk,
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [
+            body
+            for c in ("A", "B")
+            for body in ({"number": m.obj("issue", c).number}, {"problem": m.obj("common_problem", c).pk})
+        ],
+    ),
+    "/supervise/meetings/{pk}/items/{item}/decide/": Case(
+        "page", family="meeting", args=meeting_item, roles=SUPERVISORS, methods=("POST",), bodies=decision_bodies
+    ),
+    "/supervise/meetings/{pk}/items/{item}/remove/": Case(
+        "page", family="meeting", args=meeting_item, roles=SUPERVISORS, methods=("POST",)
+    ),
+    "/supervise/meetings/{pk}/issue/": Case(
+        "page", family="meeting", args=pk, roles=SUPERVISORS, methods=("POST",), bodies=lambda m, r: [{"version": "2"}]
+    ),
     "/supervise/dashboard/": Case(
         "page", roles=SUPERVISORS, filters={"campaign": "campaign", "region": "region"}, queries=("trend=week",)
     ),
@@ -766,6 +827,7 @@ class Matrix:
             "import_job": (w.import_job_a, w.import_job_b),
             "bulletin": (w.bulletin_a, w.bulletin_b),
             "common_problem": (w.common_problem_a, w.common_problem_b),
+            "meeting": (w.meeting_a, w.meeting_b),
             "digest": (w.digest_a, w.digest_b),
             "notice": (w.notice_a, w.notice_b),
             "official": (w.official_a, w.official_b),
@@ -827,6 +889,7 @@ class Matrix:
                 marks[text] = team
             marks[f"MARK-DIGEST-{county}"] = {official}
             marks[f"MARK-COMMON-{county}"] = {supervisor, "admin"}  # officials see its state, not its title
+            marks[f"MARK-MEETING-{county}"] = {supervisor, "admin"}  # officials see its decisions on their issues
             marks[f"mark-import-{k}"] = {"admin"}
             marks[f"/supervise/bulletins/{getattr(w, f'bulletin_{k}').pk}/"] = {supervisor, "admin"}
             marks[getattr(w, f"notice_{k}").number] = team  # seen with its issue
