@@ -162,6 +162,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
     visits = selectors.visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     categories = selectors.categories_by_reach(user=user, date_from=start, date_to=end, **scope)
     escalated = selectors.escalation_groups(user=user, first=3, region=region)
+    problems = selectors.common_problems_widest(user=user, region=region, first=COMMON_PROBLEMS)
     return {
         "campaign": campaign.name if campaign else "",
         "judged_at": today.isoformat(),
@@ -188,6 +189,19 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
             for unit in visits["quiet_units"]
         ],
         "plans_missing": [unit["name"] for unit in visits["plans_missing"]],
+        # The open common problems (面上共性问题) touching most enterprises: their state and age.
+        "common_problems": [
+            {
+                "title": problem.title,
+                "state": str(problem.get_status_display()),
+                "enterprises": problem.enterprises,
+                "issues": problem.cases,
+                "days": problem.age_days,
+                "answer": problem.answer,
+                "unit": problem.responsible_unit.name if problem.responsible_unit_id else "",
+            }
+            for problem in problems
+        ],
         "categories": [
             {"name": row["category_name"], "enterprises": row["enterprises"], "issues": row["issues"]}
             for row in categories[:COMMON_PROBLEMS]
@@ -212,7 +226,16 @@ def _overdue_listed(data: dict) -> str:
 
 def row_count(data: dict) -> int:
     """The rows of a bulletin's workbook, its sheets together (its exports are audited with it)."""
-    parts = ("ranking", "unranked", "overdue", "quiet_units", "plans_missing", "categories", "escalated")
+    parts = (
+        "ranking",
+        "unranked",
+        "overdue",
+        "quiet_units",
+        "plans_missing",
+        "common_problems",
+        "categories",
+        "escalated",
+    )
     return sum(len(data.get(part, [])) for part in parts)
 
 
@@ -391,6 +414,16 @@ def workbook(bulletin: Bulletin) -> bytes:
         head,
         ["单位", "结对企业数", "本月走访次数"],
         [[row["name"], row["assigned"], row["visits"]] for row in data["quiet_units"]],
+    )
+    _sheet(
+        book,
+        "面上共性问题",
+        head,
+        ["共性问题", "状态", "涉及企业", "问题数", "确认以来天数", "答复", "责任单位"],
+        [
+            [row["title"], row["state"], row["enterprises"], row["issues"], row["days"], row["answer"], row["unit"]]
+            for row in data.get("common_problems", [])
+        ],
     )
     _sheet(
         book,

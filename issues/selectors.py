@@ -537,9 +537,11 @@ def common_problems_widest(*, user, region=None, first: int = 5) -> list:
     )
     if region is not None:
         rows = rows.filter(region__path__startswith=region.path)
-    rows = rows.annotate(
-        enterprises=Count("issues__enterprise", distinct=True), cases=Count("issues", distinct=True)
-    ).order_by("-enterprises", "confirmed_at", "pk")[:first]
+    rows = (
+        rows.select_related("responsible_unit")
+        .annotate(enterprises=Count("issues__enterprise", distinct=True), cases=Count("issues", distinct=True))
+        .order_by("-enterprises", "confirmed_at", "pk")[:first]
+    )
     today = clock.today()
     problems = list(rows)
     for problem in problems:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from core import clock
 from core.errors import Conflict, NotPermitted
-from issues import bulletins, dashboard
+from issues import bulletins, common, dashboard
 from issues import services as issue_services
 from issues.models import Bulletin, Issue
 from visits import services as visit_services
@@ -229,6 +229,39 @@ def test_a_unit_that_visited_is_not_listed_as_quiet_and_one_that_did_not_is_with
     assert bulletin.data["visits"]["visits"] == board["visits"]["visits"] == 4
 
 
+def test_the_open_common_problems_touching_most_enterprises_are_listed_with_state_and_age(world, make_issue):
+    w = world
+    others = [EnterpriseFactory(name=f"甲县企业{n}", region=w.town_a) for n in range(2)]
+    with at(datetime.date(2026, 6, 3)):
+        wide = [make_issue(category="land")] + [
+            issue_services.issue_register(actor=w.supervisor_a, enterprise=e, category="land", title="厂房不足")
+            for e in others
+        ]
+        narrow = [
+            issue_services.issue_register(actor=w.supervisor_a, enterprise=e, category="finance", title="贷款难")
+            for e in others
+        ]
+        common.common_propose(actor=w.supervisor_a, title="标准厂房不足", issue_ids=[i.pk for i in wide])
+        second = common.common_propose(actor=w.supervisor_a, title="续贷难", issue_ids=[i.pk for i in narrow])
+        common.common_decide(
+            actor=w.supervisor_a, problem_id=second.pk, answer_kind="policy", answer="落实无还本续贷政策"
+        )
+        theirs = [
+            issue_services.issue_register(actor=w.supervisor_b, enterprise=e, category="land", title="乙县厂房")
+            for e in (w.enterprise_b, EnterpriseFactory(region=w.town_b))
+        ]
+        common.common_propose(actor=w.supervisor_b, title="乙县的问题", issue_ids=[i.pk for i in theirs])
+    with at(JULY_1):
+        bulletin = make(world)
+    rows = [
+        (r["title"], r["state"], r["enterprises"], r["issues"], r["days"]) for r in bulletin.data["common_problems"]
+    ]
+    assert rows == [("标准厂房不足", "已确认", 3, 3, 28), ("续贷难", "已决定", 2, 2, 28)]
+    assert bulletin.data["common_problems"][1]["answer"] == "落实无还本续贷政策"
+    sheet = load_workbook(io.BytesIO(bulletin.file.read()))["面上共性问题"]
+    assert [cell.value for cell in sheet[4]][:5] == ["标准厂房不足", "已确认", 3, 3, 28]
+
+
 def test_common_problems_are_the_categories_and_escalated_groups_touching_most_enterprises(world, make_issue):
     w = world
     second = EnterpriseFactory(name="甲县第二企业", region=w.town_a)
@@ -404,7 +437,16 @@ def test_the_workbook_has_percentages_dates_widths_and_frozen_headers(world, led
     with at(JULY_1):
         bulletin = make(world, office="甲县联手帮扶办公室")
     book = load_workbook(io.BytesIO(bulletin.file.read()))
-    assert book.sheetnames == ["概况", "单位排名", "逾期问题", "未走访单位", "共性问题", "提请协调", "未报送帮扶方案"]
+    assert book.sheetnames == [
+        "概况",
+        "单位排名",
+        "逾期问题",
+        "未走访单位",
+        "面上共性问题",
+        "共性问题",
+        "提请协调",
+        "未报送帮扶方案",
+    ]
     for sheet in book.worksheets:
         # The title rows: the title, then the issue number, the office and the date.
         assert sheet["A1"].value == "甲县联手帮扶企业工作通报", sheet.title
