@@ -35,6 +35,9 @@ from .models import CommonProblem, Issue
 WINDOW_DAYS = 180
 # States in which a problem's issues may still change.
 GATHERING = (CommonStatus.PROPOSED, CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA)
+# States in which a problem may still go away (merged into another, dismissed):
+# not while it waits on a meeting's agenda (take it off first).
+UNSCHEDULED = (CommonStatus.PROPOSED, CommonStatus.CONFIRMED)
 CLOSED_ISSUE = (Status.CLOSED, Status.CANCELLED)
 
 
@@ -181,7 +184,8 @@ def common_split(
     part = CommonProblem.objects.create(
         title=title,
         category=Counter(issue.category for issue in issues).most_common(1)[0][0],
-        status=problem.status,
+        # The part is not on the agenda its problem waits on: it is put on one of its own.
+        status=CommonStatus.CONFIRMED if problem.status == CommonStatus.ON_AGENDA else problem.status,
         proposed_at=problem.proposed_at,
         proposed_by=problem.proposed_by,
         confirmed_at=problem.confirmed_at,
@@ -214,7 +218,7 @@ def common_release(
 def common_merge(*, actor, problem_id: int, other_id: int, expected_version: int | None = None) -> CommonProblem:
     """合并: another problem's issues join this one; the other is gone."""
     problem = _locked(actor, problem_id, expected_version, GATHERING)
-    other = _locked(actor, other_id, None, GATHERING)
+    other = _locked(actor, other_id, None, UNSCHEDULED)
     if other.pk == problem.pk:
         raise InvalidInput("same_problem", _("A common problem cannot be merged with itself."))
     Issue.objects.filter(common_problem=other).update(common_problem=problem)
@@ -228,7 +232,7 @@ def common_merge(*, actor, problem_id: int, other_id: int, expected_version: int
 def common_dismiss(*, actor, problem_id: int, reason: str, expected_version: int | None = None) -> CommonProblem:
     """不是共性问题: the issues go back to being cases of their own, and the
     radar does not propose them together again."""
-    problem = _locked(actor, problem_id, expected_version, GATHERING)
+    problem = _locked(actor, problem_id, expected_version, UNSCHEDULED)
     problem.dismissal_reason = require_text(reason, field="reason", max_length=2000)
     problem.dismissed_ids = sorted(problem.issues.values_list("pk", flat=True))
     Issue.objects.filter(common_problem=problem).update(common_problem=None)

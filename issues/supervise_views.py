@@ -254,6 +254,7 @@ def escalations(request):
         "problems": problems,
         "shown": shown if shown in COMMON_SHOWN else "open",
         "gathering": [p for p in problems if p.status in common.GATHERING],
+        "unscheduled": [p for p in problems if p.status in common.UNSCHEDULED],
         "units": HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name"),
         "answer_kinds": AnswerKind.choices,
     }

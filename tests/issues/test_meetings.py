@@ -276,3 +276,21 @@ def test_the_minutes_are_issued_once_everything_is_decided_and_then_nothing_chan
     with pytest.raises(Conflict) as closed:
         meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=make_issue().number)
     assert closed.value.code == "minutes_issued"
+
+
+def test_a_problem_on_an_agenda_is_not_merged_away_or_dismissed_and_a_part_split_off_is_not_on_it(
+    world, meeting, roads
+):
+    problem, issues = roads
+    item = meetings.meeting_add_problem(actor=world.supervisor_a, meeting_id=meeting.pk, problem_id=problem.pk)
+    with pytest.raises(Conflict):
+        common.common_dismiss(actor=world.supervisor_a, problem_id=problem.pk, reason="不是")
+    other = common.common_split(
+        actor=world.supervisor_a, problem_id=problem.pk, issue_ids=[issues[2].pk, issues[3].pk], title="另一段路"
+    )
+    assert other.status == CommonStatus.CONFIRMED and not other.meeting_items.exists()
+    with pytest.raises(Conflict):  # merged into another, the problem would leave the agenda without a word
+        common.common_merge(actor=world.supervisor_a, problem_id=other.pk, other_id=problem.pk)
+    merged = common.common_merge(actor=world.supervisor_a, problem_id=problem.pk, other_id=other.pk)
+    assert (merged.status, merged.issues.count()) == (CommonStatus.ON_AGENDA, 4)
+    assert MeetingItem.objects.get() == item
