@@ -246,6 +246,17 @@ class MeetingForm(forms.Form):
         style_form(self)
 
 
+class MeetingEditForm(MeetingForm):
+    """The meeting's date, title, chair, place and who attends, as the page
+    showed them (`version`); its region stays."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["region"]
+
+
 class DecisionForm(forms.Form):
     """议定: what is to be done, which unit leads, by when (the service
     checks that the unit and the date come together)."""

@@ -18,7 +18,7 @@ from core.shortcuts import get_restricted_or_404
 from enterprises.models import HelpUnit
 
 from . import meetings, selectors
-from .forms import DecisionForm, MeetingForm
+from .forms import DecisionForm, MeetingEditForm, MeetingForm
 
 PAGE_SIZE = 25
 
@@ -44,7 +44,12 @@ def meeting_list(request):
     return render(request, "supervise/meetings.html", {"page": page, "form": form}, status=status)
 
 
-def _agenda(request, meeting, *, refused=None, status=200):
+def _edit_form(meeting, data=None):
+    initial = {name: getattr(meeting, name) for name in ("title", "held_on", "chair", "place", "attendees", "version")}
+    return MeetingEditForm(data, user=None, initial=initial, prefix="edit")
+
+
+def _agenda(request, meeting, *, refused=None, status=200, edit=None):
     """The meeting's page; `refused`: (item id, its bound decision form) to
     show again with its errors and what was typed."""
     items = selectors.meeting_agenda(user=request.user, meeting=meeting)
@@ -69,6 +74,7 @@ def _agenda(request, meeting, *, refused=None, status=200):
         if meeting.issued_at is None
         else {},
         "units": units,
+        "edit_form": edit or _edit_form(meeting),
         "today": clock.today(),
     }
     return render(request, "supervise/meeting.html", context, status=status)
@@ -127,6 +133,29 @@ def meeting_decide(request, pk: int, item: int):
             messages.success(request, _("Decided; the decision is on each of its issues."))
             return _back(meeting, f"item-{item}")
     return _agenda(request, meeting, refused=(item, form), status=status)
+
+
+@supervisor_required
+@require_POST
+def meeting_edit(request, pk: int):
+    """改期 and corrections of the meeting's facts; a refusal (a stale page
+    among them) shows the form again with its errors."""
+    meeting = _meeting_or_404(request, pk)
+    form = _edit_form(meeting, request.POST)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            meetings.meeting_edit(
+                actor=request.user, meeting_id=meeting.pk, expected_version=data.pop("version"), **data
+            )
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.status
+        else:
+            messages.success(request, _("Saved: %(m)s.") % {"m": _meeting_or_404(request, pk)})
+            return _back(meeting, "meeting-title")
+    return _agenda(request, _meeting_or_404(request, pk), edit=form, status=status)
 
 
 @supervisor_required

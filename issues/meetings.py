@@ -112,6 +112,33 @@ def meeting_schedule(
     )
 
 
+@transaction.atomic
+def meeting_edit(
+    *,
+    actor,
+    meeting_id: int,
+    title: str,
+    held_on: datetime.date,
+    chair: str,
+    place: str = "",
+    attendees: str = "",
+    expected_version: int | None = None,
+) -> Meeting:
+    """改期 and corrections: the date, title, chair, place and who attends
+    (its region stays; its agenda is changed item by item)."""
+    meeting = _locked(actor, meeting_id, expected_version)
+    if held_on is None:
+        raise InvalidInput("date_required", _("Give the meeting's date."), field="held_on")
+    meeting.title = require_text(title, field="title", max_length=200)
+    meeting.held_on = held_on
+    meeting.chair = require_text(chair, field="chair", max_length=100)
+    meeting.place = require_text(place, field="place", max_length=200, required=False)
+    meeting.attendees = require_text(attendees, field="attendees", max_length=2000, required=False)
+    meeting.version += 1
+    meeting.save()
+    return meeting
+
+
 def _waiting_elsewhere(item_filter: dict) -> MeetingItem | None:
     return MeetingItem.objects.filter(decided_at__isnull=True, **item_filter).select_related("meeting").first()
 

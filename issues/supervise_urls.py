@@ -16,6 +16,7 @@ urlpatterns = [
     path("common/<int:pk>/<slug:action>/", views.common_act, name="common-act"),
     path("meetings/", meeting_views.meeting_list, name="meeting-list"),
     path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/edit/", meeting_views.meeting_edit, name="meeting-edit"),
     path("meetings/<int:pk>/add/", meeting_views.meeting_add, name="meeting-add"),
     path("meetings/agenda/", meeting_views.meeting_add, name="meeting-add-chosen"),
     path("meetings/<int:pk>/items/<int:item>/decide/", meeting_views.meeting_decide, name="meeting-decide"),

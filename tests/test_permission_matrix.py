@@ -530,6 +530,16 @@ CASES: dict[str, Case] = {
     ),
     "/supervise/meetings/{pk}/": Case("page", family="meeting", args=pk, roles=SUPERVISORS),
     "/supervise/meetings/{pk}/minutes/": Case("page", family="meeting", args=pk, roles=SUPERVISORS),
+    "/supervise/meetings/{pk}/edit/": Case(
+        "page",
+        family="meeting",
+        args=pk,
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [
+            {"edit-title": "改期", "edit-held_on": "2026-07-02", "edit-chair": "县长", "edit-version": "1"}
+        ],
+    ),
     "/supervise/meetings/{pk}/add/": Case(
         "page",
         family="meeting",

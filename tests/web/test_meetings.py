@@ -184,3 +184,30 @@ def test_the_agenda_page_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few)):
         page = client.get(url).content.decode()
     assert page.count('class="card mb-3 agenda-item"') == 5 and page.count("candidate-issue") == 3
+
+
+def test_the_meeting_is_moved_to_another_day_and_a_stale_page_is_refused(client, world, meeting):
+    client.force_login(world.supervisor_a)
+    url = reverse("meeting-edit", args=[meeting.pk])
+    data = {
+        "edit-title": "周五协调例会（改期）",
+        "edit-held_on": "2026-06-12",
+        "edit-chair": "县长 王强",
+        "edit-place": "",
+        "edit-attendees": "县经信局、县自然资源局",
+        "edit-version": meeting.version,
+    }
+    assert client.post(url, data).status_code == 302
+    moved = Meeting.objects.get()
+    assert (moved.title, moved.held_on, moved.chair, moved.version) == (
+        "周五协调例会（改期）",
+        datetime.date(2026, 6, 12),
+        "县长 王强",
+        meeting.version + 1,
+    )
+    stale = client.post(url, {**data, "edit-chair": "副县长 李明"})
+    page = stale.content.decode()
+    assert stale.status_code == 409 and 'id="meeting-edit" open' in page
+    assert Meeting.objects.get().chair == "县长 王强"
+    client.force_login(world.supervisor_b)
+    assert client.post(url, {**data, "edit-version": moved.version}).status_code == 404
