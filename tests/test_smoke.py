@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from core.models import CalendarDay, CalendarYear
 from enterprises.models import Official
-from issues.models import Issue
+from issues.models import CommonProblem, Issue, MeetingItem
 
 from .conftest import api_client
 
@@ -26,6 +26,10 @@ def test_seed_demo_builds_every_state_and_runs_once(demo):
     # The official calendar, loaded by the seed as by `make run`.
     assert CalendarYear.objects.filter(year=2026, source="package").exists()
     assert CalendarDay.objects.get(date="2026-02-28").kind == "workday"
+    # The radar's proposals, and the widest confirmed and waiting on a coordination meeting's agenda.
+    assert CommonProblem.objects.filter(status="proposed").exists()
+    waiting = MeetingItem.objects.select_related("common_problem").get()
+    assert waiting.common_problem.status == "on_agenda" and waiting.common_problem.issues.count() >= 3
     count = Issue.objects.count()
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     assert Issue.objects.count() == count

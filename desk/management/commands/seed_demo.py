@@ -8,6 +8,7 @@ import random
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from core import calendar, clock, holidays
@@ -15,9 +16,10 @@ from core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from enterprises import demo, services
 from enterprises.choices import Rank, RegionLevel, Role, UnitKind
 from enterprises.models import Official
-from issues import intake, notices, schemes
+from issues import common, intake, meetings, notices, schemes
 from issues import services as issue_services
-from issues.choices import VERDICTS, FollowUpChannel, Outcome, Satisfaction
+from issues.choices import VERDICTS, CommonStatus, FollowUpChannel, Outcome, Satisfaction
+from issues.models import CommonProblem
 from visits import services as visit_services
 
 DEMO_PASSWORD = "zoufang-demo"  # nosec B105  # the demo's published password (README), demo data only
@@ -196,6 +198,7 @@ class Command(BaseCommand):
         # One hash for every demo account: hashing 80 passwords costs 25 s.
         Official.objects.update(password=make_password(DEMO_PASSWORD))
         self._visits_and_issues(key, enterprises, assignments, help_units)
+        self._common_problems(county)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo county: {len(towns) + 2} regions, {len(help_units) + 2} units, "
@@ -252,6 +255,32 @@ class Command(BaseCommand):
                     self._walk(issue, day, today, units)
                     issues_made += 1
         self.stdout.write(f"{visits_made} visits, {issues_made} issues with their histories.")
+
+    def _common_problems(self, county):
+        """The radar's proposals over the demo's open issues; the widest is
+        confirmed and waits on the agenda of next Friday's coordination
+        meeting, for a supervisor to decide."""
+        proposals = common.radar_run()
+        widest = (
+            CommonProblem.objects.filter(status=CommonStatus.PROPOSED)
+            .annotate(enterprises=Count("issues__enterprise", distinct=True))
+            .order_by("-enterprises", "pk")
+            .first()
+        )
+        if widest is not None:
+            common.common_confirm(actor=self.supervisor, problem_id=widest.pk)
+            friday = clock.today() + datetime.timedelta(days=(4 - clock.today().weekday()) % 7 or 7)
+            meeting = meetings.meeting_schedule(
+                actor=self.supervisor,
+                title="周五协调例会",
+                held_on=friday,
+                region=county,
+                chair="县委副书记、县长",
+                place="县政府三楼会议室",
+                attendees="县联手帮扶办公室、相关职能部门",
+            )
+            meetings.meeting_add_problem(actor=self.supervisor, meeting_id=meeting.pk, problem_id=widest.pk)
+        self.stdout.write(f"The radar proposed {proposals.proposed} common problems.")
 
     def _raised(self, count):
         picks = []
