@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.validators import text_error
@@ -13,6 +13,12 @@ def require_admin(actor) -> None:
         raise NotPermitted("admin_only", _("Only administrators may change master data."))
 
 
+def require_supervisor(actor, message: str) -> None:
+    """Supervisors' and administrators' work (common problems, meetings): `message` says which."""
+    if not (getattr(actor, "is_supervisor", False) or getattr(actor, "is_admin", False)):
+        raise NotPermitted("supervisors_only", message)
+
+
 FIELD_LABELS = {
     "title": gettext_lazy("title"),
     "description": gettext_lazy("description"),
@@ -21,6 +27,11 @@ FIELD_LABELS = {
     "note": gettext_lazy("note"),
     "summary": gettext_lazy("summary"),
     "order_book": gettext_lazy("order book"),
+    "chair": gettext_lazy("chair"),
+    "place": gettext_lazy("place"),
+    "attendees": gettext_lazy("attending"),
+    "decision": pgettext_lazy("meeting", "decision"),
+    "number": gettext_lazy("issue number"),
 }
 
 

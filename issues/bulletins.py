@@ -162,7 +162,13 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
     visits = selectors.visit_figures(user=user, campaign=campaign, date_from=start, date_to=end, region=region)
     categories = selectors.categories_by_reach(user=user, date_from=start, date_to=end, **scope)
     escalated = selectors.escalation_groups(user=user, first=3, region=region)
-    problems = selectors.common_problems_widest(user=user, region=region, first=COMMON_PROBLEMS)
+    problems = selectors.common_problems_widest(
+        user=user,
+        region=region,
+        first=COMMON_PROBLEMS,
+        today=today,
+        until=timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time())),
+    )
     return {
         "campaign": campaign.name if campaign else "",
         "judged_at": today.isoformat(),

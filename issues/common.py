@@ -16,34 +16,34 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import check_version, require_text
+from core.services import check_version, require_supervisor, require_text
 from enterprises.choices import RegionLevel
 from enterprises.models import Enterprise, HelpUnit, Region
 
 from . import radar, services
 from .actions import NOTE_MAX
 from .choices import AnswerKind, CommonStatus, Status
-from .models import CommonProblem, Issue
+from .models import CommonProblem, Issue, MeetingItem
 
 # The radar reads the issues still open, registered in this many days.
 WINDOW_DAYS = 180
 # States in which a problem's issues may still change.
 GATHERING = (CommonStatus.PROPOSED, CommonStatus.CONFIRMED, CommonStatus.ON_AGENDA)
-# States in which a problem may still go away (merged into another, dismissed):
-# not while it waits on a meeting's agenda (take it off first).
+# States in which a problem may still be merged or dismissed: not while it
+# waits on a meeting's agenda (take it off first), which was judged for the
+# issues and the region it had.
 UNSCHEDULED = (CommonStatus.PROPOSED, CommonStatus.CONFIRMED)
 CLOSED_ISSUE = (Status.CLOSED, Status.CANCELLED)
 
 
 def _require_supervisor(actor) -> None:
-    if not (getattr(actor, "is_supervisor", False) or getattr(actor, "is_admin", False)):
-        raise NotPermitted("supervisors_only", _("Only supervisors and administrators handle common problems."))
+    require_supervisor(actor, _("Only supervisors and administrators handle common problems."))
 
 
 def _locked(actor, problem_id: int, expected_version: int | None, allowed: tuple) -> CommonProblem:
@@ -103,7 +103,20 @@ def _issues_for(actor, ids) -> list[Issue]:
             raise InvalidInput(
                 "issue_not_open", _("%(n)s is %(state)s.") % {"n": issue.number, "state": issue.get_status_display()}
             )
+    waiting = Issue.objects.filter(pk__in=found).filter(Exists(_waiting_alone())).values_list("number", flat=True)
+    if waiting:
+        raise Conflict(
+            "issue_on_agenda",
+            _("Waiting alone on a meeting's agenda: %(n)s. Take it off the agenda first.")
+            % {"n": "、".join(sorted(waiting))},
+            field="issues",
+        )
     return [found[pk] for pk in ids]
+
+
+def _waiting_alone():
+    """An issue's undecided item of its own on a meeting's agenda (for Exists)."""
+    return MeetingItem.objects.filter(issue=OuterRef("pk"), decided_at__isnull=True)
 
 
 def _attach(problem: CommonProblem, issues: list[Issue]) -> None:
@@ -217,7 +230,7 @@ def common_release(
 @transaction.atomic
 def common_merge(*, actor, problem_id: int, other_id: int, expected_version: int | None = None) -> CommonProblem:
     """合并: another problem's issues join this one; the other is gone."""
-    problem = _locked(actor, problem_id, expected_version, GATHERING)
+    problem = _locked(actor, problem_id, expected_version, UNSCHEDULED)
     other = _locked(actor, other_id, None, UNSCHEDULED)
     if other.pk == problem.pk:
         raise InvalidInput("same_problem", _("A common problem cannot be merged with itself."))
@@ -384,7 +397,9 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
         """The county an enterprise lies in (0: none above it), where 协调例会 are held."""
         return next((pk for pk in Region.chain(path) if pk in counties), 0)
 
-    unclaimed = Q(common_problem__isnull=True) | Q(common_problem__status=CommonStatus.PROPOSED)
+    unclaimed = (Q(common_problem__isnull=True) | Q(common_problem__status=CommonStatus.PROPOSED)) & ~Exists(
+        _waiting_alone()
+    )
     rows = [
         radar.Row(
             id=pk,
@@ -424,7 +439,11 @@ def _replace_proposals(groups: list[radar.Group], by_id: dict) -> tuple[int, int
             remembered += 1
             continue
         # Still free now: a supervisor may have put some in a problem meanwhile.
-        free = set(Issue.objects.filter(pk__in=group.ids, common_problem__isnull=True).values_list("pk", flat=True))
+        free = set(
+            Issue.objects.filter(pk__in=group.ids, common_problem__isnull=True)
+            .filter(~Exists(_waiting_alone()))
+            .values_list("pk", flat=True)
+        )
         members = [by_id[pk] for pk in group.ids if pk in free]
         if len({row.enterprise_id for row in members}) < radar.DEFAULT.least:
             continue

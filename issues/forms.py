@@ -242,7 +242,9 @@ class MeetingForm(forms.Form):
         from .meetings import LEVELS
 
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = bulletin_regions(user).filter(level__in=LEVELS)
+        regions = self.fields["region"].queryset = bulletin_regions(user).filter(level__in=LEVELS)
+        if not self.is_bound and len(regions[:2]) == 1:  # a county's supervisor: their county
+            self.initial.setdefault("region", regions[0].pk)
         style_form(self)
 
 
@@ -264,6 +266,8 @@ class DecisionForm(forms.Form):
     decision = forms.CharField(label=_("Decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=HelpUnit.objects.none(), required=False)
     due_date = forms.DateField(label=_("To be done by"), required=False, widget=DateInput())
+    # A common problem's version as the agenda showed it (its issues may have changed since).
+    problem_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

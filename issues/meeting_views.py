@@ -49,7 +49,7 @@ def _edit_form(meeting, data=None):
     return MeetingEditForm(data, user=None, initial=initial, prefix="edit")
 
 
-def _agenda(request, meeting, *, refused=None, status=200, edit=None):
+def _agenda(request, meeting, *, refused=None, status=200, edit=None, add_refused=None):
     """The meeting's page; `refused`: (item id, its bound decision form) to
     show again with its errors and what was typed."""
     items = selectors.meeting_agenda(user=request.user, meeting=meeting)
@@ -62,7 +62,8 @@ def _agenda(request, meeting, *, refused=None, status=200, edit=None):
             item.form = refused[1]
             item.chosen = parse_id(item.form.data.get(item.form.add_prefix("unit")))
         else:
-            item.form = DecisionForm(user=request.user, prefix=f"item-{item.pk}")
+            version = {"problem_version": item.common_problem.version} if item.common_problem_id else {}
+            item.form = DecisionForm(user=request.user, prefix=f"item-{item.pk}", initial=version)
             item.chosen = None
         # Offered first: the units its issues are with now, and the one chosen before.
         seen = {issue.responsible_unit_id for issue in item.cases} | {item.chosen}
@@ -74,6 +75,10 @@ def _agenda(request, meeting, *, refused=None, status=200, edit=None):
         if meeting.issued_at is None
         else {},
         "units": units,
+        "decided_any": any(item.decided_at for item in items),
+        "refused_item": refused[0] if refused else None,
+        # (the number typed, why it was refused): shown again under the field.
+        "add_refused": add_refused,
         "edit_form": edit or _edit_form(meeting),
         "today": clock.today(),
     }
@@ -106,12 +111,15 @@ def meeting_add(request, pk: int | None = None):
                 expected_version=parse_id(request.POST.get("version")),
             )
         else:
-            item = meetings.meeting_add_issue(
-                actor=request.user, meeting_id=meeting.pk, number=request.POST.get("number", "")
-            )
+            number = request.POST.get("number", "")
+            try:
+                item = meetings.meeting_add_issue(actor=request.user, meeting_id=meeting.pk, number=number)
+            except ServiceError as error:
+                return _agenda(request, meeting, add_refused=(number, error.message), status=error.status)
     except ServiceError as error:
+        # From the radar's desk: back there, the problem named.
         messages.error(request, error.message)
-        return _back(meeting, "add")
+        return redirect(reverse("escalations") + f"#problem-{problem_id}")
     messages.success(request, _("On the agenda: %(item)s.") % {"item": item})
     return _back(meeting, f"item-{item.pk}")
 
@@ -174,6 +182,22 @@ def meeting_remove(request, pk: int, item: int):
 
 @supervisor_required
 @require_POST
+def meeting_cancel(request, pk: int):
+    """取消 a meeting that decided nothing."""
+    meeting = _meeting_or_404(request, pk)
+    try:
+        meetings.meeting_cancel(
+            actor=request.user, meeting_id=meeting.pk, expected_version=parse_id(request.POST.get("version"))
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return _back(meeting)
+    messages.success(request, _("Cancelled: %(m)s.") % {"m": meeting})
+    return redirect("meeting-list")
+
+
+@supervisor_required
+@require_POST
 def meeting_issue(request, pk: int):
     """印发纪要."""
     meeting = _meeting_or_404(request, pk)
@@ -193,4 +217,8 @@ def meeting_minutes(request, pk: int):
     """会议纪要 on A4: the meeting, and each item with its decision."""
     meeting = _meeting_or_404(request, pk)
     items = selectors.meeting_agenda(user=request.user, meeting=meeting)
-    return render(request, "supervise/meeting_minutes.html", {"meeting": meeting, "items": items})
+    # 分送: the units the decisions give work to.
+    copied_to = list(dict.fromkeys(item.unit.name for item in items if item.unit_id))
+    return render(
+        request, "supervise/meeting_minutes.html", {"meeting": meeting, "items": items, "copied_to": copied_to}
+    )

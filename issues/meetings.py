@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import check_version, require_text
+from core.services import check_version, require_supervisor, require_text
 from enterprises.choices import RegionLevel
 from enterprises.models import HelpUnit, Region
-from enterprises.scope import scope_of
 
 from . import common, services
 from .actions import ELSEWHERE
-from .choices import Action, AnswerKind
+from .bulletins import bulletin_regions
+from .choices import Action, AnswerKind, CommonStatus
 from .models import Issue, Meeting, MeetingItem
 
 # The levels at which coordination meetings are held.
@@ -37,8 +37,7 @@ DECIDABLE = ELSEWHERE[Action.MEETING_DECISION].sources
 
 
 def _require_supervisor(actor) -> None:
-    if not (getattr(actor, "is_supervisor", False) or getattr(actor, "is_admin", False)):
-        raise NotPermitted("supervisors_only", _("Only supervisors and administrators hold coordination meetings."))
+    require_supervisor(actor, _("Only supervisors and administrators hold coordination meetings."))
 
 
 def _locked(actor, meeting_id: int, expected_version: int | None = None) -> Meeting:
@@ -89,8 +88,7 @@ def meeting_schedule(
 ) -> Meeting:
     """召开: a meeting of a region the actor oversees, at county level or above."""
     _require_supervisor(actor)
-    scope = scope_of(actor)
-    if region is None or not (scope.everything or region.path.startswith(scope.region_path or "\0")):
+    if region is None or not bulletin_regions(actor).filter(pk=region.pk).exists():
         raise NotFound("region_not_found", _("No such region in your scope."), field="region")
     if region.level not in LEVELS:
         raise InvalidInput(
@@ -129,6 +127,12 @@ def meeting_edit(
     meeting = _locked(actor, meeting_id, expected_version)
     if held_on is None:
         raise InvalidInput("date_required", _("Give the meeting's date."), field="held_on")
+    if held_on != meeting.held_on and meeting.items.filter(decided_at__isnull=False).exists():
+        raise Conflict(
+            "meeting_held",
+            _("This meeting has decided items: it was held on %(d)s.") % {"d": meeting.held_on},
+            field="held_on",
+        )
     meeting.title = require_text(title, field="title", max_length=200)
     meeting.held_on = held_on
     meeting.chair = require_text(chair, field="chair", max_length=100)
@@ -137,10 +141,6 @@ def meeting_edit(
     meeting.version += 1
     meeting.save()
     return meeting
-
-
-def _waiting_elsewhere(item_filter: dict) -> MeetingItem | None:
-    return MeetingItem.objects.filter(decided_at__isnull=True, **item_filter).select_related("meeting").first()
 
 
 def _add(meeting: Meeting, actor, **target) -> MeetingItem:
@@ -187,14 +187,21 @@ def meeting_add_issue(*, actor, meeting_id: int, number: str) -> MeetingItem:
     if issue.status not in DECIDABLE:
         raise InvalidInput(
             "issue_not_open",
-            _("%(n)s is %(state)s.") % {"n": issue.number, "state": issue.get_status_display()},
+            _("%(n)s is %(state)s: only issues still being handled go on an agenda.")
+            % {"n": issue.number, "state": issue.get_status_display()},
             field="number",
         )
     if issue.common_problem_id is not None:
+        problem = issue.common_problem
+        why = {
+            CommonStatus.PROPOSED: _("confirm it on the radar's desk, then put it on the agenda."),
+            CommonStatus.CONFIRMED: _("put the problem on the agenda."),
+            CommonStatus.ON_AGENDA: _("the problem is already on an agenda."),
+        }.get(problem.status, _("it is settled with the problem."))
         raise InvalidInput(
             "issue_in_a_problem",
-            _("%(n)s belongs to the common problem “%(p)s”: put the problem on the agenda.")
-            % {"n": issue.number, "p": issue.common_problem.title},
+            _("%(n)s belongs to the common problem “%(p)s”: %(why)s")
+            % {"n": issue.number, "p": problem.title, "why": why},
             field="number",
         )
     if not _within(meeting, issue.enterprise.region.path):
@@ -203,13 +210,16 @@ def meeting_add_issue(*, actor, meeting_id: int, number: str) -> MeetingItem:
             _("%(n)s lies outside %(r)s, whose meeting this is.") % {"n": issue.number, "r": meeting.region.name},
             field="number",
         )
-    waiting = _waiting_elsewhere({"issue": issue})
-    if waiting is not None:
-        raise Conflict(
-            "already_on_agenda",
-            _("%(n)s is already on the agenda of %(m)s.") % {"n": issue.number, "m": waiting.meeting},
-            field="number",
+    waiting = MeetingItem.objects.filter(issue=issue, decided_at__isnull=True).values_list("meeting", flat=True)
+    if waiting:
+        # Named only to those who see that meeting (a city's is not a county supervisor's).
+        seen = Meeting.objects.restrict(actor).filter(pk=waiting[0]).first()
+        message = (
+            _("%(n)s is already on the agenda of %(m)s.") % {"n": issue.number, "m": seen}
+            if seen
+            else _("%(n)s is already on another meeting's agenda.") % {"n": issue.number}
         )
+        raise Conflict("already_on_agenda", message, field="number")
     return _add(meeting, actor, issue=issue)
 
 
@@ -234,6 +244,26 @@ def meeting_remove(*, actor, meeting_id: int, item_id: int) -> Meeting:
     return _saved(meeting)
 
 
+def _held(meeting: Meeting) -> None:
+    if clock.today() < meeting.held_on:
+        raise Conflict(
+            "meeting_not_held",
+            _("The meeting is on %(d)s: its decisions are recorded from that day.") % {"d": meeting.held_on},
+        )
+
+
+@transaction.atomic
+def meeting_cancel(*, actor, meeting_id: int, expected_version: int | None = None) -> None:
+    """取消: a meeting that decided nothing goes; its agenda's problems are
+    confirmed again, to go on another meeting's."""
+    meeting = _locked(actor, meeting_id, expected_version)
+    if meeting.items.filter(decided_at__isnull=False).exists():
+        raise Conflict("meeting_has_decisions", _("This meeting has decided items: it is not cancelled."))
+    for item in meeting.items.filter(common_problem__isnull=False):
+        common.common_off_agenda(actor=actor, problem_id=item.common_problem_id)
+    meeting.delete()
+
+
 def _issues_of(item: MeetingItem) -> list[Issue]:
     if item.issue_id is not None:
         return [item.issue]
@@ -249,10 +279,14 @@ def meeting_decide(
     decision: str,
     unit: HelpUnit | None = None,
     due_date: datetime.date | None = None,
+    problem_version: int | None = None,
 ) -> MeetingItem:
     """议定: what is to be done, which unit leads, by when — in force at once
-    on every open issue the item covers, each with its own event."""
+    on every open issue the item covers, each with its own event.
+    `problem_version`: the common problem's, as the agenda showed it (its
+    issues may have been split off or taken out since)."""
     meeting = _locked(actor, meeting_id)
+    _held(meeting)
     item = _item(meeting, item_id)
     decision = require_text(decision, field="decision", max_length=2000)
     if (unit is None) != (due_date is None):
@@ -261,12 +295,9 @@ def meeting_decide(
             _("Name the lead unit and the date together (or neither, for a decision that sets no task)."),
             field="unit" if unit is None else "due_date",
         )
-    if unit is not None and not HelpUnit.objects.restrict(actor).filter(pk=unit.pk, is_active=True).exists():
-        raise NotFound(
-            "unit_not_found", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field="unit"
-        )
-    if due_date is not None and due_date < clock.today():
-        raise InvalidInput("due_date_in_past", _("The date %(d)s is in the past.") % {"d": due_date}, field="due_date")
+    if unit is not None:
+        services.require_active_unit(actor, unit)
+    services.require_not_past(due_date)
     item.decision, item.unit, item.due_date = decision, unit, due_date
     item.decided_at, item.decided_by = clock.now(), actor
     item.save()
@@ -277,6 +308,7 @@ def meeting_decide(
             answer_kind=AnswerKind.UNIT if unit else AnswerKind.DECISION,
             answer=decision,
             responsible_unit=unit,
+            expected_version=problem_version,
             at_meeting=True,
         )
     for issue in _issues_of(item):
@@ -297,6 +329,7 @@ def meeting_issue_minutes(*, actor, meeting_id: int, expected_version: int | Non
     """印发纪要: the meeting ends; every item on its agenda is decided (carry
     the rest to another meeting first)."""
     meeting = _locked(actor, meeting_id, expected_version)
+    _held(meeting)
     waiting = meeting.items.filter(decided_at__isnull=True).count()
     if waiting:
         raise InvalidInput(

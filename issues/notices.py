@@ -59,10 +59,13 @@ def notify(event_id: int) -> int:
     event = IssueEvent.objects.select_related("issue", "issue__enterprise__region", "actor").get(pk=event_id)
     issue, kind = event.issue, NOTICES[event.action]
     who = Recipients(Campaign.objects.current())
+    told_too = []  # (person, text) told in other words than `people`
     with translation.override(settings.LANGUAGE_CODE):
         if kind == Kind.ASSIGNED:
             people = who.unit(issue.responsible_unit_id, issue.enterprise_id)
-            for unit_id in issue.co_units.values_list("pk", flat=True):
+            # A meeting's task is the lead unit's (the unit it passed from stays on, told by its history).
+            co_units = [] if event.action == Action.MEETING_DECISION else issue.co_units.values_list("pk", flat=True)
+            for unit_id in co_units:
                 people |= who.unit(unit_id, issue.enterprise_id)
             text = _("%(n)s %(t)s was assigned to your unit; resolve by %(d)s") % {
                 "n": issue.number,
@@ -70,12 +73,19 @@ def notify(event_id: int) -> int:
                 "d": issue.due_date,
             }
             if event.action == Action.MEETING_DECISION:
-                text = _("%(n)s %(t)s: %(decision)s; your unit leads, by %(d)s") % {
+                said = {
                     "n": issue.number,
                     "t": issue.title,
-                    "decision": event.note,
+                    "meeting": event.data.get("meeting_title", ""),
+                    "decision": (event.data.get("decision") or "").rstrip("。；，.;, "),
                     "d": issue.due_date,
+                    "u": event.data.get("unit_name", ""),
                 }
+                text = _("%(n)s %(t)s: %(meeting)s decided that %(decision)s; your unit leads, by %(d)s") % said
+                # The unit it passed from is told it now co-handles.
+                if left := event.data.get("handed_over_from"):
+                    also = _("%(n)s %(t)s: %(meeting)s gave it to %(u)s to lead; your unit co-handles it") % said
+                    told_too = [(p, also) for p in who.unit(left, issue.enterprise_id) - people]
         elif kind == Kind.RETURNED:
             people = who.supervisors(issue.enterprise.region.path)
             text = _("%(n)s %(t)s was returned by %(u)s: %(why)s") % {
@@ -102,6 +112,11 @@ def notify(event_id: int) -> int:
             ) % {"n": issue.number, "t": issue.title, "d": issue.due_date}
         people.discard(event.actor_id)  # the one who acted knows
         found = [(person, kind, f"event:{event.pk}", issue.pk, issue.enterprise_id, text) for person in people]
+        found += [
+            (person, kind, f"event:{event.pk}", issue.pk, issue.enterprise_id, words)
+            for person, words in told_too
+            if person != event.actor_id
+        ]
         told = record(found, clock.today(), uuid.uuid4())
         gather()
     return told

@@ -28,6 +28,7 @@ from visits import selectors as visit_selectors
 from visits.selectors import visit_list
 
 from . import figures, summary
+from .actions import ELSEWHERE
 from .choices import OPEN_STATUSES, Action, ExtensionStatus, Status
 from .deadlines import WORKING
 from .models import ExtensionRequest, FollowUp, Issue, IssueAttachment, IssueEvent
@@ -524,11 +525,12 @@ def common_problems(*, user, states) -> list:
     )
 
 
-def common_problems_widest(*, user, region=None, first: int = 5) -> list:
+def common_problems_widest(*, user, region=None, first: int = 5, today=None, until=None) -> list:
     """The open common problems (confirmed, on an agenda or decided) that
     touch most enterprises, for the dashboard and the bulletin: each with its
-    enterprises and issues counted and its age in days since it was
-    confirmed. One query."""
+    enterprises and issues counted (cancelled ones left out) and its age in
+    days since it was confirmed, at `today`; `until`: confirmed before that
+    moment. One query."""
     from .choices import CommonStatus
     from .models import CommonProblem
 
@@ -537,12 +539,17 @@ def common_problems_widest(*, user, region=None, first: int = 5) -> list:
     )
     if region is not None:
         rows = rows.filter(region__path__startswith=region.path)
+    if until is not None:  # a period's (the bulletin's): those confirmed by its end
+        rows = rows.filter(confirmed_at__lt=until)
     rows = (
         rows.select_related("responsible_unit")
-        .annotate(enterprises=Count("issues__enterprise", distinct=True), cases=Count("issues", distinct=True))
+        .annotate(
+            enterprises=Count("issues__enterprise", filter=~Q(issues__status=Status.CANCELLED), distinct=True),
+            cases=Count("issues", filter=~Q(issues__status=Status.CANCELLED), distinct=True),
+        )
         .order_by("-enterprises", "confirmed_at", "pk")[:first]
     )
-    today = clock.today()
+    today = today or clock.today()
     problems = list(rows)
     for problem in problems:
         since = problem.confirmed_at or problem.proposed_at
@@ -626,7 +633,7 @@ def meeting_candidates(*, user, meeting) -> dict:
             issue_list(user=user)
             .filter(
                 escalated_at__isnull=False,
-                status__in=(Status.REGISTERED, Status.ASSIGNED, Status.IN_PROGRESS),
+                status__in=ELSEWHERE[Action.MEETING_DECISION].sources,
                 enterprise__region__path__startswith=meeting.region.path,
             )
             .filter(common_problem__isnull=True)
@@ -635,6 +642,30 @@ def meeting_candidates(*, user, meeting) -> dict:
             .order_by("escalated_at", "pk")[:50]
         ),
     }
+
+
+def problems_with_meetings(*, user, problems: list) -> None:
+    """Set on each common problem the open meetings whose agenda it may go
+    on (`meetings`: of a region holding it) and the one it waits on
+    (`waiting`): two queries for the radar's desk."""
+    from .models import Meeting, MeetingItem
+
+    today = clock.today()
+    open_meetings = sorted(
+        Meeting.objects.restrict(user).filter(issued_at__isnull=True).select_related("region"),
+        # The next meetings first, soonest first; those already held after them, latest first.
+        key=lambda m: (m.held_on < today, abs((m.held_on - today).days), m.pk),
+    )
+    waiting = {
+        item.common_problem_id: item.meeting
+        for item in MeetingItem.objects.restrict(user)
+        .filter(common_problem__in=[p.pk for p in problems], decided_at__isnull=True)
+        .select_related("meeting")
+    }
+    for problem in problems:
+        path = problem.region.path if problem.region_id else None
+        problem.meetings = [m for m in open_meetings if path and path.startswith(m.region.path)]
+        problem.waiting = waiting.get(problem.pk)
 
 
 def meeting_waiting_for(*, user, issue):

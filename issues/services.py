@@ -13,7 +13,7 @@ import inspect
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,12 +73,12 @@ def _permission_refusal(issue: Issue, actor, action: str, co_unit_ids: set[int])
 
 
 def _state_refusal(
-    issue: Issue, action: str, extension_pending: bool, called: bool, overruled: bool = False
+    issue: Issue, action: str, extension_pending: bool, called: bool, overruled: str = ""
 ) -> Refusal | None:
     """Whether the action is possible in the issue's state, today; `called`:
     whether the enterprise has been called back since the last 办结;
-    `overruled`: whether the unit's return was overruled (the supervisor's
-    decision is final)."""
+    `overruled`: why the unit may no longer return it (return_overruled: the
+    supervisor's or a coordination meeting's decision is final)."""
     if issue.status not in RULES[action].sources:
         return Refusal(
             "invalid_transition",
@@ -95,6 +95,11 @@ def _state_refusal(
         )
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION) and not extension_pending:
         return Refusal("no_pending_extension", _("There is no extension request waiting for a decision."))
+    if action == Action.RETURN and overruled == "meeting":
+        return Refusal(
+            "meeting_decided",
+            _("A coordination meeting gave this issue to your unit; the decision is final."),
+        )
     if action == Action.RETURN and overruled:
         return Refusal(
             "return_overruled",
@@ -133,13 +138,23 @@ def _calls_since_resolution(issue: Issue):
     return issue.follow_ups.filter(event__created_at__gte=issue.resolved_at)
 
 
-def return_overruled(issue: Issue) -> bool:
-    """Whether the issue went back to the unit that returned it: the
-    supervisor overruled the return, and it cannot be returned again."""
-    if issue.returned_at is None or issue.status != Status.ASSIGNED:
-        return False
-    returned = _last_return(issue)
-    return returned is not None and returned.data.get("unit") == issue.responsible_unit_id
+def return_overruled(issue: Issue) -> str:
+    """Why the unit may not return the issue, if it may not: the supervisor
+    overruled its return ("overruled"), or a coordination meeting handed the
+    issue to it ("meeting"); both are final. "" when it may."""
+    if issue.status != Status.ASSIGNED:
+        return ""
+    handed = (
+        issue.events.filter(
+            Q(action=Action.ASSIGN) | Q(action=Action.MEETING_DECISION, data__has_key="handed_over_from")
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if handed is not None and handed.action == Action.MEETING_DECISION:
+        return "meeting"
+    returned = _last_return(issue) if issue.returned_at is not None else None
+    return "overruled" if returned is not None and returned.data.get("unit") == issue.responsible_unit_id else ""
 
 
 def state_allows(issue: Issue, action: str, *, called: bool, extension_pending: bool = False) -> bool:
@@ -308,7 +323,7 @@ def _act(
             action,
             _has_pending_extension(issue),
             action == Action.CLOSE and called_back(issue),
-            action == Action.RETURN and return_overruled(issue),
+            return_overruled(issue) if action == Action.RETURN else "",
         ) or _permission_refusal(issue, actor, action, co_units)
         if refusal:
             raise refusal.error()
@@ -350,6 +365,20 @@ def _last_return(issue: Issue) -> IssueEvent | None:
     return issue.events.filter(action=Action.RETURN).order_by("-created_at", "-id").first()
 
 
+def require_active_unit(actor, unit: HelpUnit, field: str = "unit") -> None:
+    """A unit to hand work to: active, and in the actor's scope."""
+    if not HelpUnit.objects.restrict(actor).filter(is_active=True, pk=unit.pk).exists():
+        raise InvalidInput(
+            "unit_out_of_scope", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field=field
+        )
+
+
+def require_not_past(day: datetime.date | None, field: str = "due_date") -> None:
+    """A deadline being set: today at the earliest."""
+    if day is not None and day < clock.today():
+        raise InvalidInput("due_date_in_past", _("The due date %(d)s is in the past.") % {"d": day}, field=field)
+
+
 def _hand_to(issue: Issue, unit: HelpUnit, due: datetime.date, limits, today, now) -> None:
     """The unit takes the issue (交办): to be signed for, answered and given
     progress within the scheme's limits, and resolved by `due`."""
@@ -380,11 +409,8 @@ def issue_assign(
     issue is the supervisor's final decision on the unit's dispute: to the
     same unit again (the return overruled) it needs a reason."""
     note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
+    require_active_unit(actor, unit)
     visible_units = HelpUnit.objects.restrict(actor).filter(is_active=True)
-    if not visible_units.filter(pk=unit.pk).exists():
-        raise InvalidInput(
-            "unit_out_of_scope", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field="unit"
-        )
     co_units = list(dict.fromkeys(co_units))
     if any(co.pk == unit.pk for co in co_units):
         raise InvalidInput("co_unit_is_responsible", _("The responsible unit cannot also co-handle."), field="co_units")
@@ -392,10 +418,7 @@ def issue_assign(
         raise InvalidInput(
             "unit_out_of_scope", _("A co-handling unit is not an active unit in your scope."), field="co_units"
         )
-    if due_date is not None and due_date < clock.today():
-        raise InvalidInput(
-            "due_date_in_past", _("The due date %(d)s is in the past.") % {"d": due_date}, field="due_date"
-        )
+    require_not_past(due_date)
 
     def change(issue, today, now):
         limits = schemes.for_issue(issue)
@@ -804,6 +827,7 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
     def change(issue, today, now):
         data = {
             "meeting": item.meeting_id,
+            "meeting_title": str(item.meeting),
             "item": item.pk,
             "decision": item.decision,
             "unit": item.unit_id,
@@ -811,6 +835,10 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
             "due_date": _iso(item.due_date),
             "due_date_before": _iso(issue.due_date),
         }
+        # Escalated to a coordination meeting, and settled there.
+        if issue.escalated_at is not None:
+            data["escalation_settled"] = True
+            issue.escalated_at = None
         if item.unit_id is None or issue.status == Status.RESOLVED:
             return data
         # The meeting sets the date: an extension still asked for is moot.
@@ -825,7 +853,8 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
                 issue.co_units.add(leaving)
             data["handed_over_from"] = leaving
         else:
-            issue.due_date = item.due_date
+            # The deadline as given, now the meeting's: extensions are counted from it.
+            issue.due_date = issue.assigned_due_date = item.due_date
         return data
 
     note = _("%(meeting)s: %(decision)s") % {"meeting": item.meeting, "decision": item.decision}

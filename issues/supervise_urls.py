@@ -21,6 +21,7 @@ urlpatterns = [
     path("meetings/agenda/", meeting_views.meeting_add, name="meeting-add-chosen"),
     path("meetings/<int:pk>/items/<int:item>/decide/", meeting_views.meeting_decide, name="meeting-decide"),
     path("meetings/<int:pk>/items/<int:item>/remove/", meeting_views.meeting_remove, name="meeting-remove"),
+    path("meetings/<int:pk>/cancel/", meeting_views.meeting_cancel, name="meeting-cancel"),
     path("meetings/<int:pk>/issue/", meeting_views.meeting_issue, name="meeting-issue"),
     path("meetings/<int:pk>/minutes/", meeting_views.meeting_minutes, name="meeting-minutes"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -248,7 +248,7 @@ def escalations(request):
     shown = request.GET.get("show", "open")
     states = COMMON_SHOWN.get(shown, COMMON_SHOWN["open"])
     problems = selectors.common_problems(user=request.user, states=states)
-    _with_meetings(problems, request.user)
+    selectors.problems_with_meetings(user=request.user, problems=problems)
     context = {
         "groups": groups,
         "problems": problems,
@@ -259,27 +259,6 @@ def escalations(request):
         "answer_kinds": AnswerKind.choices,
     }
     return render(request, "supervise/escalations.html", context)
-
-
-def _with_meetings(problems, user) -> None:
-    """Each problem with the meetings whose agenda it may go on (open, of a
-    region holding it: `meetings`) and the one it waits on (`waiting`): two
-    queries for the desk."""
-    from .models import Meeting, MeetingItem
-
-    open_meetings = list(
-        Meeting.objects.restrict(user).filter(issued_at__isnull=True).select_related("region").order_by("held_on")
-    )
-    waiting = {
-        item.common_problem_id: item.meeting
-        for item in MeetingItem.objects.restrict(user)
-        .filter(common_problem__in=[p.pk for p in problems], decided_at__isnull=True)
-        .select_related("meeting")
-    }
-    for problem in problems:
-        path = problem.region.path if problem.region_id else None
-        problem.meetings = [m for m in open_meetings if path and path.startswith(m.region.path)]
-        problem.waiting = waiting.get(problem.pk)
 
 
 # The radar's desk: what each button on a common problem does (issues.common).

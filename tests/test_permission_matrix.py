@@ -475,6 +475,14 @@ CASES: dict[str, Case] = {
         methods=("POST",),
         bodies=lambda m, r: [{"assign-unit": m.obj("unit", c).pk} for c in ("A", "B")],
     ),
+    "/supervise/dispatch/{pk}/merge/": Case(
+        "page",
+        family="issue_waiting",
+        args=pk,
+        roles=SUPERVISORS,
+        methods=("POST",),
+        bodies=lambda m, r: [{"into": m.obj("issue", c).pk} for c in ("A", "B")],
+    ),
     "/supervise/verification/": Case("page", roles=SUPERVISORS),
     "/supervise/extensions/": Case("page", roles=SUPERVISORS),
     "/supervise/escalations/": Case("page", roles=SUPERVISORS, queries=("show=open", "show=closed", "show=dismissed")),
@@ -557,6 +565,9 @@ CASES: dict[str, Case] = {
     ),
     "/supervise/meetings/{pk}/items/{item}/remove/": Case(
         "page", family="meeting", args=meeting_item, roles=SUPERVISORS, methods=("POST",)
+    ),
+    "/supervise/meetings/{pk}/cancel/": Case(
+        "page", family="meeting", args=pk, roles=SUPERVISORS, methods=("POST",), bodies=lambda m, r: [{"version": "2"}]
     ),
     "/supervise/meetings/{pk}/issue/": Case(
         "page", family="meeting", args=pk, roles=SUPERVISORS, methods=("POST",), bodies=lambda m, r: [{"version": "2"}]
@@ -653,6 +664,18 @@ CASES: dict[str, Case] = {
     ),
     "/api/v1/issues/{pk}/": Case("api", family="issue", args=pk),
     "/api/v1/issues/{pk}/events/": Case("api", family="issue", args=pk),
+    "/api/v1/issues/{pk}/raise-again/": Case(
+        "api",
+        family="issue",
+        args=pk,
+        methods=("POST",),
+        json=True,
+        bodies=lambda m, r: [
+            {"note": "再次反映"},
+            *({"note": "再次", "visit": m.obj("visit", c).pk} for c in ("A", "B")),
+        ],
+    ),
+    "/api/v1/issues/similar/": Case("api", filters={"enterprise": "enterprise"}, queries=("title=%E8%9E%8D%E8%B5%84",)),
     "/api/v1/visits/": Case(
         "api",
         methods=("GET", "POST"),

@@ -10,6 +10,24 @@
     if (select && select.form) select.form.submit();
   });
 
+  // A page that opens at a part of itself (#item-3, after an action there)
+  // shows its messages there, not out of sight at the top; a page sent back
+  // with a refusal opens at the form that was refused ([data-scroll-here]).
+  document.addEventListener("DOMContentLoaded", function () {
+    var here = document.querySelector("[data-scroll-here]");
+    if (here) {
+      here.scrollIntoView({ block: "center" });
+      var field = here.querySelector(".is-invalid, [aria-invalid=true]");
+      if (field) field.focus({ preventScroll: true });
+      return;
+    }
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var alerts = document.querySelectorAll("main > .alert");
+    if (!target || !alerts.length) return;
+    for (var i = 0; i < alerts.length; i++) target.parentNode.insertBefore(alerts[i], target);
+    alerts[0].scrollIntoView();
+  });
+
   // A <button data-print> prints the page (the bulletin).
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) window.print();

@@ -104,7 +104,7 @@ def test_a_supervisor_takes_a_common_problem_through_a_coordination_meeting(
     page = me.go(f"/issues/{issues[0].pk}/", "issue")
     decision = page.inner_text("#meeting-decision")
     assert "县交通运输局牵头，年内完成纬二路大修" in decision and w.unit_a2.name in decision
-    assert "县交通运输局牵头" in page.inner_text("#common-problem")
+    assert "第十二次周五协调例会" in decision and "工业园区道路破损" in page.inner_text("#common-problem")
     page = me.go(f"/supervise/meetings/{meeting.pk}/minutes/", "minutes")
     assert "县交通运输局牵头，年内完成纬二路大修" in page.inner_text("#minutes")
     page.emulate_media(media="print")

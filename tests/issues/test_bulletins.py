@@ -260,6 +260,10 @@ def test_the_open_common_problems_touching_most_enterprises_are_listed_with_stat
     assert bulletin.data["common_problems"][1]["answer"] == "落实无还本续贷政策"
     sheet = load_workbook(io.BytesIO(bulletin.file.read()))["面上共性问题"]
     assert [cell.value for cell in sheet[4]][:5] == ["标准厂房不足", "已确认", 3, 3, 28]
+    # May's bulletin, made the same day, names none: they were confirmed in June.
+    with at(JULY_1):
+        may = make(world, month=MAY)
+    assert may.data["common_problems"] == []
 
 
 def test_common_problems_are_the_categories_and_escalated_groups_touching_most_enterprises(world, make_issue):

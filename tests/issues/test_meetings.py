@@ -16,6 +16,7 @@ from issues.models import CommonProblem, Issue, IssueEvent, Meeting, MeetingItem
 
 from ..conftest import drive
 from ..factories import EnterpriseFactory
+from .test_common import POWER
 
 ROADS = ["厂区门口道路破损，货车进出困难", "园区道路坑洼，雨天积水", "进厂道路年久失修，影响运输", "门前道路破损严重"]
 
@@ -237,13 +238,16 @@ def test_a_decision_is_refused_whole_on_bad_input(world, meeting, make_issue):
         ({"decision": " "}, "decision_required"),
         ({"decision": "办", "unit": world.unit_a3}, "unit_and_date"),
         ({"decision": "办", "due_date": later}, "unit_and_date"),
-        ({"decision": "办", "unit": world.unit_b, "due_date": later}, "unit_not_found"),
-        ({"decision": "办", "unit": world.unit_a3, "due_date": clock.today() - datetime.timedelta(days=1)}, None),
+        ({"decision": "办", "unit": world.unit_b, "due_date": later}, "unit_out_of_scope"),
+        (
+            {"decision": "办", "unit": world.unit_a3, "due_date": clock.today() - datetime.timedelta(days=1)},
+            "due_date_in_past",
+        ),
     ]
     for kwargs, code in bad:
         with pytest.raises((InvalidInput, NotFound)) as refused:
             meetings.meeting_decide(actor=world.supervisor_a, meeting_id=meeting.pk, item_id=item.pk, **kwargs)
-        assert code is None or refused.value.code == code, kwargs
+        assert refused.value.code == code, kwargs
     item.refresh_from_db()
     assert (item.decided_at, fresh(issue).status, decisions(issue)) == (None, Status.REGISTERED, [])
 
@@ -291,6 +295,127 @@ def test_a_problem_on_an_agenda_is_not_merged_away_or_dismissed_and_a_part_split
     assert other.status == CommonStatus.CONFIRMED and not other.meeting_items.exists()
     with pytest.raises(Conflict):  # merged into another, the problem would leave the agenda without a word
         common.common_merge(actor=world.supervisor_a, problem_id=other.pk, other_id=problem.pk)
-    merged = common.common_merge(actor=world.supervisor_a, problem_id=problem.pk, other_id=other.pk)
-    assert (merged.status, merged.issues.count()) == (CommonStatus.ON_AGENDA, 4)
-    assert MeetingItem.objects.get() == item
+    with pytest.raises(Conflict):  # nor does the agenda's problem grow (past its meeting's region, even)
+        common.common_merge(actor=world.supervisor_a, problem_id=problem.pk, other_id=other.pk)
+    assert (CommonProblem.objects.get(pk=problem.pk).issues.count(), MeetingItem.objects.get()) == (2, item)
+
+
+def test_an_issue_waiting_alone_on_an_agenda_is_not_gathered_into_a_problem(world, meeting):
+    enterprises = [world.enterprise_a, world.enterprise_a_other] + [
+        EnterpriseFactory(name=f"甲县道路企业{n}", region=world.town_a) for n in range(2)
+    ]
+    alone, *others = [
+        issue_services.issue_register(
+            actor=world.supervisor_a, enterprise=e, category="infrastructure", title=title, description=text
+        )
+        for e, (title, text) in zip(enterprises, POWER, strict=True)
+    ]
+    meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=alone.number)
+    with pytest.raises(Conflict) as refused:
+        common.common_propose(actor=world.supervisor_a, title="电价高", issue_ids=[alone.pk, others[0].pk])
+    assert refused.value.code == "issue_on_agenda" and alone.number in refused.value.message
+    # Nor by the radar: the four read alike, the three others are proposed.
+    assert common.radar_run().proposed == 1
+    proposed = CommonProblem.objects.get(status=CommonStatus.PROPOSED)
+    assert set(proposed.issues.values_list("pk", flat=True)) == {i.pk for i in others}
+
+
+def test_a_meetings_decision_settles_the_escalation_and_is_final_for_the_unit_it_names(world, meeting, make_issue):
+    issue = make_issue("assigned", extra=("escalate",))
+    item = meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=issue.number)
+    meetings.meeting_decide(
+        actor=world.supervisor_a,
+        meeting_id=meeting.pk,
+        item_id=item.pk,
+        decision="改由县商务局牵头",
+        unit=world.unit_a2,
+        due_date=clock.today() + datetime.timedelta(days=10),
+    )
+    now = fresh(issue)
+    assert (now.escalated_at, now.responsible_unit, now.assigned_due_date) == (
+        None,
+        world.unit_a2,
+        clock.today() + datetime.timedelta(days=10),
+    )
+    assert decisions(issue)[0].data["escalation_settled"] is True
+    # The unit it was handed to signs for it; it does not send it back.
+    assert Action.RETURN not in issue_services.allowed_actions(now, world.official_a2)
+    with pytest.raises(Conflict) as refused:
+        issue_services.issue_return(actor=world.official_a2, issue_id=issue.pk, reason="不属于我单位职责")
+    assert refused.value.code == "meeting_decided"
+    issue_services.issue_accept(actor=world.official_a2, issue_id=issue.pk)
+    assert fresh(issue).status == Status.IN_PROGRESS
+
+
+def test_decisions_wait_for_the_meetings_day(world, make_issue):
+    friday = clock.today() + datetime.timedelta(days=3)
+    meeting = meetings.meeting_schedule(
+        actor=world.supervisor_a, title="周五例会", held_on=friday, region=world.county_a, chair="县长"
+    )
+    item = meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=make_issue().number)
+    with pytest.raises(Conflict) as early:
+        meetings.meeting_decide(actor=world.supervisor_a, meeting_id=meeting.pk, item_id=item.pk, decision="办")
+    assert early.value.code == "meeting_not_held"
+    with clock.frozen_at(clock.now() + datetime.timedelta(days=3)):
+        meetings.meeting_decide(actor=world.supervisor_a, meeting_id=meeting.pk, item_id=item.pk, decision="办")
+    with pytest.raises(Conflict):  # held, with a decision: its date stays
+        meetings.meeting_edit(
+            actor=world.supervisor_a,
+            meeting_id=meeting.pk,
+            title="周五例会",
+            held_on=friday.replace(day=1),
+            chair="县长",
+        )
+
+
+def test_a_meeting_that_decided_nothing_is_cancelled_and_its_problems_wait_for_another(world, meeting, roads):
+    problem, _issues = roads
+    meetings.meeting_add_problem(actor=world.supervisor_a, meeting_id=meeting.pk, problem_id=problem.pk)
+    meetings.meeting_cancel(actor=world.supervisor_a, meeting_id=meeting.pk, expected_version=2)
+    assert not Meeting.objects.exists() and not MeetingItem.objects.exists()
+    assert CommonProblem.objects.get(pk=problem.pk).status == CommonStatus.CONFIRMED
+
+
+def test_a_decision_one_issue_cannot_take_changes_nothing(world, meeting, roads, monkeypatch):
+    """Each issue takes the decision through the lifecycle; the third refusing
+    (here made to refuse) leaves the item, the problem and the first two as they were."""
+    problem, issues = roads
+    item = meetings.meeting_add_problem(actor=world.supervisor_a, meeting_id=meeting.pk, problem_id=problem.pk)
+    real = issue_services.issue_meeting_decision
+    taken = []
+
+    def third_refuses(**kwargs):
+        taken.append(kwargs["issue_id"])
+        if len(taken) == 3:
+            raise Conflict("stale_version", "有人刚改过。")
+        return real(**kwargs)
+
+    monkeypatch.setattr(issue_services, "issue_meeting_decision", third_refuses)
+    with pytest.raises(Conflict) as refused:
+        meetings.meeting_decide(
+            actor=world.supervisor_a,
+            meeting_id=meeting.pk,
+            item_id=item.pk,
+            decision="统一修路",
+            unit=world.unit_a3,
+            due_date=clock.today() + datetime.timedelta(days=20),
+        )
+    assert refused.value.code == "issue_refused" and "有人刚改过" in refused.value.message
+    item.refresh_from_db()
+    assert item.decided_at is None and CommonProblem.objects.get(pk=problem.pk).status == CommonStatus.ON_AGENDA
+    assert not IssueEvent.objects.filter(action=Action.MEETING_DECISION).exists()
+    assert fresh(issues[0]).status == Status.REGISTERED and fresh(issues[1]).responsible_unit == world.unit_a
+
+
+def test_a_county_supervisor_is_not_told_of_a_city_meeting(world, make_issue):
+    issue = make_issue()
+    city = meetings.meeting_schedule(
+        actor=world.admin, title="MARK-市级例会", held_on=clock.today(), region=world.city, chair="市长"
+    )
+    meetings.meeting_add_issue(actor=world.admin, meeting_id=city.pk, number=issue.number)
+    county = meetings.meeting_schedule(
+        actor=world.supervisor_a, title="县例会", held_on=clock.today(), region=world.county_a, chair="县长"
+    )
+    with pytest.raises(Conflict) as refused:
+        meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=county.pk, number=issue.number)
+    assert refused.value.code == "already_on_agenda" and "MARK" not in refused.value.message

@@ -68,3 +68,34 @@ def test_the_demo_seed_tells_no_one(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         call_command("seed_demo", enterprises=20, stdout=open("/dev/null", "w"))
     assert callbacks == []
+
+
+def test_a_meetings_decision_tells_the_lead_unit_not_the_unit_it_left(
+    heads, make_issue, eager_celery, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from core import clock
+    from issues import meetings
+
+    issue = make_issue("in_progress")  # with 甲县经信局, 甲县商务局 co-handling
+    heads.head_a3 = OfficialFactory(username="head_a3", unit=heads.unit_a3, rank="head")
+    meeting = meetings.meeting_schedule(
+        actor=heads.supervisor_a, title="例会", held_on=clock.today(), region=heads.county_a, chair="县长"
+    )
+    item = meetings.meeting_add_issue(actor=heads.supervisor_a, meeting_id=meeting.pk, number=issue.number)
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.meeting_decide(
+            actor=heads.supervisor_a,
+            meeting_id=meeting.pk,
+            item_id=item.pk,
+            decision="改由县水务局牵头",
+            unit=heads.unit_a3,
+            due_date=clock.today() + datetime.timedelta(days=10),
+        )
+    assert kinds(heads.head_a3) == ["assigned"] and kinds(heads.head_a2) == []
+    text = Digest.objects.get(recipient=heads.head_a3).items[0]["text"]
+    assert "议定改由县水务局牵头；由本单位牵头" in text and issue.number in text
+    # The unit it left is told, in its own words.
+    left = Digest.objects.get(recipient=heads.head_a).items[0]["text"]
+    assert "甲县水务局" in left and "配合" in left

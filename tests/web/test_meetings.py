@@ -88,7 +88,8 @@ def test_a_problem_goes_on_the_agenda_from_the_radars_desk_and_is_decided_there(
     assert CommonProblem.objects.get(pk=problem.pk).status == CommonStatus.DECIDED
     assert IssueEvent.objects.filter(action=Action.MEETING_DECISION).count() == 3
     page = client.get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
-    assert 'data-decided="yes"' in page and "县自然资源局牵头盘活闲置厂房" in page and "0 / 3" not in page
+    assert 'data-decided="yes"' in page and "县自然资源局牵头盘活闲置厂房" in page
+    assert "落实情况：3个问题中已销号0个，超期0个。" in page
     # The minutes name the decision, the unit and the date.
     minutes = client.get(reverse("meeting-minutes", args=[meeting.pk])).content.decode()
     assert (
@@ -174,16 +175,25 @@ def test_the_agenda_page_reads_in_a_fixed_number_of_queries(
     meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=issue.number)
     with django_assert_max_num_queries(40) as few:
         client.get(url)
-    for _ in range(4):
+    for n in range(4):
         more = make_issue("assigned")
         issue_services.issue_escalate(actor=world.supervisor_a, issue_id=more.pk, note="需协调")
-        meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=more.number)
+        item = meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=more.number)
+        if n % 2:
+            meetings.meeting_decide(actor=world.supervisor_a, meeting_id=meeting.pk, item_id=item.pk, decision="办")
     for _ in range(3):
         waiting = make_issue("assigned")
         issue_services.issue_escalate(actor=world.supervisor_a, issue_id=waiting.pk, note="需协调")
+    for n in range(2):  # two common problems of three issues each, one decided
+        issues = [make_issue(category="land") for _ in range(3)]
+        problem = common.common_propose(actor=world.supervisor_a, title=f"问题{n}", issue_ids=[i.pk for i in issues])
+        item = meetings.meeting_add_problem(actor=world.supervisor_a, meeting_id=meeting.pk, problem_id=problem.pk)
+        if n:
+            meetings.meeting_decide(actor=world.supervisor_a, meeting_id=meeting.pk, item_id=item.pk, decision="办")
     with django_assert_max_num_queries(len(few)):
         page = client.get(url).content.decode()
-    assert page.count('class="card mb-3 agenda-item"') == 5 and page.count("candidate-issue") == 3
+    assert page.count('class="card mb-3 agenda-item"') == 7 and page.count("candidate-issue") == 3
+    assert page.count('data-decided="yes"') == 3
 
 
 def test_the_meeting_is_moved_to_another_day_and_a_stale_page_is_refused(client, world, meeting):
@@ -211,3 +221,24 @@ def test_the_meeting_is_moved_to_another_day_and_a_stale_page_is_refused(client,
     assert Meeting.objects.get().chair == "县长 王强"
     client.force_login(world.supervisor_b)
     assert client.post(url, {**data, "edit-version": moved.version}).status_code == 404
+
+
+def test_a_meeting_that_decided_nothing_is_cancelled_from_its_page(client, world, meeting, problem):
+    meetings.meeting_add_problem(actor=world.supervisor_a, meeting_id=meeting.pk, problem_id=problem.pk)
+    client.force_login(world.supervisor_a)
+    page = client.get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
+    assert 'id="cancel-meeting"' in page
+    response = client.post(reverse("meeting-cancel", args=[meeting.pk]), {"version": 2})
+    assert response["Location"] == reverse("meeting-list")
+    assert not Meeting.objects.exists() and CommonProblem.objects.get().status == CommonStatus.CONFIRMED
+
+
+def test_a_refused_number_comes_back_under_its_field(client, world, meeting, problem):
+    client.force_login(world.supervisor_a)
+    grouped = problem.issues.first()
+    response = client.post(reverse("meeting-add", args=[meeting.pk]), {"number": grouped.number})
+    page = response.content.decode()
+    assert response.status_code == 400 and "data-scroll-here" in page
+    field = page.split('id="agenda-number"')[1].split("</div>")[0]
+    assert f'value="{grouped.number}"' in field and "请将该共性问题列入议程" in page
+    assert not MeetingItem.objects.exists()

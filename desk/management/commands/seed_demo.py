@@ -258,8 +258,8 @@ class Command(BaseCommand):
 
     def _common_problems(self, county):
         """The radar's proposals over the demo's open issues; the widest is
-        confirmed and waits on the agenda of next Friday's coordination
-        meeting, for a supervisor to decide."""
+        confirmed and waits on the agenda of today's coordination meeting,
+        for a supervisor to decide."""
         proposals = common.radar_run()
         widest = (
             CommonProblem.objects.filter(status=CommonStatus.PROPOSED)
@@ -269,11 +269,10 @@ class Command(BaseCommand):
         )
         if widest is not None:
             common.common_confirm(actor=self.supervisor, problem_id=widest.pk)
-            friday = clock.today() + datetime.timedelta(days=(4 - clock.today().weekday()) % 7 or 7)
             meeting = meetings.meeting_schedule(
                 actor=self.supervisor,
-                title="周五协调例会",
-                held_on=friday,
+                title="联手帮扶协调例会",
+                held_on=clock.today(),
                 region=county,
                 chair="县委副书记、县长",
                 place="县政府三楼会议室",
