@@ -3,7 +3,13 @@ tests/issues/data/common_problems.csv (groups that are one common problem,
 singletons, near misses), pair by pair; and, with --sweep, the same for a
 grid of thresholds, to see what precision costs in recall.
 
-    python benchmarks/bench_radar.py [--sweep]
+    python benchmarks/bench_radar.py [--sweep] [--duplicates]
+
+With --duplicates, the duplicate hints' rule (issues.similar) pair by pair:
+on the same-enterprise pairs of tests/issues/data/duplicates.csv (one issue
+raised twice, near misses beside it), and, harsher, on every pair of the two
+common-problem sets (one problem, written by different hands, against 25,000
+pairs where one enterprise has a handful).
 
 No database: the radar reads plain rows (issues.radar). With --ledger, the
 nightly run itself (issues.common.radar_run) over the database DATABASE_URL
@@ -25,6 +31,7 @@ from issues import radar
 DATA = Path(__file__).resolve().parent.parent / "tests" / "issues" / "data"
 LABELLED = DATA / "common_problems.csv"  # the radar's words were written reading this one's groups
 HELD_OUT = DATA / "common_problems_holdout.csv"  # written apart, without seeing the radar's words
+DUPLICATES = DATA / "duplicates.csv"  # issues of one enterprise, some raised twice
 
 
 def labelled(path: Path = LABELLED) -> tuple[list[radar.Row], dict[int, str], dict[int, str]]:
@@ -71,14 +78,85 @@ def measure(settings: radar.Settings = radar.DEFAULT, path: Path = LABELLED) -> 
     }
 
 
+def duplicate_pairs(path: Path) -> list[tuple[radar.Row, radar.Row, bool]]:
+    """The pairs a duplicate hint is judged on, each with whether it is one
+    issue: the pairs within each enterprise of the duplicates set (labelled
+    by `dup`), or every pair of a common-problem set (labelled by `group`)."""
+    import itertools
+
+    rows, truth = [], {}
+    enterprises: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.DictReader(file)
+        within = "dup" in reader.fieldnames
+        for number, line in enumerate(reader, start=1):
+            enterprise = enterprises.setdefault(line["enterprise"], len(enterprises) + 1)
+            label = line["dup" if within else "group"]
+            rows.append(
+                radar.Row(number, enterprise, line["category"], line["title"], line["description"], line["request"])
+            )
+            truth[number] = f"{enterprise}:{label}" if within and label else label
+    return [
+        (a, b, bool(truth[a.id]) and truth[a.id] == truth[b.id])
+        for a, b in itertools.combinations(rows, 2)
+        if not within or a.enterprise_id == b.enterprise_id
+    ]
+
+
+def measure_duplicates(path: Path = DUPLICATES, settings=None) -> dict:
+    """Precision and recall of the duplicate hints over the pairs of `path`."""
+    _django()
+    from issues import similar
+
+    settings = settings or similar.DEFAULT
+    right = wrong = missed = 0
+    mistaken = []
+    for a, b, same in duplicate_pairs(path):
+        alike = similar.likeness(a, b, settings) is not None
+        right += alike and same
+        wrong += alike and not same
+        missed += same and not alike
+        if alike and not same:
+            mistaken.append(f"{a.title} ≠ {b.title}")
+    return {
+        "pairs": right + wrong + missed,
+        "precision": right / (right + wrong) if right + wrong else 1.0,
+        "recall": right / (right + missed) if right + missed else 1.0,
+        "hinted": right + wrong,
+        "labelled": right + missed,
+        "wrong": mistaken,
+    }
+
+
+def _django() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sweep", action="store_true", help="a grid of thresholds")
     parser.add_argument("--ledger", action="store_true", help="the nightly run over DATABASE_URL's ledger")
     parser.add_argument("--window", type=int, default=180, help="days of open issues the run reads")
+    parser.add_argument("--duplicates", action="store_true", help="the duplicate hints (issues.similar) instead")
     args = parser.parse_args()
     if args.ledger:
         ledger(args.window)
+        return
+    if args.duplicates:
+        for name, path in (("same-enterprise", DUPLICATES), ("labelled", LABELLED), ("held-out", HELD_OUT)):
+            result = measure_duplicates(path)
+            print(
+                f"duplicate hints on {name} pairs: precision {result['precision']:.3f}, "
+                f"recall {result['recall']:.3f} ({result['hinted']} pairs hinted, {result['labelled']} labelled "
+                f"alike, of {len(duplicate_pairs(path))})"
+            )
+            for line in result["wrong"]:
+                print("  wrong:", line)
         return
     for name, path in (("labelled", LABELLED), ("held-out", HELD_OUT)):
         result = measure(path=path)
@@ -103,13 +181,9 @@ def main() -> None:
 
 
 def ledger(window: int) -> None:
-    import os
     import resource
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-
-    django.setup()
+    _django()
     from issues import common
 
     common.WINDOW_DAYS = window

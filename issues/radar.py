@@ -100,7 +100,7 @@ def concepts_of(text: str) -> list[str]:
     return [_CONCEPT_OF[match.group()] for match in _WORDS.finditer(text)]
 
 
-def _concepts(row: Row) -> list[str]:
+def concept_terms(row: Row) -> list[str]:
     """An issue's concepts, those of its title weightier; a qualifier (兑现,
     招聘) once, as it only says which side of a problem is meant."""
     title = set(concepts_of(row.title))
@@ -109,7 +109,8 @@ def _concepts(row: Row) -> list[str]:
     return weighted + sorted(rest)
 
 
-def _wording(row: Row) -> list[str]:
+def wording_terms(row: Row) -> list[str]:
+    """An issue's pairs of characters, those of its title twice."""
     title = pairs_of(row.title)
     return title + title + pairs_of(row.description) + pairs_of(row.request)
 
@@ -122,12 +123,15 @@ def similarities(rows: list[Row], settings: Settings = DEFAULT) -> dict[tuple[in
 
     if len(rows) < 2:
         return {}
-    concepts = TfidfVectorizer(analyzer=_concepts, sublinear_tf=False).fit_transform(rows)
-    wording = TfidfVectorizer(
-        analyzer=_wording,
-        sublinear_tf=True,
-        max_df=max(int(settings.max_share * len(rows)), settings.common_floor),
-    ).fit_transform(rows)
+    try:
+        concepts = TfidfVectorizer(analyzer=concept_terms, sublinear_tf=False).fit_transform(rows)
+        wording = TfidfVectorizer(
+            analyzer=wording_terms,
+            sublinear_tf=True,
+            max_df=max(int(settings.max_share * len(rows)), settings.common_floor),
+        ).fit_transform(rows)
+    except ValueError:  # none of them names a concept, or shares wording the rest do not all share
+        return {}
     enterprises = np.array([row.enterprise_id for row in rows])
     transposed = concepts.T.tocsc()
     found: dict[tuple[int, int], float] = {}
@@ -220,7 +224,9 @@ def _propose(rows: list[Row], settings: Settings) -> list[Group]:
                 continue
             # The most typical first: the one most like the rest (its title names the group).
             members.sort(key=lambda m: (-sum(_likeness(found, m, o) for o in members if o != m), m))
-            shared = set.intersection(*(set(_concepts(rows[m])) for m in members)) or set(_concepts(rows[members[0]]))
+            shared = set.intersection(*(set(concept_terms(rows[m])) for m in members)) or set(
+                concept_terms(rows[members[0]])
+            )
             # Each concept by its first word (电价 for power_price), as a supervisor reads it.
             words = [CONCEPTS[c][0] for c in (sorted(shared - QUALIFIERS) or sorted(shared))]
             groups.append(Group(ids=[rows[m].id for m in members], likeness=round(likeness, 3), words=words))
