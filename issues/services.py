@@ -868,6 +868,51 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
     )
 
 
+@transaction.atomic
+def issue_raise_again(
+    *,
+    actor,
+    issue_id: int,
+    note: str,
+    visit: Visit | None = None,
+    duplicate: Issue | None = None,
+    expected_version: int | None = None,
+) -> Issue:
+    """再次反映: the enterprise raised the issue again — at a visit (`visit`),
+    or in a second registration cancelled as its duplicate (`duplicate`,
+    issues.intake.issue_merge). Its state stays; the note is what the
+    enterprise said this time. Anyone who sees the issue may record it."""
+    note = require_text(note, field="note", max_length=NOTE_MAX)
+    if visit is not None:
+        # Locked as a withdrawal locks it (see issue_register): never at a visit being withdrawn.
+        visit = Visit.all_objects.select_for_update(of=("self",)).get(pk=visit.pk)
+        if visit.withdrawn_at is not None:
+            raise Conflict(
+                "visit_withdrawn", _("This visit was withdrawn; it can no longer be changed."), field="visit"
+            )
+
+    def change(issue, today, now):
+        data = {}
+        if visit is not None:
+            if visit.enterprise_id != issue.enterprise_id:
+                raise InvalidInput(
+                    "visit_enterprise_mismatch", _("The visit was to another enterprise."), field="visit"
+                )
+            data |= {"visit": visit.pk, "visit_date": _iso(visit.date)}
+        if duplicate is not None:
+            data |= {"duplicate": duplicate.pk, "duplicate_number": duplicate.number}
+        return data
+
+    return _act(
+        issue_id,
+        actor=actor,
+        action=Action.RAISED_AGAIN,
+        expected_version=expected_version,
+        note=note,
+        change=change,
+    )
+
+
 # The actions table (issues.actions) names each action; its service is here.
 
 
