@@ -22,7 +22,7 @@ from core.pagination import CappedPaginator
 from core.shortcuts import get_restricted_or_404
 from enterprises import selectors as enterprise_selectors
 from enterprises.models import Campaign, Enterprise, Official
-from issues import deadlines, intake
+from issues import deadlines, intake, similar
 from issues import queues as issue_queues
 from issues.choices import Status
 from issues.forms import RaisedIssueFormSet
@@ -216,6 +216,7 @@ def _visit_page(request, pk: int, *, withdrawal=None, status: int = 200):
     context = {
         "visit": visit,
         "issues": issue_list(user=request.user).filter(visit=visit).order_by("number"),
+        "raised_again": similar.raised_again_at(user=request.user, visit=visit),
         "attachments": visit.attachments.all(),
         "may_change": may_change,
         "changes": changes,
@@ -288,13 +289,51 @@ def visit_withdraw(request, pk: int):
     return _visit_page(request, pk, withdrawal=form, status=400)
 
 
+def _raised_blocks(formset) -> list:
+    """The issue blocks of a valid formset that are to be saved."""
+    return [form for form in formset.forms if form.cleaned_data and form not in formset.deleted_forms]
+
+
+def _raised(block) -> intake.RaisedIssue:
+    data = {key: value for key, value in block.cleaned_data.items() if key != "DELETE"}
+    data["again"] = data["again"] if isinstance(data["again"], int) else None
+    return intake.RaisedIssue(**data)
+
+
+def _ask_about_duplicates(user, enterprise, blocks) -> bool:
+    """Each block that reads like an issue the enterprise raised before
+    (issues.similar) is given its hints (`block.hints`); whether one must
+    first be answered: link it or register it as new, as a second visit the
+    same day is asked about. A link chosen must be one the block still reads
+    like (its text may have been changed since)."""
+    hints = similar.for_new(
+        user=user,
+        enterprise=enterprise,
+        raised=[
+            similar.Raised(**{k: block.cleaned_data[k] for k in ("title", "description", "request", "category")})
+            for block in blocks
+        ],
+    )
+    asking = False
+    for block, found in zip(blocks, hints, strict=True):
+        block.hints = found
+        again = block.cleaned_data["again"]
+        linkable = {hint.pk for hint in found if hint.linkable}
+        if isinstance(again, int) and again not in linkable:
+            block.add_error("again", _("It no longer reads like the issue chosen: choose again."))
+            asking = True
+        elif found and again is None:
+            asking = True
+    return asking
+
+
 @login_required
 def visit_create(request):
     """走访登记: the visit, its photos and files, and the issues raised, saved
     together. A mistake sends back everything typed; files are stored only
     with a saved visit, so the ones chosen are named to be chosen again."""
     user = request.user
-    files, file_errors, same_day = [], [], []
+    files, file_errors, same_day, duplicates = [], [], [], False
     if request.method == "POST":
         form = VisitForm(request.POST, user=user)
         formset = RaisedIssueFormSet(request.POST, prefix="issues")
@@ -303,6 +342,12 @@ def visit_create(request):
             visit_services.check_files(files)
         except ServiceError as error:
             file_errors.append(error.message)
+        # Asked whenever the enterprise and the blocks are readable, so the hints stay beside
+        # their blocks while another mistake is put right.
+        form.is_valid()
+        blocks = _raised_blocks(formset) if formset.is_valid() else []
+        if enterprise := form.cleaned_data.get("enterprise"):
+            duplicates = _ask_about_duplicates(user, enterprise, blocks)
         if form.is_valid() and formset.is_valid() and not file_errors:
             data = form.cleaned_data
             if not data["same_day_confirmed"]:
@@ -312,7 +357,7 @@ def visit_create(request):
                     date=data["date"],
                     participants=list(data["participants"]) or [user],
                 )
-            if not same_day:
+            if not same_day and not duplicates:
                 try:
                     visit = intake.visit_record_with_issues(
                         actor=user,
@@ -328,11 +373,7 @@ def visit_create(request):
                             headcount=data["headcount"],
                             order_book=data["order_book"],
                         ),
-                        issues=[
-                            intake.RaisedIssue(**{k: v for k, v in form.cleaned_data.items() if k != "DELETE"})
-                            for form in formset.forms
-                            if form.cleaned_data and form not in formset.deleted_forms
-                        ],
+                        issues=[_raised(block) for block in blocks],
                         files=files,
                     )
                 except ServiceError as error:
@@ -344,6 +385,10 @@ def visit_create(request):
                 else:
                     count = visit.issues.count()
                     messages.success(request, _("Visit recorded with %(n)d issue(s) registered.") % {"n": count})
+                    if linked := sum(1 for block in blocks if isinstance(block.cleaned_data["again"], int)):
+                        messages.success(
+                            request, _("%(n)d issue(s) linked to the ones already in the ledger.") % {"n": linked}
+                        )
                     return redirect("visit-detail", visit.pk)
     else:
         initial = {"date": clock.today(), "participants": [user.pk]}
@@ -360,6 +405,7 @@ def visit_create(request):
         "files_not_kept": [uploads.file_name(f) for f in files],
         "file_errors": file_errors,
         "same_day": same_day,
+        "duplicates": duplicates,
         "max_mb": visit_services.max_upload_mb(),
         "max_files": settings.ZOUFANG_UPLOAD_MAX_FILES,
         "accept": uploads.VISIT_FILES.accept,

@@ -193,9 +193,13 @@ def test_a_second_visit_the_same_day_by_the_same_people_asks_first(official, wor
     # One of the same people is enough: 甲2 was at the first visit too.
     other = payload(world, summary="另一组", participants=[world.official_a2.pk])
     assert 'id="same-day"' in official.post(reverse("visit-create"), other).content.decode()
-    confirmed = official.post(reverse("visit-create"), payload(world, summary="又一次", same_day_confirmed="on"))
+    # The same issues again are asked about too (duplicate hints): here they are new ones.
+    anew = {"issues-0-again": "new", "issues-1-again": "new"}
+    confirmed = official.post(
+        reverse("visit-create"), payload(world, summary="又一次", same_day_confirmed="on", **anew)
+    )
     assert confirmed.status_code == 302 and Visit.objects.count() == 2
-    next_day = official.post(reverse("visit-create"), payload(world, date="2026-05-28", summary="前一天"))
+    next_day = official.post(reverse("visit-create"), payload(world, date="2026-05-28", summary="前一天", **anew))
     assert next_day.status_code == 302 and Visit.objects.count() == 3
 
 
