@@ -14,7 +14,7 @@ from core.db import replica_view
 from enterprises.models import Campaign, Enterprise, HelpUnit, Region
 from visits.models import Visit
 
-from . import deadlines, figures, scoring, selectors, services
+from . import deadlines, figures, scoring, selectors, services, similar
 from .actions import ACTIONS, BY_SLUG, CHOICES, NOTE_MAX, IssueAction, Kind
 from .choices import Category, Grade, Outcome, Priority, Satisfaction, Source
 from .filters import IssueFilter
@@ -172,6 +172,50 @@ def _payload(action: IssueAction):
 PAYLOADS = {action.slug: _payload(action) for action in ACTIONS.values()}
 
 
+# Duplicate hints (issues.similar) and the raise-again they lead to.
+
+
+class SimilarQuery(serializers.Serializer):
+    """What is about to be registered: its enterprise (in your scope) and its words."""
+
+    enterprise = ScopedPrimaryKeyRelatedField(Enterprise)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    request = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, required=False, allow_blank=True, default="")
+
+
+class SimilarIssueSerializer(serializers.ModelSerializer):
+    linkable = serializers.BooleanField(
+        read_only=True, help_text="Open: it can take a raise-again (POST /api/v1/issues/{id}/raise-again/)"
+    )
+    likeness = serializers.FloatField(read_only=True, help_text="How alike the wording reads, 0–1")
+
+    class Meta:
+        model = Issue
+        fields = ["id", "number", "title", "category", "status", "registered_at", "closed_at", "linkable", "likeness"]
+        read_only_fields = fields
+
+
+class IssueCreatedSerializer(IssueSerializer):
+    similar = SimilarIssueSerializer(
+        many=True, read_only=True, help_text="Issues of the enterprise it reads like (duplicate hints)"
+    )
+
+    class Meta(IssueSerializer.Meta):
+        fields = [*IssueSerializer.Meta.fields, "similar"]
+
+
+class RaiseAgainPayload(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX, help_text="What the enterprise said this time"
+    )
+    visit = ScopedPrimaryKeyRelatedField(
+        Visit, required=False, allow_null=True, help_text="The visit at which it was raised again, if any"
+    )
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The version you saw; 409 if it moved.")
+
+
 class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = IssueSerializer
     filterset_class = IssueFilter
@@ -180,7 +224,55 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
 
     def perform_create(self, serializer):
         issue = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=issue.pk)
+        serializer.instance = self.registered = self.get_queryset().get(pk=issue.pk)
+
+    @extend_schema(responses={201: IssueCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        """Register an issue; the answer names the enterprise's issues it
+        reads like (`similar`), to be linked by a raise-again and this one
+        cancelled, if it is one of them."""
+        response = super().create(request, *args, **kwargs)
+        issue = self.registered
+        hints = similar.for_issues(user=request.user, issues=[issue], closed=True).get(issue.pk, [])
+        response.data["similar"] = SimilarIssueSerializer(hints, many=True).data
+        return response
+
+    @extend_schema(
+        parameters=[SimilarQuery],
+        responses=SimilarIssueSerializer(many=True),
+        summary="Duplicate hints: the enterprise's issues that read like the one about to be registered",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request):
+        """The issues of the enterprise, in your scope, that read like the
+        one about to be registered (issues.similar): open ones, to link to
+        by a raise-again instead of registering it again, and ones closed in
+        the last 90 days. At most three, the most alike first."""
+        query = SimilarQuery(data=request.query_params.dict(), context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        raised = similar.Raised(data["title"], data["description"], data["request"], data["category"])
+        (hints,) = similar.for_new(user=request.user, enterprise=data["enterprise"], raised=[raised])
+        return Response(SimilarIssueSerializer(hints, many=True).data)
+
+    @extend_schema(request=RaiseAgainPayload, responses=IssueSerializer, summary="The enterprise raised it again")
+    @action(detail=True, methods=["post"], url_path="raise-again", url_name="raise-again")
+    def raise_again(self, request, pk=None):
+        """再次反映: record on an open issue that the enterprise raised it
+        again (its `note`: what it said this time; the `visit` at which, if
+        any), instead of registering it a second time. The state stays."""
+        issue = self.get_object()  # 404 outside the user's scope
+        payload = RaiseAgainPayload(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        services.issue_raise_again(
+            actor=request.user,
+            issue_id=issue.pk,
+            note=data.get("note", ""),
+            visit=data.get("visit"),
+            expected_version=data.get("version"),
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=issue.pk)).data)
 
     @extend_schema(responses=IssueEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, never paged
