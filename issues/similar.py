@@ -45,7 +45,7 @@ from .models import Issue, IssueEvent
 
 RECENTLY_CLOSED_DAYS = 90
 MOST_HINTS = 3  # per issue, the most alike first
-MOST_READ = 500  # an enterprise's issues read at most, the newest first
+MOST_READ = 500  # issues read at most per enterprise asked about, the newest first
 
 # The states in which an issue can take a raise-again (issues.actions).
 LINKABLE = RULES[Action.RAISED_AGAIN].sources
@@ -61,51 +61,53 @@ class Settings:
 DEFAULT = Settings()
 
 
-def _cosine(a: dict, b: dict) -> float:
-    if not a or not b:
+def _cosine(a: dict, b: dict, norms: float) -> float:
+    if not norms:
         return 0.0
-    dot = sum(weight * b.get(term, 0.0) for term, weight in a.items())
-    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b.get(term, 0.0) for term, weight in a.items()) / norms
+
+
+def _norm(vector: dict) -> float:
+    return math.sqrt(sum(weight * weight for weight in vector.values()))
 
 
 @dataclass(frozen=True)
-class _Read:
+class Read:
+    """What is compared of an issue: its concepts and its wording, weighed."""
+
+    id: int
     concepts: dict
     wording: dict
+    concepts_norm: float
+    wording_norm: float
 
 
-def _read(row: radar.Row) -> _Read:
-    wording = Counter(radar.wording_terms(row))
-    return _Read(
-        concepts=dict(Counter(radar.concept_terms(row))),
-        wording={pair: 1.0 + math.log(n) for pair, n in wording.items()},  # sublinear, as the radar's
-    )
+def read(row: radar.Row) -> Read:
+    concepts = dict(Counter(radar.concept_terms(row)))
+    wording = {pair: 1.0 + math.log(n) for pair, n in Counter(radar.wording_terms(row)).items()}  # sublinear
+    return Read(row.id, concepts, wording, _norm(concepts), _norm(wording))
 
 
-def likeness(a: radar.Row, b: radar.Row, settings: Settings = DEFAULT) -> float | None:
+def likeness(a: Read, b: Read, settings: Settings = DEFAULT) -> float | None:
     """How alike two issues read (the cosine of their wording), or None when
     they are not alike enough to be one issue raised twice."""
-    return _likeness(_read(a), _read(b), settings)
+    least = settings.wording_alone
+    if a.concepts or b.concepts:
+        if _cosine(a.concepts, b.concepts, a.concepts_norm * b.concepts_norm) < settings.concepts:
+            return None
+        least = settings.wording
+    wording = _cosine(a.wording, b.wording, a.wording_norm * b.wording_norm)
+    return wording if wording >= least else None
 
 
-def _likeness(a: _Read, b: _Read, settings: Settings) -> float | None:
-    wording = _cosine(a.wording, b.wording)
-    if not a.concepts and not b.concepts:
-        return wording if wording >= settings.wording_alone else None
-    if _cosine(a.concepts, b.concepts) >= settings.concepts and wording >= settings.wording:
-        return wording
-    return None
-
-
-def matches(row: radar.Row, others: list[radar.Row], settings: Settings = DEFAULT) -> list[tuple[int, float]]:
-    """The ids of `others` alike to `row` (itself left out), the most alike
+def matches(one: Read, others: list[Read], settings: Settings = DEFAULT) -> list[tuple[int, float]]:
+    """The ids of `others` alike to `one` (itself left out), the most alike
     first, with their likeness."""
-    read = _read(row)
     found = []
     for other in others:
-        if other.id == row.id:
-            continue
-        if (alike := _likeness(read, _read(other), settings)) is not None:
+        if other.id != one.id and (alike := likeness(one, other, settings)) is not None:
             found.append((other.id, alike))
     found.sort(key=lambda pair: (-pair[1], -pair[0]))
     return found
@@ -155,10 +157,10 @@ def _namable(*, user, enterprise_ids, closed: bool) -> dict[int, list[Issue]]:
     return by_enterprise
 
 
-def _hints(row: radar.Row, namable: list[Issue], settings: Settings) -> list[Issue]:
+def _hints(one: Read, namable: list[Issue], reads: list[Read], settings: Settings) -> list[Issue]:
     by_id = {issue.pk: issue for issue in namable}
     hints = []
-    for issue_id, alike in matches(row, [_row(issue) for issue in namable], settings)[:MOST_HINTS]:
+    for issue_id, alike in matches(one, reads, settings)[:MOST_HINTS]:
         issue = copy.copy(by_id[issue_id])  # one issue may be a hint to two rows of a desk
         issue.likeness = round(alike, 3)
         hints.append(issue)
@@ -183,8 +185,14 @@ def for_new(*, user, enterprise, raised: list[Raised], settings: Settings = DEFA
     if not raised:
         return []
     namable = _namable(user=user, enterprise_ids=[enterprise.pk], closed=True).get(enterprise.pk, [])
+    reads = [read(_row(issue)) for issue in namable]
     return [
-        _hints(radar.Row(0, enterprise.pk, one.category, one.title, one.description, one.request), namable, settings)
+        _hints(
+            read(radar.Row(0, enterprise.pk, one.category, one.title, one.description, one.request)),
+            namable,
+            reads,
+            settings,
+        )
         for one in raised
     ]
 
@@ -195,10 +203,15 @@ def for_issues(*, user, issues, closed: bool = False, settings: Settings = DEFAU
     enterprise (and, with `closed`, ones closed recently), by issue id. One
     query for the page."""
     namable = _namable(user=user, enterprise_ids={issue.enterprise_id for issue in issues}, closed=closed)
+    reads = {enterprise: [read(_row(issue)) for issue in rows] for enterprise, rows in namable.items()}
     return {
         issue.pk: hints
         for issue in issues
-        if (hints := _hints(_row(issue), namable.get(issue.enterprise_id, []), settings))
+        if (
+            hints := _hints(
+                read(_row(issue)), namable.get(issue.enterprise_id, []), reads.get(issue.enterprise_id, []), settings
+            )
+        )
     }
 
 
