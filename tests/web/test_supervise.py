@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from enterprises.models import HelpUnit
-from issues import services
+from issues import services, similar
 from issues.models import Issue
 
 
@@ -374,3 +374,75 @@ def test_the_desk_lists_every_unit_once_whatever_its_problems(client, world, mak
     page = client.get(reverse("escalations")).content.decode()
     assert page.count(f'<option value="{world.unit_a2.pk}">') == 1
     assert page.count('data-more-units="#all-units"') == 3
+
+
+# Duplicate hints on the dispatch desk (issues.similar), and the merge they offer.
+
+OUTAGE = {"category": "infrastructure", "title": "厂区经常停电", "description": "线路老化，今年停电七八次。"}
+
+
+def _outages(world, n=2):
+    return [services.issue_register(actor=world.official_a, enterprise=world.enterprise_a, **OUTAGE) for _ in range(n)]
+
+
+def test_dispatch_names_the_open_issue_a_row_repeats_and_merges_it_in_one_click(client, world):
+    first, second = _outages(world)
+    alone = services.issue_register(
+        actor=world.official_a, enterprise=world.enterprise_a, category="land", title="缺地"
+    )
+    client.force_login(world.supervisor_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("dispatch")).content.decode()
+    hint = page.split(f'id="dispatch-{second.pk}-similar"')[1].split("</ul>")[0]
+    assert "This enterprise raised a similar issue on 2026-06-01 (" in hint and first.number in hint
+    assert f'name="into" value="{first.pk}"' in hint and f"merge it into {first.number}" in hint
+    assert f'id="dispatch-{alone.pk}-similar"' not in page
+    done = client.post(reverse("dispatch-merge", args=[second.pk]), {"into": first.pk, "version": 1}, **HTMX)
+    assert done.status_code == 200 and "is cancelled as a duplicate of" in done.content.decode()
+    second.refresh_from_db()
+    assert (
+        second.status == "cancelled"
+        and second.events.latest("id").note == f"Duplicate of {first.number}: merged into it."
+    )
+    event = first.events.get(action="raised_again")
+    assert event.actor == world.supervisor_a and event.data["duplicate"] == second.pk and "厂区经常停电" in event.note
+    # The desk no longer shows it, nor names it beside the one it was merged into.
+    page = client.get(reverse("dispatch")).content.decode()
+    assert f'id="dispatch-{second.pk}"' not in page and f'id="dispatch-{first.pk}-similar"' not in page
+
+
+def test_a_refused_merge_answers_in_its_row_and_changes_nothing(client, world):
+    first, second = _outages(world)
+    services.issue_assign(actor=world.supervisor_a, issue_id=first.pk, unit=world.unit_a)
+    client.force_login(world.supervisor_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    stale = client.post(reverse("dispatch-merge", args=[second.pk]), {"into": first.pk, "version": 5}, **HTMX)
+    row = stale.content.decode()
+    assert stale.status_code == 200 and f'id="dispatch-{second.pk}-merge-errors"' in row and "was not merged" in row
+    foreign = services.issue_register(actor=world.official_b, enterprise=world.enterprise_b, **OUTAGE)
+    for into in (foreign.pk, foreign.pk + 999):  # out of scope and missing: the same answer
+        answer = client.post(reverse("dispatch-merge", args=[second.pk]), {"into": into}, **HTMX).content.decode()
+        assert "No such issue." in answer
+    without_htmx = client.post(reverse("dispatch-merge", args=[second.pk]), {"into": foreign.pk}, follow=True)
+    assert "No such issue." in without_htmx.content.decode()
+    second.refresh_from_db()
+    assert second.status == "registered" and second.version == 1 and not first.events.filter(action="raised_again")
+    client.force_login(world.official_a)
+    assert client.post(reverse("dispatch-merge", args=[second.pk]), {"into": first.pk}).status_code == 403
+    client.force_login(world.supervisor_b)
+    assert client.post(reverse("dispatch-merge", args=[second.pk]), {"into": first.pk}).status_code == 404
+
+
+def test_dispatch_hints_do_not_grow_the_query_count(client, world, django_assert_max_num_queries):
+    _outages(world)
+    client.force_login(world.supervisor_a)
+    client.get(reverse("dispatch"))
+    with django_assert_max_num_queries(30) as few:
+        client.get(reverse("dispatch"))
+    for _ in range(6):
+        _outages(world)
+    services.issue_register(actor=world.supervisor_a, enterprise=world.enterprise_a_other, **OUTAGE)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("dispatch")).content.decode()
+    # Each of the enterprise's 14 rows names the 3 most alike; the other enterprise's names none.
+    assert page.count('class="zf-similar-hint') == 14 * similar.MOST_HINTS

@@ -328,3 +328,91 @@ def test_a_participant_who_left_stays_on_a_corrected_visit_through_the_page(offi
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert visit.participant_rows.count() == 2
+
+
+# Duplicate hints: a block that reads like an issue the enterprise raised before asks first.
+
+OUTAGE = {"category": "infrastructure", "title": "厂区经常停电", "description": "线路老化，今年停电七八次。"}
+
+
+def outage_payload(world, **overrides):
+    blocks = {
+        "issues-0-category": "infrastructure",
+        "issues-0-title": "厂区又停电了",
+        "issues-0-description": "线路老化，上周又停电两次。",
+        "issues-0-request": "请供电公司改造线路",
+    }
+    return payload(world, **{**blocks, **overrides})
+
+
+@pytest.fixture
+def earlier(world):
+    from issues import services
+
+    return services.issue_register(actor=world.official_a, enterprise=world.enterprise_a, **OUTAGE)
+
+
+def test_an_issue_raised_before_is_named_under_its_block_and_nothing_is_saved(official, world, earlier):
+    official.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = official.post(reverse("visit-create"), outage_payload(world))
+    page = response.content.decode()
+    assert response.status_code == 400 and not Visit.objects.exists() and Issue.objects.count() == 1
+    hint = page.split('id="issues-0-similar"')[1].split("</fieldset>")[0]
+    assert "This enterprise raised a similar issue on 2026-06-01 (" in hint and "Registered" in hint
+    assert f'href="{reverse("issue-detail", args=[earlier.pk])}"' in hint and earlier.number in hint
+    assert "厂区经常停电" in hint  # its title
+    assert f'name="issues-0-again" value="{earlier.pk}"' in hint and 'name="issues-0-again" value="new"' in hint
+    assert 'id="issues-1-similar"' not in page and 'id="duplicates"' in page
+    assert "厂区又停电了" in page and "流动资金紧张" in page  # everything typed is kept
+
+
+def test_linking_records_the_raise_again_and_the_visit_lists_it(official, world, earlier):
+    response = official.post(reverse("visit-create"), outage_payload(world, **{"issues-0-again": str(earlier.pk)}))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    visit = Visit.objects.get()
+    assert [issue.title for issue in visit.issues.all()] == ["流动资金紧张"]  # the other block alone registered
+    event = earlier.events.get(action="raised_again")
+    assert event.data["visit"] == visit.pk and event.note.startswith("厂区又停电了\n线路老化，上周又停电两次。")
+    earlier.refresh_from_db()
+    assert earlier.status == "registered" and earlier.version == 2
+    page = official.get(response["Location"]).content.decode()
+    linked = page.split('class="list-group-item d-flex justify-content-between flex-wrap zf-raised-again"')[1]
+    assert earlier.number in linked.split("</li>")[0]
+    history = official.get(reverse("issue-detail", args=[earlier.pk])).content.decode()
+    assert 'data-action="raised_again"' in history and "上周又停电两次" in history
+
+
+def test_registered_as_new_all_the_same(official, world, earlier):
+    response = official.post(reverse("visit-create"), outage_payload(world, **{"issues-0-again": "new"}))
+    assert response.status_code == 302 and Issue.objects.count() == 3
+    assert not earlier.events.filter(action="raised_again").exists()
+
+
+@pytest.mark.parametrize("chosen", ["closed", "other", "garbage"])
+def test_a_link_to_an_issue_not_offered_asks_again_and_saves_nothing(official, world, earlier, chosen):
+    from issues import services
+
+    from ..conftest import drive
+
+    target = {
+        "closed": lambda: drive(earlier, world, "assign", "accept", "resolve", "follow_up", "close").pk,
+        "other": lambda: (
+            services.issue_register(
+                actor=world.official_a, enterprise=world.enterprise_a, category="finance", title="银行抽贷"
+            ).pk
+        ),
+        "garbage": lambda: "2026-000001",
+    }[chosen]()
+    response = official.post(reverse("visit-create"), outage_payload(world, **{"issues-0-again": str(target)}))
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert not Issue.objects.filter(title="流动资金紧张").exists()
+    assert 'id="issues-0-similar"' in response.content.decode()
+
+
+def test_a_link_is_kept_while_another_mistake_is_put_right(official, world, earlier):
+    response = official.post(
+        reverse("visit-create"), outage_payload(world, summary=" ", **{"issues-0-again": str(earlier.pk)})
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert f'name="issues-0-again" value="{earlier.pk}" id="issues-0-again-{earlier.pk}" checked' in page
