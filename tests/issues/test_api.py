@@ -249,3 +249,79 @@ def test_the_api_lists_queries_do_not_grow_with_the_ledger(world, params):
     small = queries()
     bulk_issues(world, 400, start=181)
     assert queries() == small <= 9
+
+
+# Duplicate hints (issues.similar) and raise-again over the API.
+
+OUTAGE = {"category": "infrastructure", "title": "厂区经常停电", "description": "线路老化，今年停电七八次。"}
+
+
+@pytest.fixture
+def outage(world):
+    return issue_services.issue_register(actor=world.official_a, enterprise=world.enterprise_a, **OUTAGE)
+
+
+def similar(user, **query):
+    return api_client(user).get("/api/v1/issues/similar/", query)
+
+
+def test_similar_lists_the_enterprise_s_issues_a_new_one_reads_like(world, outage):
+    found = similar(
+        world.official_a, enterprise=world.enterprise_a.pk, title="厂区又停电了", description="线路老化停电"
+    )
+    assert found.status_code == 200
+    (hint,) = found.json()
+    assert (hint["id"], hint["number"], hint["status"], hint["linkable"]) == (
+        outage.pk,
+        outage.number,
+        "registered",
+        True,
+    )
+    assert similar(world.official_a, enterprise=world.enterprise_a.pk, title="电费太高，峰谷电价").json() == []
+
+
+def test_similar_refuses_bad_input_by_its_field(world, outage):
+    missing_title = similar(world.official_a, enterprise=world.enterprise_a.pk)
+    assert missing_title.status_code == 400 and "title" in missing_title.json()["errors"]
+    foreign = similar(world.official_b, enterprise=world.enterprise_a.pk, title="厂区经常停电")
+    unknown = similar(world.official_b, enterprise=999999, title="厂区经常停电")
+    assert foreign.status_code == unknown.status_code == 400
+    assert foreign.json()["code"] == unknown.json()["code"] == "does_not_exist"  # the same answer
+    assert outage.number not in foreign.content.decode()
+
+
+def test_registering_answers_with_the_issues_it_reads_like(world, outage):
+    created = api_client(world.official_a).post(
+        "/api/v1/issues/", {"enterprise": world.enterprise_a.pk, **OUTAGE}, format="json"
+    )
+    assert created.status_code == 201
+    assert [hint["number"] for hint in created.json()["similar"]] == [outage.number]
+
+
+def test_raise_again_over_the_api(world, outage):
+    done = post(world.official_a2, outage, "raise-again", {"note": "又停电两次", "version": 1})
+    assert done.status_code == 200 and done.json()["version"] == 2 and done.json()["status"] == "registered"
+    event = IssueEvent.objects.filter(issue=outage).latest("id")
+    assert (event.action, event.note, event.actor) == ("raised_again", "又停电两次", world.official_a2)
+
+
+def test_raise_again_refusals(world, outage):
+    blank = post(world.official_a, outage, "raise-again", {})
+    assert blank.status_code == 400 and blank.json()["errors"] == {"note": [blank.json()["detail"]]}
+    assert post(world.official_a, outage, "raise-again", {"note": "x", "version": 9}).status_code == 409
+    assert post(world.official_b, outage, "raise-again", {"note": "x"}).status_code == 404
+    missing = api_client(world.official_a).post("/api/v1/issues/999999/raise-again/", {"note": "x"}, format="json")
+    assert missing.status_code == 404
+    from issues import intake
+
+    elsewhere = intake.visit_record_with_issues(
+        actor=world.supervisor_a,
+        enterprise=world.enterprise_a_other,
+        date=outage.registered_at.date(),
+        form="onsite",
+        purposes=["situation"],
+        summary="走访",
+    )
+    wrong_visit = post(world.supervisor_a, outage, "raise-again", {"note": "x", "visit": elsewhere.pk})
+    assert wrong_visit.status_code == 400 and wrong_visit.json()["code"] == "visit_enterprise_mismatch"
+    assert IssueEvent.objects.filter(issue=outage).count() == 1
