@@ -56,3 +56,9 @@ def test_three_enterprises_make_a_group_and_one_enterprise_counts_once():
 @pytest.mark.parametrize("rows", [[], ROWS[:1]])
 def test_nothing_to_read_proposes_nothing(rows):
     assert radar.propose(rows) == []
+
+
+def test_issues_naming_no_concept_propose_nothing_and_do_not_fail():
+    """Short titles of no known concept (the vocabulary is empty): no group, no error."""
+    rows = [radar.Row(n, n, "other", "有点难", "") for n in range(1, 5)]
+    assert radar.propose(rows) == []
