@@ -379,7 +379,8 @@ def test_linking_records_the_raise_again_and_the_visit_lists_it(official, world,
     linked = page.split('class="list-group-item d-flex justify-content-between flex-wrap zf-raised-again"')[1]
     assert earlier.number in linked.split("</li>")[0]
     history = official.get(reverse("issue-detail", args=[earlier.pk])).content.decode()
-    assert 'data-action="raised_again"' in history and "上周又停电两次" in history
+    raised = history.split('data-action="raised_again"')[1].split("</li>")[0]
+    assert f'href="{reverse("visit-detail", args=[visit.pk])}"' in raised and "上周又停电两次" in raised
 
 
 def test_registered_as_new_all_the_same(official, world, earlier):
