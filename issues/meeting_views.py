@@ -180,36 +180,39 @@ def meeting_remove(request, pk: int, item: int):
     return _back(meeting)
 
 
+def _on_the_whole(request, pk: int, service, done: str, then):
+    """An action on the whole meeting, as the page showed it (`version`):
+    `then(meeting)` once done, back to its page with the refusal otherwise."""
+    meeting = _meeting_or_404(request, pk)
+    try:
+        service(actor=request.user, meeting_id=meeting.pk, expected_version=parse_id(request.POST.get("version")))
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return _back(meeting)
+    messages.success(request, done % {"m": meeting})
+    return then(meeting)
+
+
 @supervisor_required
 @require_POST
 def meeting_cancel(request, pk: int):
     """取消 a meeting that decided nothing."""
-    meeting = _meeting_or_404(request, pk)
-    try:
-        meetings.meeting_cancel(
-            actor=request.user, meeting_id=meeting.pk, expected_version=parse_id(request.POST.get("version"))
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return _back(meeting)
-    messages.success(request, _("Cancelled: %(m)s.") % {"m": meeting})
-    return redirect("meeting-list")
+    return _on_the_whole(
+        request, pk, meetings.meeting_cancel, _("Cancelled: %(m)s."), lambda meeting: redirect("meeting-list")
+    )
 
 
 @supervisor_required
 @require_POST
 def meeting_issue(request, pk: int):
     """印发纪要."""
-    meeting = _meeting_or_404(request, pk)
-    try:
-        meetings.meeting_issue_minutes(
-            actor=request.user, meeting_id=meeting.pk, expected_version=parse_id(request.POST.get("version"))
-        )
-    except ServiceError as error:
-        messages.error(request, error.message)
-        return _back(meeting)
-    messages.success(request, _("The minutes are issued."))
-    return redirect("meeting-minutes", meeting.pk)
+    return _on_the_whole(
+        request,
+        pk,
+        meetings.meeting_issue_minutes,
+        _("The minutes are issued."),
+        lambda meeting: redirect("meeting-minutes", meeting.pk),
+    )
 
 
 @supervisor_required
