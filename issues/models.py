@@ -504,6 +504,7 @@ class Reminder(models.Model):
         ANSWER_LATE = "answer_late", _("First answer late")
         PROGRESS_DUE = "progress_due", _("Monthly progress note due")
         FOLLOW_UP_WAITING = "follow_up_waiting", _("Resolved, waiting for a return call")
+        RAISED_AGAIN = "raised_again", _("Raised again by the enterprise")
 
     recipient = models.ForeignKey(Official, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
@@ -540,6 +541,7 @@ class Reminder(models.Model):
                         "follow_up_waiting",
                         "supervise_notice",
                         "criticism",
+                        "raised_again",
                     ]
                 ),
                 name="reminder_kind_valid",

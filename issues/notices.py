@@ -28,6 +28,7 @@ NOTICES = {
     Action.FOLLOW_UP: Kind.REOPENED,  # only when the verdict sends it back for rework
     Action.APPROVE_EXTENSION: Kind.EXTENSION_DECIDED,
     Action.REJECT_EXTENSION: Kind.EXTENSION_DECIDED,
+    Action.RAISED_AGAIN: Kind.RAISED_AGAIN,
 }
 _muted: ContextVar[bool] = ContextVar("zoufang_notices_muted", default=False)
 
@@ -93,6 +94,19 @@ def notify(event_id: int) -> int:
                 "t": issue.title,
                 "u": event.data.get("unit_name", ""),
                 "why": event.note,
+            }
+        elif kind == Kind.RAISED_AGAIN:
+            # The unit handling it; while it waits for dispatch, the supervisors who dispatch it.
+            people = (
+                who.unit(issue.responsible_unit_id, issue.enterprise_id)
+                if issue.responsible_unit_id
+                else who.supervisors(issue.enterprise.region.path)
+            )
+            text = _("%(n)s %(t)s: %(e)s raised it again: %(said)s") % {
+                "n": issue.number,
+                "t": issue.title,
+                "e": issue.enterprise.name,
+                "said": event.note[:200],
             }
         elif kind == Kind.REOPENED:
             people = who.unit(issue.responsible_unit_id, issue.enterprise_id)

@@ -208,6 +208,7 @@ KIND_ORDER = [
     Kind.SUPERVISE,
     Kind.OVERDUE,
     Kind.REOPENED,
+    Kind.RAISED_AGAIN,
     Kind.ASSIGNED,
     Kind.DUE_SOON,
     Kind.RETURNED,

@@ -99,3 +99,17 @@ def test_a_meetings_decision_tells_the_lead_unit_not_the_unit_it_left(
     # The unit it left is told, in its own words.
     left = Digest.objects.get(recipient=heads.head_a).items[0]["text"]
     assert "甲县水务局" in left and "配合" in left
+
+
+def test_an_issue_raised_again_tells_the_unit_handling_it_or_the_supervisors_before_dispatch(
+    heads, make_issue, eager_celery, django_capture_on_commit_callbacks
+):
+    working, waiting = make_issue("in_progress"), make_issue("registered")
+    with django_capture_on_commit_callbacks(execute=True):
+        for issue in (working, waiting):
+            services.issue_raise_again(actor=heads.official_a2, issue_id=issue.pk, note="企业再次反映，希望尽快解决")
+    assert kinds(heads.head_a) == ["raised_again"]  # the responsible unit's head, for the one it handles
+    assert kinds(heads.supervisor_a) == ["raised_again"]  # the one waiting for dispatch
+    assert kinds(heads.official_a2) == []  # the one who recorded it knows
+    text = Digest.objects.get(recipient=heads.head_a).items[0]["text"]
+    assert working.number in text and "甲企业" in text and "希望尽快解决" in text
