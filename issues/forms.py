@@ -265,6 +265,9 @@ class DecisionForm(forms.Form):
 
     decision = forms.CharField(label=_("Decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=HelpUnit.objects.none(), required=False)
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("Working with it"), queryset=HelpUnit.objects.none(), required=False
+    )
     due_date = forms.DateField(label=_("To be done by"), required=False, widget=DateInput())
     # A common problem's version as the agenda showed it (its issues may have changed since).
     problem_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -272,3 +275,4 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)
+        self.fields["co_units"].queryset = self.fields["unit"].queryset

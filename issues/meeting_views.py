@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core import clock
 from core.decorators import supervisor_required
 from core.errors import ServiceError
-from core.ids import parse_id
+from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import HelpUnit
 
@@ -61,12 +61,13 @@ def _agenda(request, meeting, *, refused=None, status=200, edit=None, add_refuse
         if refused and refused[0] == item.pk:
             item.form = refused[1]
             item.chosen = parse_id(item.form.data.get(item.form.add_prefix("unit")))
+            item.chosen_co = set(parse_ids(item.form.data.getlist(item.form.add_prefix("co_units"))))
         else:
             version = {"problem_version": item.common_problem.version} if item.common_problem_id else {}
             item.form = DecisionForm(user=request.user, prefix=f"item-{item.pk}", initial=version)
-            item.chosen = None
-        # Offered first: the units its issues are with now, and the one chosen before.
-        seen = {issue.responsible_unit_id for issue in item.cases} | {item.chosen}
+            item.chosen, item.chosen_co = None, set()
+        # Offered first: the units its issues are with now, and those chosen before.
+        seen = {issue.responsible_unit_id for issue in item.cases} | {item.chosen} | item.chosen_co
         item.suggested = [by_id[pk] for pk in sorted(seen - {None}) if pk in by_id]
     context = {
         "meeting": meeting,

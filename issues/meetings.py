@@ -279,10 +279,12 @@ def meeting_decide(
     decision: str,
     unit: HelpUnit | None = None,
     due_date: datetime.date | None = None,
+    co_units: list[HelpUnit] | tuple = (),
     problem_version: int | None = None,
 ) -> MeetingItem:
-    """议定: what is to be done, which unit leads, by when — in force at once
-    on every open issue the item covers, each with its own event.
+    """议定: what is to be done, which unit leads (and which work with it:
+    `co_units`), by when — in force at once on every open issue the item
+    covers, each with its own event.
     `problem_version`: the common problem's, as the agenda showed it (its
     issues may have been split off or taken out since)."""
     meeting = _locked(actor, meeting_id)
@@ -297,10 +299,18 @@ def meeting_decide(
         )
     if unit is not None:
         services.require_active_unit(actor, unit)
+    co_units = list(dict.fromkeys(co_units))
+    if co_units and unit is None:
+        raise InvalidInput("unit_required", _("Name the lead unit the others work with."), field="unit")
+    if unit in co_units:
+        raise InvalidInput("co_unit_is_responsible", _("The lead unit cannot also work with itself."), field="co_units")
+    for other in co_units:
+        services.require_active_unit(actor, other, field="co_units")
     services.require_not_past(due_date)
     item.decision, item.unit, item.due_date = decision, unit, due_date
     item.decided_at, item.decided_by = clock.now(), actor
     item.save()
+    item.co_units.set(co_units)
     if item.common_problem_id is not None:
         common.common_decide(
             actor=actor,

@@ -1032,6 +1032,8 @@ class MeetingItem(models.Model):
         on_delete=models.PROTECT,
         related_name="meeting_items",
     )
+    # 配合: the units the decision names to work with the lead unit.
+    co_units = models.ManyToManyField(HelpUnit, verbose_name=_("working with it"), blank=True, related_name="+")
     due_date = models.DateField(_("to be done by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(

@@ -589,7 +589,10 @@ def meeting_agenda(*, user, meeting) -> list:
         MeetingItem.objects.restrict(user)
         .filter(meeting=meeting)
         .select_related("common_problem", "issue__enterprise", "issue__responsible_unit", "unit", "decided_by")
-        .prefetch_related(Prefetch("common_problem__issues", queryset=issues, to_attr="cases"))
+        .prefetch_related(
+            Prefetch("common_problem__issues", queryset=issues, to_attr="cases"),
+            Prefetch("co_units", queryset=HelpUnit.objects.order_by("name"), to_attr="co_unit_list"),
+        )
         .order_by("position", "id")
     )
     single = {item.issue_id for item in items if item.issue_id}
@@ -609,6 +612,7 @@ def meeting_agenda(*, user, meeting) -> list:
             counts["overdue"] += bool(late)
     for item in items:
         item.cases = item.common_problem.cases if item.common_problem_id else ([item.issue] if item.issue else [])
+        item.working_with = [unit.name for unit in item.co_unit_list]
         key = ("problem", item.common_problem_id) if item.common_problem_id else ("issue", item.issue_id)
         item.progress = tally[key] if key in tally else {"issues": 0, "closed": 0, "overdue": 0}
     return items

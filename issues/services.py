@@ -824,6 +824,8 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
     a resolved issue keeps its course. Without them the decision is noted.
     Taken by issues.meetings only (not from the issue's page)."""
 
+    working_with = list(item.co_units.all())
+
     def change(issue, today, now):
         data = {
             "meeting": item.meeting_id,
@@ -834,6 +836,8 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
             "unit_name": item.unit.name if item.unit_id else "",
             "due_date": _iso(item.due_date),
             "due_date_before": _iso(issue.due_date),
+            "co_units": [unit.pk for unit in working_with],
+            "co_unit_names": [unit.name for unit in working_with],
         }
         # Escalated to a coordination meeting, and settled there.
         if issue.escalated_at is not None:
@@ -855,6 +859,7 @@ def issue_meeting_decision(*, actor, issue_id: int, item, expected_version: int 
         else:
             # The deadline as given, now the meeting's: extensions are counted from it.
             issue.due_date = issue.assigned_due_date = item.due_date
+        issue.co_units.add(*working_with)
         return data
 
     note = _("%(meeting)s: %(decision)s") % {"meeting": item.meeting, "decision": item.decision}

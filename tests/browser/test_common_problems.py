@@ -88,7 +88,7 @@ def test_a_supervisor_takes_a_common_problem_through_a_coordination_meeting(
     # The decision: the transport bureau leads, by a date.
     due = clock.today() + datetime.timedelta(days=30)
     item.locator("textarea").fill("县交通运输局牵头，年内完成纬二路大修")
-    unit = item.locator("select")
+    unit = item.locator('select[name$="-unit"]')
     unit.focus()  # every unit is copied in when it is first opened
     unit.select_option(str(w.unit_a2.pk))
     item.locator("input[type=date]").fill(due.isoformat())

@@ -419,3 +419,26 @@ def test_a_county_supervisor_is_not_told_of_a_city_meeting(world, make_issue):
     with pytest.raises(Conflict) as refused:
         meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=county.pk, number=issue.number)
     assert refused.value.code == "already_on_agenda" and "MARK" not in refused.value.message
+
+
+def test_a_decision_names_the_units_working_with_the_lead(world, meeting, make_issue):
+    issue = make_issue("assigned")  # with 甲县经信局, 甲县商务局 co-handling
+    item = meetings.meeting_add_issue(actor=world.supervisor_a, meeting_id=meeting.pk, number=issue.number)
+    due = clock.today() + datetime.timedelta(days=15)
+    decide = {"actor": world.supervisor_a, "meeting_id": meeting.pk, "item_id": item.pk, "decision": "水务局牵头"}
+    for bad, code in (
+        ({"co_units": [world.unit_a4]}, "unit_required"),
+        ({"unit": world.unit_a3, "due_date": due, "co_units": [world.unit_a3]}, "co_unit_is_responsible"),
+        ({"unit": world.unit_a3, "due_date": due, "co_units": [world.unit_b]}, "unit_out_of_scope"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            meetings.meeting_decide(**decide, **bad)
+        assert refused.value.code == code
+    meetings.meeting_decide(**decide, unit=world.unit_a3, due_date=due, co_units=[world.unit_a4, world.unit_a4])
+    item.refresh_from_db()
+    assert list(item.co_units.all()) == [world.unit_a4]
+    now = fresh(issue)
+    # The lead, the unit named to work with it, and those it had (the unit it left among them).
+    assert now.responsible_unit == world.unit_a3
+    assert set(now.co_units.all()) == {world.unit_a, world.unit_a2, world.unit_a4}
+    assert decisions(issue)[0].data["co_unit_names"] == [world.unit_a4.name]

@@ -81,6 +81,7 @@ def test_a_problem_goes_on_the_agenda_from_the_radars_desk_and_is_decided_there(
         {
             f"{prefix}-decision": "县自然资源局牵头盘活闲置厂房",
             f"{prefix}-unit": world.unit_a3.pk,
+            f"{prefix}-co_units": [world.unit_a4.pk],
             f"{prefix}-due_date": due,
         },
     )
@@ -92,9 +93,8 @@ def test_a_problem_goes_on_the_agenda_from_the_radars_desk_and_is_decided_there(
     assert "落实情况：3个问题中已销号0个，超期0个。" in page
     # The minutes name the decision, the unit and the date.
     minutes = client.get(reverse("meeting-minutes", args=[meeting.pk])).content.decode()
-    assert (
-        "县自然资源局牵头盘活闲置厂房" in minutes and world.unit_a3.name in minutes and 'id="minutes-draft"' in minutes
-    )
+    assert "县自然资源局牵头盘活闲置厂房" in minutes and 'id="minutes-draft"' in minutes
+    assert f"由{world.unit_a3.name}牵头，{world.unit_a4.name}配合" in minutes
     # Issued: no longer a draft, no more forms.
     client.post(reverse("meeting-issue", args=[meeting.pk]), {"version": Meeting.objects.get().version})
     assert Meeting.objects.get().issued_at is not None
