@@ -229,8 +229,10 @@ class IssueViewSet(ScopedViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     @extend_schema(responses={201: IssueCreatedSerializer})
     def create(self, request, *args, **kwargs):
         """Register an issue; the answer names the enterprise's issues it
-        reads like (`similar`), to be linked by a raise-again and this one
-        cancelled, if it is one of them."""
+        reads like (`similar`). To avoid a duplicate, ask `GET
+        /api/v1/issues/similar/` before registering and record a raise-again
+        on the one it repeats; a duplicate registered all the same is merged
+        by a supervisor on the dispatch desk."""
         response = super().create(request, *args, **kwargs)
         issue = self.registered
         hints = similar.for_issues(user=request.user, issues=[issue], closed=True).get(issue.pk, [])

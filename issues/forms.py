@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
 from core.forms import DateInput, MonthInput, style_form
+from core.ids import parse_id
 from enterprises.models import Campaign, HelpUnit, Region
 
 from . import common, services
@@ -183,8 +184,8 @@ class RaisedIssueForm(forms.Form):
             return None
         if value == self.NEW:
             return value
-        if value.isdigit():
-            return int(value)
+        if (chosen := parse_id(value)) is not None:
+            return chosen
         raise forms.ValidationError(_("Choose: link it, or register it as a new issue."), code="invalid_again")
 
 

@@ -98,6 +98,15 @@ def visit_withdraw(*, actor, visit_id: int, reason: str, expected_version: int |
     )
 
 
+def may_merge(duplicate: Issue, into: Issue) -> bool:
+    """Whether `duplicate` may be merged into `into`: never into a later
+    registration still waiting for dispatch, as the earlier one keeps the
+    enterprise's wait (and the desk's dispatch deadline) in the figures."""
+    if into.status != Status.REGISTERED:
+        return True
+    return (into.registered_at, into.pk) < (duplicate.registered_at, duplicate.pk)
+
+
 @transaction.atomic
 def issue_merge(*, actor, issue_id: int, into_id: int, expected_version: int | None = None) -> Issue:
     """并入: a registered issue that repeats another open issue of its
@@ -120,6 +129,12 @@ def issue_merge(*, actor, issue_id: int, into_id: int, expected_version: int | N
         raise InvalidInput(
             "merge_other_enterprise",
             _("%(number)s is another enterprise's issue.") % {"number": into.number},
+            field="into",
+        )
+    if not may_merge(duplicate, into):
+        raise InvalidInput(
+            "merge_into_later",
+            _("%(number)s was registered after this one: merge it into this one instead.") % {"number": into.number},
             field="into",
         )
     issue_cancel(

@@ -45,7 +45,7 @@ from .models import Issue, IssueEvent
 
 RECENTLY_CLOSED_DAYS = 90
 MOST_HINTS = 3  # per issue, the most alike first
-MOST_READ = 500  # issues read at most per enterprise asked about, the newest first
+MOST_READ = 500  # issues read at most, times the enterprises asked about (newest first, over all of them)
 
 # The states in which an issue can take a raise-again (issues.actions).
 LINKABLE = RULES[Action.RAISED_AGAIN].sources

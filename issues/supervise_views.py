@@ -79,6 +79,7 @@ def _dispatch_rows(issues, today, user):
         issue.suggested = sorted(team, key=lambda row: (-row.handled, not row.is_lead, row.unit.name))
         issue.last_return = returns.get(issue.pk)
         issue.similar = hints.get(issue.pk, [])
+        issue.mergeable = {hint.pk for hint in issue.similar if intake.may_merge(issue, hint)}
     return issues
 
 

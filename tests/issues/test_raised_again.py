@@ -146,9 +146,11 @@ def test_a_refused_merge_changes_neither(world, outage):
     with pytest.raises(Conflict):  # the other is closed: the cancel is undone with it
         intake.issue_merge(actor=world.supervisor_a, issue_id=outage.pk, into_id=closed.pk)
     with pytest.raises(Conflict):  # stale
-        intake.issue_merge(actor=world.supervisor_a, issue_id=outage.pk, into_id=other.pk, expected_version=9)
+        intake.issue_merge(actor=world.supervisor_a, issue_id=other.pk, into_id=outage.pk, expected_version=9)
     with pytest.raises(NotPermitted):  # cancelling is the supervisor's
-        intake.issue_merge(actor=world.official_a, issue_id=outage.pk, into_id=other.pk)
+        intake.issue_merge(actor=world.official_a, issue_id=other.pk, into_id=outage.pk)
+    with pytest.raises(InvalidInput):  # the earlier into the later
+        intake.issue_merge(actor=world.supervisor_a, issue_id=outage.pk, into_id=other.pk)
     with pytest.raises(InvalidInput):
         intake.issue_merge(actor=world.supervisor_a, issue_id=outage.pk, into_id=outage.pk)
     assert [state(issue) for issue in (outage, other, closed)] == before
@@ -170,3 +172,16 @@ def test_an_issue_of_another_enterprise_is_not_merged_into(world, outage):
     with pytest.raises(InvalidInput) as refused:
         intake.issue_merge(actor=world.supervisor_a, issue_id=outage.pk, into_id=theirs.pk)
     assert refused.value.code == "merge_other_enterprise" and state(outage)[0] == Status.REGISTERED
+
+
+def test_an_earlier_registration_is_not_merged_into_a_later_one(world, make_issue):
+    from core.errors import InvalidInput
+    from issues import intake
+
+    first, second = make_issue(), make_issue()
+    with pytest.raises(InvalidInput) as refused:
+        intake.issue_merge(actor=world.supervisor_a, issue_id=first.pk, into_id=second.pk)
+    assert refused.value.code == "merge_into_later"
+    assert Issue.objects.get(pk=first.pk).status == "registered"
+    intake.issue_merge(actor=world.supervisor_a, issue_id=second.pk, into_id=first.pk)
+    assert Issue.objects.get(pk=second.pk).status == "cancelled"

@@ -397,6 +397,10 @@ def test_dispatch_names_the_open_issue_a_row_repeats_and_merges_it_in_one_click(
     assert "This enterprise raised a similar issue on 2026-06-01 (" in hint and first.number in hint
     assert f'name="into" value="{first.pk}"' in hint and f"merge it into {first.number}" in hint
     assert f'id="dispatch-{alone.pk}-similar"' not in page
+    # The earlier row names the later one but offers no merge into it: the earlier keeps the wait.
+    earlier = page.split(f'id="dispatch-{first.pk}-similar"')[1].split("</ul>")[0]
+    assert second.number in earlier and 'name="into"' not in earlier
+    assert "hx-confirm=" in hint
     done = client.post(reverse("dispatch-merge", args=[second.pk]), {"into": first.pk, "version": 1}, **HTMX)
     assert done.status_code == 200 and "is cancelled as a duplicate of" in done.content.decode()
     second.refresh_from_db()

@@ -389,7 +389,7 @@ def test_registered_as_new_all_the_same(official, world, earlier):
     assert not earlier.events.filter(action="raised_again").exists()
 
 
-@pytest.mark.parametrize("chosen", ["closed", "other", "garbage"])
+@pytest.mark.parametrize("chosen", ["closed", "other", "garbage", "superscript"])
 def test_a_link_to_an_issue_not_offered_asks_again_and_saves_nothing(official, world, earlier, chosen):
     from issues import services
 
@@ -403,6 +403,7 @@ def test_a_link_to_an_issue_not_offered_asks_again_and_saves_nothing(official, w
             ).pk
         ),
         "garbage": lambda: "2026-000001",
+        "superscript": lambda: "²",  # a digit to str.isdigit, not to int(): was a 500
     }[chosen]()
     response = official.post(reverse("visit-create"), outage_payload(world, **{"issues-0-again": str(target)}))
     assert response.status_code == 400 and not Visit.objects.exists()
