@@ -290,8 +290,15 @@ def visit_withdraw(request, pk: int):
 
 
 def _raised_blocks(formset) -> list:
-    """The issue blocks of a valid formset that are to be saved."""
-    return [form for form in formset.forms if form.cleaned_data and form not in formset.deleted_forms]
+    """The issue blocks that read whole and are to be saved: every one of a
+    valid formset; while another block is mistaken, those that are not, so
+    they are asked about (a duplicate hint) in the same round."""
+    formset.is_valid()
+    return [
+        form
+        for form in formset.forms
+        if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 def _raised(block) -> intake.RaisedIssue:
@@ -345,7 +352,7 @@ def visit_create(request):
         # Asked whenever the enterprise and the blocks are readable, so the hints stay beside
         # their blocks while another mistake is put right.
         form.is_valid()
-        blocks = _raised_blocks(formset) if formset.is_valid() else []
+        blocks = _raised_blocks(formset)
         if enterprise := form.cleaned_data.get("enterprise"):
             duplicates = _ask_about_duplicates(user, enterprise, blocks)
         if form.is_valid() and formset.is_valid() and not file_errors:

@@ -418,3 +418,11 @@ def test_a_link_is_kept_while_another_mistake_is_put_right(official, world, earl
     page = response.content.decode()
     assert response.status_code == 400 and not Visit.objects.exists()
     assert f'name="issues-0-again" value="{earlier.pk}" id="issues-0-again-{earlier.pk}" checked' in page
+
+
+def test_a_hint_is_given_while_another_block_is_mistaken(official, world, earlier):
+    """One round trip: the outage block is asked about while the other block's missing title is put right."""
+    response = official.post(reverse("visit-create"), outage_payload(world, **{"issues-1-title": ""}))
+    page = response.content.decode()
+    assert response.status_code == 400 and not Visit.objects.exists()
+    assert 'id="issues-0-similar"' in page and earlier.number in page.split('id="issues-0-similar"')[1]
