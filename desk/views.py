@@ -295,9 +295,7 @@ def _raised_blocks(formset) -> list:
     they are asked about (a duplicate hint) in the same round."""
     formset.is_valid()
     return [
-        form
-        for form in formset.forms
-        if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        form for form in formset.forms if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
 
 
