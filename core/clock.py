@@ -21,6 +21,12 @@ def today() -> datetime.date:
     return timezone.localdate(now())
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The start of a local day, as a moment: ranges of moments use the
+    indexes on times, where a range of dates computed from them would not."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 @contextlib.contextmanager
 def frozen_at(moment: datetime.datetime):
     if timezone.is_naive(moment):

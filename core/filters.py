@@ -4,11 +4,12 @@ import datetime
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+
+from core import clock
 
 from . import search
 from .forms import quicken
@@ -146,11 +147,7 @@ class AuditEntryFilter(SearchFilterSet):
 
     # Whole local days, as a range on the indexed time.
     def filter_from(self, queryset, name, value):
-        return queryset.filter(timestamp__gte=_day_start(value))
+        return queryset.filter(timestamp__gte=clock.day_start(value))
 
     def filter_to(self, queryset, name, value):
-        return queryset.filter(timestamp__lt=_day_start(value + datetime.timedelta(days=1)))
-
-
-def _day_start(day):
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+        return queryset.filter(timestamp__lt=clock.day_start(value + datetime.timedelta(days=1)))

@@ -53,6 +53,17 @@ def require_text(value: str | None, *, field: str, max_length: int, required: bo
     return text
 
 
+def locked_for_change(rows, pk: int, expected_version: int | None, *, missing, stale: str):
+    """The row `pk` of `rows` (restricted to the actor's scope), locked for a
+    change, as the actor read it: `missing` (a NotFound) when it is not there
+    or not theirs to see, a Conflict saying `stale` when it changed since."""
+    row = rows.select_for_update(of=("self",)).filter(pk=pk).first()
+    if row is None:
+        raise missing
+    check_version(row.version, expected_version, stale)
+    return row
+
+
 def check_version(current: int, expected: int | None, message: str) -> None:
     """Optimistic locking, for every record a person edits as they last read
     it (an issue, a visit, a common problem): the version the form carried

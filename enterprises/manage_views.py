@@ -121,7 +121,7 @@ def export(request, kind: str):
 
 def _board_context(campaign, enterprises, user):
     from .choices import Rank
-    from .models import HelpUnit, Official
+    from .models import Official
 
     selectors.attach_teams(enterprises, campaign=campaign)
     unit_ids = {row.unit_id for e in enterprises if e.team for row in e.team.units.all()}
@@ -139,7 +139,7 @@ def _board_context(campaign, enterprises, user):
     return {
         "campaign": campaign,
         "leaders": Official.objects.restrict(user).filter(rank=Rank.COUNTY_LEADER, is_active=True).order_by("name"),
-        "units": HelpUnit.objects.restrict(user).filter(is_active=True).order_by("name"),
+        "units": selectors.assignable_units(user=user),
     }
 
 

@@ -16,6 +16,12 @@ def unit_list(*, user):
     return HelpUnit.objects.restrict(user).select_related("region")
 
 
+def assignable_units(*, user):
+    """The units `user` may hand work to (交办, a meeting's lead unit and those
+    working with it, a common problem's answer): active, in their scope, by name."""
+    return HelpUnit.objects.restrict(user).filter(is_active=True).order_by("name")
+
+
 def official_list(*, user):
     return Official.objects.restrict(user).select_related("unit")
 

@@ -167,7 +167,7 @@ def content(*, user, region: Region, start: datetime.date, end: datetime.date, t
         region=region,
         first=COMMON_PROBLEMS,
         today=today,
-        until=timezone.make_aware(datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time())),
+        until=clock.day_start(end + datetime.timedelta(days=1)),
     )
     return {
         "campaign": campaign.name if campaign else "",

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import check_version, require_supervisor, require_text
+from core.services import locked_for_change, require_supervisor, require_text
 from enterprises.choices import RegionLevel
 from enterprises.models import Enterprise, HelpUnit, Region
 
@@ -48,13 +47,12 @@ def _require_supervisor(actor) -> None:
 
 def _locked(actor, problem_id: int, expected_version: int | None, allowed: tuple) -> CommonProblem:
     _require_supervisor(actor)
-    problem = CommonProblem.objects.restrict(actor).select_for_update(of=("self",)).filter(pk=problem_id).first()
-    if problem is None:
-        raise NotFound("common_problem_not_found", _("No such common problem in your scope."))
-    check_version(
-        problem.version,
+    problem = locked_for_change(
+        CommonProblem.objects.restrict(actor),
+        problem_id,
         expected_version,
-        _(
+        missing=NotFound("common_problem_not_found", _("No such common problem in your scope.")),
+        stale=_(
             "Someone else changed this common problem in the meantime (version %(now)d, you had %(had)d). "
             "It is shown as it now is: check it and act again."
         ),
@@ -116,7 +114,7 @@ def _issues_for(actor, ids) -> list[Issue]:
 
 def _waiting_alone():
     """An issue's undecided item of its own on a meeting's agenda (for Exists)."""
-    return MeetingItem.objects.filter(issue=OuterRef("pk"), decided_at__isnull=True)
+    return MeetingItem.objects.waiting().filter(issue=OuterRef("pk"))
 
 
 def _attach(problem: CommonProblem, issues: list[Issue]) -> None:
@@ -390,7 +388,7 @@ def radar_run(*, today: datetime.date | None = None, settings: radar.Settings | 
     started = time.monotonic()
     today = today or clock.today()
     first_day = today - datetime.timedelta(days=WINDOW_DAYS)
-    since = timezone.make_aware(datetime.datetime.combine(first_day, datetime.time()))
+    since = clock.day_start(first_day)
     counties = set(Region.objects.filter(level=RegionLevel.COUNTY).values_list("pk", flat=True))
 
     def county_of(path: str) -> int:

@@ -9,6 +9,7 @@ from core.errors import ServiceError
 from core.forms import DateInput, MonthInput, style_form
 from core.ids import parse_id
 from enterprises.models import Campaign, HelpUnit, Region
+from enterprises.selectors import assignable_units
 
 from . import common, services
 from .actions import CHOICES, NOTE_MAX, IssueAction, Kind
@@ -65,7 +66,7 @@ class ActionForm(forms.Form):
         if field.kind is Kind.FILES:
             return EvidenceField(label=field.label, required=False)
         if field.kind in (Kind.UNIT, Kind.UNITS):
-            units = HelpUnit.objects.restrict(self.user).filter(is_active=True).order_by("name")
+            units = assignable_units(user=self.user)
             if field.kind is Kind.UNIT:
                 return forms.ModelChoiceField(queryset=units, label=field.label, required=required)
             return forms.ModelMultipleChoiceField(queryset=units, label=field.label, required=False)
@@ -223,7 +224,7 @@ class CommonProblemForm(forms.Form):
         self.fields["issues"].queryset = Issue.objects.restrict(user)
         self.fields["other"].queryset = CommonProblem.objects.restrict(user)
         self.fields["meeting"].queryset = Meeting.objects.restrict(user).filter(issued_at__isnull=True)
-        self.fields["responsible_unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)
+        self.fields["responsible_unit"].queryset = assignable_units(user=user)
 
 
 class MeetingForm(forms.Form):
@@ -275,5 +276,5 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = HelpUnit.objects.restrict(user).filter(is_active=True)
+        self.fields["unit"].queryset = assignable_units(user=user)
         self.fields["co_units"].queryset = self.fields["unit"].queryset

@@ -15,7 +15,7 @@ from core.decorators import supervisor_required
 from core.errors import ServiceError
 from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
-from enterprises.models import HelpUnit
+from enterprises.selectors import assignable_units
 
 from . import meetings, selectors
 from .forms import DecisionForm, MeetingEditForm, MeetingForm
@@ -53,7 +53,7 @@ def _agenda(request, meeting, *, refused=None, status=200, edit=None, add_refuse
     """The meeting's page; `refused`: (item id, its bound decision form) to
     show again with its errors and what was typed."""
     items = selectors.meeting_agenda(user=request.user, meeting=meeting)
-    units = list(HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name"))
+    units = list(assignable_units(user=request.user))
     by_id = {unit.pk: unit for unit in units}
     for item in items:
         if item.decided_at is not None:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from core import clock
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from core.services import check_version, require_supervisor, require_text
+from core.services import locked_for_change, require_supervisor, require_text
 from enterprises.choices import RegionLevel
 from enterprises.models import HelpUnit, Region
 
@@ -43,19 +43,12 @@ def _require_supervisor(actor) -> None:
 def _locked(actor, meeting_id: int, expected_version: int | None = None) -> Meeting:
     """The meeting, locked, if the actor may see it and its minutes are not issued."""
     _require_supervisor(actor)
-    meeting = (
-        Meeting.objects.restrict(actor)
-        .select_for_update(of=("self",))
-        .select_related("region")
-        .filter(pk=meeting_id)
-        .first()
-    )
-    if meeting is None:
-        raise NotFound("meeting_not_found", _("No such coordination meeting in your scope."))
-    check_version(
-        meeting.version,
+    meeting = locked_for_change(
+        Meeting.objects.restrict(actor).select_related("region"),
+        meeting_id,
         expected_version,
-        _(
+        missing=NotFound("meeting_not_found", _("No such coordination meeting in your scope.")),
+        stale=_(
             "Someone else changed this meeting in the meantime (version %(now)d, you had %(had)d). "
             "It is shown as it now is: check it and act again."
         ),
@@ -69,10 +62,6 @@ def _saved(meeting: Meeting) -> Meeting:
     meeting.version += 1
     meeting.save(update_fields=["version"])
     return meeting
-
-
-def _within(meeting: Meeting, path: str | None) -> bool:
-    return path is not None and path.startswith(meeting.region.path)
 
 
 @transaction.atomic
@@ -127,7 +116,7 @@ def meeting_edit(
     meeting = _locked(actor, meeting_id, expected_version)
     if held_on is None:
         raise InvalidInput("date_required", _("Give the meeting's date."), field="held_on")
-    if held_on != meeting.held_on and meeting.items.filter(decided_at__isnull=False).exists():
+    if held_on != meeting.held_on and meeting.items.decided().exists():
         raise Conflict(
             "meeting_held",
             _("This meeting has decided items: it was held on %(d)s.") % {"d": meeting.held_on},
@@ -162,7 +151,7 @@ def meeting_add_problem(*, actor, meeting_id: int, problem_id: int, expected_ver
     (`expected_version`: the problem's, as the desk showed it)."""
     meeting = _locked(actor, meeting_id)
     problem = common.common_to_agenda(actor=actor, problem_id=problem_id, expected_version=expected_version)
-    if not _within(meeting, problem.region.path if problem.region_id else None):
+    if not meeting.covers(problem.region.path if problem.region_id else None):
         raise InvalidInput(
             "outside_meeting_region",
             _("“%(p)s” lies outside %(r)s, whose meeting this is.") % {"p": problem.title, "r": meeting.region.name},
@@ -204,13 +193,13 @@ def meeting_add_issue(*, actor, meeting_id: int, number: str) -> MeetingItem:
             % {"n": issue.number, "p": problem.title, "why": why},
             field="number",
         )
-    if not _within(meeting, issue.enterprise.region.path):
+    if not meeting.covers(issue.enterprise.region.path):
         raise InvalidInput(
             "outside_meeting_region",
             _("%(n)s lies outside %(r)s, whose meeting this is.") % {"n": issue.number, "r": meeting.region.name},
             field="number",
         )
-    waiting = MeetingItem.objects.filter(issue=issue, decided_at__isnull=True).values_list("meeting", flat=True)
+    waiting = MeetingItem.objects.waiting().filter(issue=issue).values_list("meeting", flat=True)
     if waiting:
         # Named only to those who see that meeting (a city's is not a county supervisor's).
         seen = Meeting.objects.restrict(actor).filter(pk=waiting[0]).first()
@@ -257,7 +246,7 @@ def meeting_cancel(*, actor, meeting_id: int, expected_version: int | None = Non
     """取消: a meeting that decided nothing goes; its agenda's problems are
     confirmed again, to go on another meeting's."""
     meeting = _locked(actor, meeting_id, expected_version)
-    if meeting.items.filter(decided_at__isnull=False).exists():
+    if meeting.items.decided().exists():
         raise Conflict("meeting_has_decisions", _("This meeting has decided items: it is not cancelled."))
     for item in meeting.items.filter(common_problem__isnull=False):
         common.common_off_agenda(actor=actor, problem_id=item.common_problem_id)
@@ -340,7 +329,7 @@ def meeting_issue_minutes(*, actor, meeting_id: int, expected_version: int | Non
     the rest to another meeting first)."""
     meeting = _locked(actor, meeting_id, expected_version)
     _held(meeting)
-    waiting = meeting.items.filter(decided_at__isnull=True).count()
+    waiting = meeting.items.waiting().count()
     if waiting:
         raise InvalidInput(
             "items_undecided",

@@ -1002,6 +1002,19 @@ class Meeting(models.Model):
     def __str__(self):
         return f"{self.title}（{self.held_on:%Y-%m-%d}）"
 
+    def covers(self, region_path: str | None) -> bool:
+        """Whether a place (its region's path) lies in this meeting's region."""
+        return region_path is not None and region_path.startswith(self.region.path)
+
+
+class MeetingItemQuerySet(ScopedQuerySet):
+    def waiting(self):
+        """Not decided yet: waiting on its agenda (a problem or an issue waits on one at a time)."""
+        return self.filter(decided_at__isnull=True)
+
+    def decided(self):
+        return self.filter(decided_at__isnull=False)
+
 
 class MeetingItem(models.Model):
     """One item of a meeting's agenda: a common problem or a single issue, and
@@ -1040,7 +1053,7 @@ class MeetingItem(models.Model):
         Official, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = MeetingItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("agenda item")

@@ -588,8 +588,10 @@ def meeting_agenda(*, user, meeting) -> list:
     items = list(
         MeetingItem.objects.restrict(user)
         .filter(meeting=meeting)
-        .select_related("common_problem", "issue__enterprise", "issue__responsible_unit", "unit", "decided_by")
+        .select_related("common_problem", "unit", "decided_by")
         .prefetch_related(
+            # A single issue read as the problems' are, through the user's scope.
+            Prefetch("issue", queryset=issues),
             Prefetch("common_problem__issues", queryset=issues, to_attr="cases"),
             Prefetch("co_units", queryset=HelpUnit.objects.order_by("name"), to_attr="co_unit_list"),
         )
@@ -625,7 +627,7 @@ def meeting_candidates(*, user, meeting) -> dict:
     from .choices import CommonStatus
     from .models import CommonProblem, MeetingItem
 
-    waiting = MeetingItem.objects.filter(issue=OuterRef("pk"), decided_at__isnull=True)
+    waiting = MeetingItem.objects.waiting().filter(issue=OuterRef("pk"))
     return {
         "problems": list(
             CommonProblem.objects.restrict(user)
@@ -663,12 +665,13 @@ def problems_with_meetings(*, user, problems: list) -> None:
     waiting = {
         item.common_problem_id: item.meeting
         for item in MeetingItem.objects.restrict(user)
-        .filter(common_problem__in=[p.pk for p in problems], decided_at__isnull=True)
+        .waiting()
+        .filter(common_problem__in=[p.pk for p in problems])
         .select_related("meeting")
     }
     for problem in problems:
         path = problem.region.path if problem.region_id else None
-        problem.meetings = [m for m in open_meetings if path and path.startswith(m.region.path)]
+        problem.meetings = [m for m in open_meetings if m.covers(path)]
         problem.waiting = waiting.get(problem.pk)
 
 
@@ -680,4 +683,4 @@ def meeting_waiting_for(*, user, issue):
     reach = Q(issue=issue)
     if issue.common_problem_id:
         reach |= Q(common_problem_id=issue.common_problem_id)
-    return MeetingItem.objects.restrict(user).filter(reach, decided_at__isnull=True).select_related("meeting").first()
+    return MeetingItem.objects.restrict(user).waiting().filter(reach).select_related("meeting").first()

@@ -21,6 +21,7 @@ from core import calendar, clock, uploads
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, ServiceError
 from core.services import check_version, require_text
 from enterprises.models import Campaign, Enterprise, HelpUnit, Official
+from enterprises.selectors import assignable_units
 from visits.models import Visit
 
 from . import deadlines, notices, schemes, summary
@@ -367,7 +368,7 @@ def _last_return(issue: Issue) -> IssueEvent | None:
 
 def require_active_unit(actor, unit: HelpUnit, field: str = "unit") -> None:
     """A unit to hand work to: active, and in the actor's scope."""
-    if not HelpUnit.objects.restrict(actor).filter(is_active=True, pk=unit.pk).exists():
+    if not assignable_units(user=actor).filter(pk=unit.pk).exists():
         raise InvalidInput(
             "unit_out_of_scope", _("%(u)s is not an active unit in your scope.") % {"u": unit.name}, field=field
         )
@@ -410,7 +411,7 @@ def issue_assign(
     same unit again (the return overruled) it needs a reason."""
     note = require_text(note, field="note", max_length=NOTE_MAX, required=False)
     require_active_unit(actor, unit)
-    visible_units = HelpUnit.objects.restrict(actor).filter(is_active=True)
+    visible_units = assignable_units(user=actor)
     co_units = list(dict.fromkeys(co_units))
     if any(co.pk == unit.pk for co in co_units):
         raise InvalidInput("co_unit_is_responsible", _("The responsible unit cannot also co-handle."), field="co_units")

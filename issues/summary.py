@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Case, DateField, DurationField, ExpressionWrapper, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
-from django.utils import timezone
 
 from core import clock, outbox, periods, tally
 from enterprises.models import Region
@@ -318,12 +317,6 @@ class Plan:
     live: Q | None
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    """The start of a local day, as a moment: ranges of moments use the index
-    on registered_at, where a range of dates computed from it would not."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to=None) -> Plan | None:
     """How much of a request the summary answers (None: none of it)."""
     if unit is not None:
@@ -334,14 +327,16 @@ def plan(*, user, campaign=None, region=None, unit=None, date_from=None, date_to
     root, roots = reach
 
     def any_between(start, end):
-        return Issue.objects.filter(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end)).exists()
+        return Issue.objects.filter(
+            registered_at__gte=clock.day_start(start), registered_at__lt=clock.day_start(end)
+        ).exists()
 
     months = periods.split(date_from, date_to, any_between=any_between)
     if months is None or not current():
         return None
     live = None
     for start, end in months.edges:
-        edge = Q(registered_at__gte=_midnight(start), registered_at__lt=_midnight(end))
+        edge = Q(registered_at__gte=clock.day_start(start), registered_at__lt=clock.day_start(end))
         live = edge if live is None else live | edge
     return Plan(
         roots=roots,
@@ -357,9 +352,9 @@ def whole_months(plan: Plan) -> Q:
     """The issues whose settled figures the cells of `plan` hold."""
     condition = Q()
     if plan.first_month is not None:
-        condition &= Q(registered_at__gte=_midnight(plan.first_month))
+        condition &= Q(registered_at__gte=clock.day_start(plan.first_month))
     if plan.last_month is not None:
-        condition &= Q(registered_at__lt=_midnight(periods.month_after(plan.last_month)))
+        condition &= Q(registered_at__lt=clock.day_start(periods.month_after(plan.last_month)))
     return condition
 
 

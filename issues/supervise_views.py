@@ -23,6 +23,7 @@ from core.errors import ServiceError
 from core.ids import parse_id, parse_ids
 from core.shortcuts import get_restricted_or_404
 from enterprises.models import AssignmentUnit, Campaign, HelpUnit
+from enterprises.selectors import assignable_units
 
 from . import common, deadlines, intake, schemes, selectors, services, similar
 from .actions import ACTIONS
@@ -42,7 +43,7 @@ def dispatch(request):
     rows = selectors.issue_list(user=request.user).filter(status=Status.REGISTERED).order_by("registered_at", "id")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     issues = _dispatch_rows(list(page.object_list), clock.today(), request.user)
-    units = HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name")
+    units = assignable_units(user=request.user)
     context = {"page": page, "issues": issues, "units": units, "today": clock.today()}
     return render(request, "supervise/dispatch.html", context)
 
@@ -256,7 +257,7 @@ def escalations(request):
         "shown": shown if shown in COMMON_SHOWN else "open",
         "gathering": [p for p in problems if p.status in common.GATHERING],
         "unscheduled": [p for p in problems if p.status in common.UNSCHEDULED],
-        "units": HelpUnit.objects.restrict(request.user).filter(is_active=True).order_by("name"),
+        "units": assignable_units(user=request.user),
         "answer_kinds": AnswerKind.choices,
     }
     return render(request, "supervise/escalations.html", context)
