@@ -91,14 +91,20 @@ class Walk:
         assert response.status == 200, f"{path}: {response.status}"
         return self.step(name)
 
-    def step(self, name: str):
-        """Check the page as it stands (after htmx has settled) and take its screenshot."""
+    def step(self, name: str, *, sent_back: bool = False):
+        """Check the page as it stands (after htmx has settled) and take its
+        screenshot. `sent_back`: a form answered 400 with what to put right or
+        answer first, which is the point of the step, not a fault."""
         page = self.page
         page.wait_for_load_state("networkidle")
         self.number += 1
         label = f"walk-{self.role}-{self.number:02d}-{name}"
         self.screenshot(page, label)
-        problems = list(self.events)
+        problems = [
+            event
+            for event in self.events
+            if not (sent_back and (event.startswith("400: POST") or "status of 400 (Bad Request)" in event))
+        ]
         self.events.clear()
         problems += [f"scrolls sideways: {wide}" for wide in page.evaluate(OVERFLOW)]
         problems += [f"English: {text!r}" for text in english(page.content(), self.data)]
