@@ -18,6 +18,7 @@ from issues import services as issue_services
 from issues.models import CommonProblem, Issue, Meeting
 
 from ..factories import EnterpriseFactory
+from .conftest import PHONE
 from .walk import Walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -105,6 +106,17 @@ def test_a_supervisor_takes_a_common_problem_through_a_coordination_meeting(
     decision = page.inner_text("#meeting-decision")
     assert "县交通运输局牵头，年内完成纬二路大修" in decision and w.unit_a2.name in decision
     assert "第十二次周五协调例会" in decision and "工业园区道路破损" in page.inner_text("#common-problem")
+    # The lead unit's official, on a phone, sees what the meeting decided and signs for it.
+    phone = Walk(
+        signed_in("off_a_partner", viewport=PHONE),
+        role="lead",
+        origin=live_server.url,
+        screenshot=screenshot,
+        data=names,
+    )
+    lead = phone.go(f"/issues/{issues[0].pk}/", "issue")
+    assert "县交通运输局牵头，年内完成纬二路大修" in lead.inner_text("#meeting-decision")
+    assert lead.locator("#action-accept").count() == 1 and lead.locator("#action-return").count() == 0
     page = me.go(f"/supervise/meetings/{meeting.pk}/minutes/", "minutes")
     assert "县交通运输局牵头，年内完成纬二路大修" in page.inner_text("#minutes")
     page.emulate_media(media="print")
